@@ -1,0 +1,189 @@
+import { PUBLIC_CLASSES } from '../numbering/destination.js';
+import { GRANTABLE_CLASSES } from '../policy/plan.js';
+
+/** Shapes of the admin files as written (before compiling). The JSON Schema below enforces them. */
+export interface SiteFile {
+  name: string;
+  country: string;
+  outsidePrefix?: string;
+  emergencyTrunk: string;
+  securityControl: { target: string; failover?: string[]; answerTimeoutSeconds?: number };
+  recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: 'connect-flagged' | 'refuse' };
+  pin?: { length?: number; maxAttempts?: number; lockoutMinutes?: number };
+  relock?: { idleMinutes?: number; endOfDay?: string };
+}
+
+export interface ExtensionFile {
+  ext: string;
+  name: string;
+  user?: string;
+  class: string;
+  department?: string;
+  location?: string;
+  ddi?: string;
+  recorded?: boolean | { notice: string };
+  emergencyLine?: boolean;
+}
+
+export interface GrantFile {
+  id?: string;
+  user: string;
+  worldwide?: boolean;
+  countries?: string[];
+  prefixes?: string[];
+  from?: string;
+  until?: string;
+  reason: string;
+  approver: string;
+}
+
+export type AppliesToFile = 'everyone' | { users?: string[]; extensions?: string[]; classes?: string[] };
+
+export interface ListEntryFile {
+  number?: string;
+  prefix?: string;
+  for: AppliesToFile;
+  reason: string;
+  approver?: string;
+  from?: string;
+  until?: string;
+}
+
+export interface NumberingFile {
+  plan: string;
+  sites: string[];
+  callingCode: string;
+  trunkPrefix: string;
+  internationalPrefix: string;
+  nationalWithoutTrunk?: number[];
+  domesticRegions: string[];
+  emergency: string[];
+  shortCodes: Record<string, string>;
+  ranges: Record<string, string>;
+}
+
+export interface InternationalFile {
+  ranges?: Record<string, string>;
+  highRiskCountries?: string[];
+}
+
+export interface DialplanFile {
+  site?: SiteFile;
+  classes?: Record<string, { allow: string[]; description?: string }>;
+  extensions?: ExtensionFile[];
+  grants?: GrantFile[];
+  allow?: ListEntryFile[];
+  deny?: ListEntryFile[];
+  notices?: Record<string, { text: string }>;
+  numbering?: NumberingFile;
+  international?: InternationalFile;
+}
+
+const digits = { type: 'string', pattern: '^[0-9]+$' };
+const region = { type: 'string', pattern: '^[A-Z]{2}$' };
+const text = { type: 'string', minLength: 1 };
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?)?$' };
+const names = { type: 'array', items: text };
+const classTable = { type: 'object', additionalProperties: { enum: PUBLIC_CLASSES } };
+const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+
+const listEntry = {
+  ...strict(
+    {
+      number: { type: 'string', pattern: '^\\+?[0-9]+$' },
+      prefix: { type: 'string', pattern: '^\\+?[0-9]+$' },
+      for: { oneOf: [{ const: 'everyone' }, strict({ users: names, extensions: names, classes: names })] },
+      reason: text,
+      approver: text,
+      from: date,
+      until: date,
+    },
+    ['for', 'reason'],
+  ),
+  oneOf: [{ required: ['number'] }, { required: ['prefix'] }],
+};
+
+export const DIALPLAN_FILE_SCHEMA = strict({
+  site: strict(
+    {
+      name: text,
+      country: region,
+      outsidePrefix: { type: 'string', pattern: '^[0-9]{1,2}$' },
+      emergencyTrunk: text,
+      securityControl: strict({ target: text, failover: names, answerTimeoutSeconds: { type: 'integer', minimum: 5, maximum: 120 } }, ['target']),
+      recording: strict(
+        {
+          defaultNotice: text,
+          // Policy 4: recordings are kept no longer than 12 months.
+          retentionDays: { type: 'integer', minimum: 1, maximum: 365 },
+          noticeUnavailable: { enum: ['connect-flagged', 'refuse'] },
+        },
+        ['defaultNotice', 'retentionDays', 'noticeUnavailable'],
+      ),
+      pin: strict({
+        length: { type: 'integer', minimum: 6, maximum: 12 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
+        lockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+      }),
+      relock: strict({ idleMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, endOfDay: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' } }),
+    },
+    ['name', 'country', 'emergencyTrunk', 'securityControl', 'recording'],
+  ),
+  classes: { type: 'object', additionalProperties: strict({ allow: { type: 'array', items: { enum: GRANTABLE_CLASSES } }, description: text }, ['allow']) },
+  extensions: {
+    type: 'array',
+    items: strict(
+      {
+        ext: { type: 'string', pattern: '^[0-9]{2,8}$' },
+        name: text,
+        user: { type: 'string', pattern: '^[a-z][a-z0-9._-]*$' },
+        class: text,
+        department: text,
+        location: text,
+        ddi: { type: 'string', pattern: '^\\+[0-9]{6,15}$' },
+        recorded: { oneOf: [{ type: 'boolean' }, strict({ notice: text }, ['notice'])] },
+        emergencyLine: { type: 'boolean' },
+      },
+      ['ext', 'name', 'class'],
+    ),
+  },
+  grants: {
+    type: 'array',
+    items: {
+      ...strict(
+        {
+          id: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+          user: text,
+          worldwide: { type: 'boolean' },
+          countries: { type: 'array', items: region },
+          prefixes: { type: 'array', items: { type: 'string', pattern: '^\\+[0-9]{1,15}$' } },
+          from: date,
+          until: date,
+          reason: text,
+          approver: text,
+        },
+        ['user', 'reason', 'approver'],
+      ),
+      anyOf: [{ required: ['worldwide'] }, { required: ['countries'] }, { required: ['prefixes'] }],
+    },
+  },
+  allow: { type: 'array', items: { ...listEntry, required: ['for', 'reason', 'approver'] } },
+  deny: { type: 'array', items: listEntry },
+  notices: { type: 'object', additionalProperties: strict({ text }, ['text']) },
+  numbering: strict(
+    {
+      plan: text,
+      sites: { type: 'array', items: region, minItems: 1 },
+      callingCode: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+      trunkPrefix: digits,
+      internationalPrefix: digits,
+      nationalWithoutTrunk: { type: 'array', items: { type: 'integer', minimum: 4, maximum: 14 } },
+      domesticRegions: { type: 'array', items: region },
+      emergency: { type: 'array', items: digits, minItems: 1 },
+      shortCodes: classTable,
+      ranges: classTable,
+    },
+    ['plan', 'sites', 'callingCode', 'trunkPrefix', 'internationalPrefix', 'domesticRegions', 'emergency', 'shortCodes', 'ranges'],
+  ),
+  international: strict({ ranges: classTable, highRiskCountries: { type: 'array', items: region } }),
+});

@@ -1,0 +1,77 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { DIALPLAN_FILE_SCHEMA } from './schema.js';
+import type { Problem } from './problem.js';
+import type { SourceFile } from './sourceFile.js';
+
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const validateFile = ajv.compile(DIALPLAN_FILE_SCHEMA);
+
+/** What a pattern-checked field should look like, in an admin's words. */
+const SHAPES: Record<string, string> = {
+  ext: 'an extension of 2 to 8 digits, quoted: "2001"',
+  user: 'a lower-case user id such as "asmith"',
+  ddi: 'an E.164 number such as "+441707284000"',
+  from: 'a date such as 2026-03-01 or a time such as 2026-03-01T09:00Z',
+  until: 'a date such as 2026-03-01 or a time such as 2026-03-01T09:00Z',
+  number: 'digits, optionally after "+"',
+  prefix: 'digits, optionally after "+"',
+  country: 'an ISO country code such as GB',
+  outsidePrefix: 'one or two digits',
+  endOfDay: 'a time such as 19:00',
+  callingCode: 'a country calling code such as "44"',
+};
+
+const CHOICES: Record<string, string> = {
+  for: 'must be "everyone" or a map of users, extensions and/or classes',
+  recorded: 'must be true, false or { notice: <notice id> }',
+};
+
+function pathOf(error: ErrorObject): (string | number)[] {
+  return error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(error: ErrorObject, path: (string | number)[]): string {
+  const field = String(path.filter((p) => typeof p === 'string').at(-1) ?? 'file');
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${String(params.additionalProperty)}"`;
+    case 'required':
+      return `${field} is missing "${String(params.missingProperty)}"`;
+    case 'type':
+      return params.type === 'string' && typeof error.data === 'number'
+        ? `${field} must be a quoted string ("${String(error.data)}"), or leading zeros are lost`
+        : `${field} must be ${String(params.type)}`;
+    case 'enum':
+      return `"${String(error.data)}" is not allowed here; choose one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'pattern':
+      return `"${String(error.data)}" is not ${SHAPES[field] ?? `of the form ${String(params.pattern)}`}`;
+    case 'oneOf':
+    case 'anyOf':
+      if (CHOICES[field]) return `${field} ${CHOICES[field]}`;
+      if (path[0] === 'grants') return 'a grant needs worldwide, countries or prefixes';
+      return 'an entry needs exactly one of "number" or "prefix"';
+    default:
+      return `${field} ${error.message ?? 'is not valid'}`;
+  }
+}
+
+/** Checks one file's shape; problems point at the offending key or value. */
+export function schemaProblems(file: SourceFile): Problem[] {
+  if (file.data === undefined || file.data === null) return [];
+  if (validateFile(file.data)) return [];
+  const errors = validateFile.errors ?? [];
+  // A failed oneOf/anyOf also reports why each branch failed; its own message says it better.
+  const branchPaths = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.schemaPath);
+  return errors
+    .filter((e) => !branchPaths.some((b) => e.schemaPath !== b && e.schemaPath.startsWith(`${b}/`)))
+    .map((error) => {
+      const path = pathOf(error);
+      const keyPath = error.keyword === 'additionalProperties' ? [...path, String((error.params as { additionalProperty: string }).additionalProperty)] : path;
+      return { where: file.at(keyPath, error.keyword === 'additionalProperties'), message: describe(error, path) };
+    });
+}

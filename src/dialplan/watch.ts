@@ -1,0 +1,66 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { Plan } from '../policy/plan.js';
+import { loadPlan } from './load.js';
+import type { Problem } from './problem.js';
+
+export interface PlanWatcherEvents {
+  onReload(plan: Plan): void;
+  /** A bad edit: the previous plan stays in force. */
+  onRejected(problems: Problem[]): void;
+}
+
+/** Debounce: editors write a file in several steps; reload once they have finished. */
+const SETTLE_MS = 150;
+
+/**
+ * Holds the plan in force and swaps it atomically when the files change. Readers call `current`
+ * per call, so a call in progress keeps the snapshot it started with; a bad edit never replaces a good plan.
+ */
+export class PlanWatcher {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly dir: string,
+    private plan: Plan,
+    private readonly events: PlanWatcherEvents,
+  ) {}
+
+  /** Loads the plan once (failing if it is invalid) and starts watching. */
+  static async start(dir: string, events: PlanWatcherEvents): Promise<PlanWatcher> {
+    const first = await loadPlan(dir);
+    if (!first.ok) throw new Error(`dialplan ${dir} is invalid:\n${first.problems.map((p) => `${p.where}: ${p.message}`).join('\n')}`);
+    const w = new PlanWatcher(dir, first.plan, events);
+    w.watcher = watch(dir, { recursive: true }, () => w.schedule());
+    return w;
+  }
+
+  get current(): Plan {
+    return this.plan;
+  }
+
+  /** Reloads now; resolves when the new plan is in force or has been refused. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      const result = await loadPlan(this.dir);
+      if (result.ok) {
+        this.plan = result.plan;
+        this.events.onReload(result.plan);
+      } else {
+        this.events.onRejected(result.problems);
+      }
+    });
+    return this.reloading;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reload(), SETTLE_MS);
+  }
+}

@@ -1,0 +1,149 @@
+import { CallingCodeTable } from './callingCodes.js';
+import type { Destination, PublicClass } from './destination.js';
+import { DigitTrie } from './digitTrie.js';
+import { classOfLibraryType } from './libraryType.js';
+import { normaliseDialString } from './normalise.js';
+import type { NationalPlanSpec, NumberingSpec, RangeRule, SiteContext } from './spec.js';
+
+export type Classify = (dialString: string) => Destination;
+
+interface CompiledPlan {
+  spec: NationalPlanSpec;
+  emergency: ReadonlySet<string>;
+  shortCodes: DigitTrie<RangeRule>;
+  ranges: DigitTrie<RangeRule>;
+  domestic: ReadonlySet<string | undefined>;
+}
+
+/** Longest E.164 number (ITU-T E.164 §6.1), without the '+'. */
+const MAX_E164_DIGITS = 15;
+const INVALID_SYNTAX: Destination = Object.freeze({ class: 'invalid', source: Object.freeze({ kind: 'syntax' }) }) as Destination;
+
+/** A conflict found while compiling: two rules claiming the same digits. */
+export interface RuleConflict {
+  rule: RangeRule;
+  with: RangeRule;
+}
+
+// Loading the library's metadata costs tens of milliseconds; every plan shares one copy.
+let sharedCallingCodes: CallingCodeTable | undefined;
+
+/**
+ * The numbering tables compiled into tries. Classification order (reference 2.5): emergency,
+ * short codes, admin/global E.164 ranges, national ranges, the library for what no table decides.
+ */
+export class Numbering {
+  readonly conflicts: RuleConflict[] = [];
+  private readonly plansBySite = new Map<string, CompiledPlan>();
+  private readonly global = new DigitTrie<RangeRule>();
+  private readonly highRisk = new Map<string, string>();
+  private readonly codes: CallingCodeTable;
+
+  constructor(spec: NumberingSpec) {
+    this.codes = sharedCallingCodes ??= new CallingCodeTable();
+    for (const plan of spec.plans) {
+      const compiled: CompiledPlan = {
+        spec: plan,
+        emergency: new Set(plan.emergency),
+        shortCodes: this.compileRules(plan.shortCodes, (p) => `${p}$`),
+        ranges: this.compileRules(plan.ranges),
+        domestic: new Set(plan.domesticRegions),
+      };
+      for (const site of plan.sites) this.plansBySite.set(site, compiled);
+    }
+    this.fill(this.global, spec.international.ranges, (p) => p);
+    for (const { country, where } of spec.international.highRiskCountries) this.highRisk.set(country, where);
+  }
+
+  get siteCountries(): string[] {
+    return [...this.plansBySite.keys()];
+  }
+
+  /** Every emergency number of a site's plan, as dialled without the outside prefix. */
+  emergencyNumbers(country: string): ReadonlySet<string> {
+    return this.planOf(country).emergency;
+  }
+
+  /** National or international dialled digits (no outside prefix) as E.164 digits, for admin-written prefixes. */
+  toE164(country: string, digits: string): string | undefined {
+    return toE164(this.planOf(country).spec, false, digits);
+  }
+
+  /** A classifier bound to one site, so the per-call path does no lookups of the site. */
+  classifierFor(site: SiteContext): Classify {
+    const plan = this.planOf(site.country);
+    return (dialString) => this.classify(plan, site, dialString);
+  }
+
+  private planOf(country: string): CompiledPlan {
+    const plan = this.plansBySite.get(country);
+    if (!plan) throw new Error(`no numbering plan for site country ${country} (have ${this.siteCountries.join(', ')})`);
+    return plan;
+  }
+
+  private compileRules(rules: RangeRule[], shape: (pattern: string) => string = (p) => p): DigitTrie<RangeRule> {
+    return this.fill(new DigitTrie<RangeRule>(), rules, shape);
+  }
+
+  private fill(trie: DigitTrie<RangeRule>, rules: RangeRule[], shape: (pattern: string) => string): DigitTrie<RangeRule> {
+    for (const rule of rules) {
+      const clash = trie.add(shape(rule.pattern), rule);
+      if (clash) this.conflicts.push({ rule, with: clash });
+    }
+    return trie;
+  }
+
+  private classify(plan: CompiledPlan, site: SiteContext, dialString: string): Destination {
+    const dialled = normaliseDialString(dialString);
+    if (!dialled) return INVALID_SYNTAX;
+    const { spec } = plan;
+    let digits = dialled.digits;
+    if (!dialled.plus) {
+      // Emergency first, with and without the outside-line prefix (Kari's Law; 9-999).
+      if (plan.emergency.has(digits)) return emergency(spec, site);
+      const outside = site.outsidePrefix;
+      if (outside && digits.length > outside.length && digits.startsWith(outside)) {
+        digits = digits.slice(outside.length);
+        if (plan.emergency.has(digits)) return emergency(spec, site);
+      }
+      const short = plan.shortCodes.match(digits);
+      if (short) return { class: short.class, shortCode: digits, country: site.country, source: { kind: 'table', rule: short.where } };
+    }
+    const e164 = toE164(spec, dialled.plus, digits);
+    if (e164 === undefined || e164.length > MAX_E164_DIGITS) return INVALID_SYNTAX;
+    const resolved = this.codes.resolve(e164);
+    if (!resolved) return INVALID_SYNTAX;
+    const plus = `+${e164}`;
+    const country = resolved.region;
+    const global = this.global.match(e164);
+    // Admin and global ranges bar whatever lies under them, valid or not.
+    if (global) return { class: global.class, e164: plus, country, source: { kind: 'table', rule: global.where } };
+    if (!resolved.valid) return { class: 'invalid', source: { kind: 'library' } };
+    if (resolved.code === spec.callingCode && plan.domestic.has(country)) {
+      const range = plan.ranges.match(resolved.national);
+      if (range) return { class: range.class, e164: plus, country, source: { kind: 'table', rule: range.where } };
+      return libraryDecides(plus, country);
+    }
+    if (resolved.premium) return { class: 'premium', e164: plus, country, source: { kind: 'library' } };
+    const highRisk = country === undefined ? undefined : this.highRisk.get(country);
+    if (highRisk) return { class: 'high-risk', e164: plus, country, source: { kind: 'table', rule: highRisk } };
+    return { class: 'international', e164: plus, country, source: { kind: 'library' } };
+  }
+}
+
+function emergency(spec: NationalPlanSpec, site: SiteContext): Destination {
+  return { class: 'emergency', country: site.country, source: { kind: 'table', rule: spec.where } };
+}
+
+function toE164(spec: NationalPlanSpec, plus: boolean, digits: string): string | undefined {
+  if (plus) return digits;
+  if (digits.startsWith(spec.internationalPrefix)) return digits.slice(spec.internationalPrefix.length);
+  if (digits.startsWith(spec.trunkPrefix)) return spec.callingCode + digits.slice(spec.trunkPrefix.length);
+  if (spec.nationalWithoutTrunk.includes(digits.length)) return spec.callingCode + digits;
+  return undefined;
+}
+
+function libraryDecides(e164: string, country: string | undefined): Destination {
+  const cls: PublicClass = classOfLibraryType(e164);
+  return cls === 'invalid' ? { class: 'invalid', source: { kind: 'library' } } : { class: cls, e164, country, source: { kind: 'library' } };
+}

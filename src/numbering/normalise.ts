@@ -1,0 +1,33 @@
+/** A dial string reduced to what was dialled: an optional leading '+' and digits. */
+export interface Dialled {
+  plus: boolean;
+  digits: string;
+}
+
+/** Longest string a phone can sensibly send; E.164 itself stops at 15 digits. */
+const MAX_INPUT = 64;
+
+/**
+ * Strips the punctuation people paste (spaces, dashes, dots, parentheses, '(0)' after a '+')
+ * and returns null for anything that is not a dial string: letters, a second '+', empty.
+ */
+export function normaliseDialString(input: string): Dialled | null {
+  if (input.length === 0 || input.length > MAX_INPUT) return null;
+  let digits = '';
+  let plus = false;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits += input[i];
+    } else if (c === 43 /* + */) {
+      if (plus || digits.length > 0) return null;
+      plus = true;
+    } else if (c === 40 /* ( */ && plus && input.startsWith('(0)', i)) {
+      // "+44 (0)20 ..." : the trunk zero written for national readers, not dialled.
+      i += 2;
+    } else if (c !== 32 && c !== 45 && c !== 46 && c !== 40 && c !== 41 && c !== 9) {
+      return null;
+    }
+  }
+  return digits.length === 0 ? null : { plus, digits };
+}

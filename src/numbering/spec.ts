@@ -1,0 +1,43 @@
+import type { PublicClass } from './destination.js';
+
+/** One row of a numbering table, with the "file:line" it came from. */
+export interface RangeRule {
+  pattern: string;
+  class: PublicClass;
+  where: string;
+}
+
+/** A national numbering plan as the admin files describe it (dialplan/numbering/<plan>.yaml). */
+export interface NationalPlanSpec {
+  id: string;
+  /** Site countries that dial with this plan (NANP: US and CA). */
+  sites: string[];
+  callingCode: string;
+  trunkPrefix: string;
+  internationalPrefix: string;
+  /** NANP: ten digits without the leading 1 are a national number too. */
+  nationalWithoutTrunk: number[];
+  /** Regions reached by national dialling from these sites (US site: Canada, Puerto Rico, ...). */
+  domesticRegions: string[];
+  emergency: string[];
+  shortCodes: RangeRule[];
+  ranges: RangeRule[];
+  where: string;
+}
+
+/** Rules over E.164 digits that apply from every site: global services, fraud ranges, odd chat lines. */
+export interface InternationalSpec {
+  ranges: RangeRule[];
+  highRiskCountries: { country: string; where: string }[];
+}
+
+export interface NumberingSpec {
+  plans: NationalPlanSpec[];
+  international: InternationalSpec;
+}
+
+/** Where a call is dialled from. */
+export interface SiteContext {
+  country: string;
+  outsidePrefix?: string | undefined;
+}

@@ -1,0 +1,126 @@
+import type { Destination, PublicClass } from '../numbering/destination.js';
+import type { Decision, Reason, RuleRef } from './decision.js';
+import { grantIsActive, type Grant } from './grant.js';
+import type { PhoneState } from './phoneState.js';
+import type { Extension, Plan } from './plan.js';
+
+/** A call setup as the policy sees it: who is calling and what they dialled. */
+export interface Call {
+  from: string;
+  to: string;
+}
+
+/** Classes barred by policy 1 for everyone; only an allow-list entry opens one of these numbers. */
+const BARRED: Partial<Record<PublicClass, Reason>> = {
+  premium: 'premium-barred',
+  'chat-line': 'chat-line-barred',
+  directory: 'directory-barred',
+};
+
+const ABROAD = new Set<PublicClass>(['international', 'high-risk']);
+
+/** Policy allows the call so far; the PIN lock may still intervene. */
+type Permit = { action: 'permit'; reason: Reason; rule: RuleRef };
+
+/**
+ * The policy core: pure and synchronous. Emergency numbers are decided before the caller,
+ * the lists or the lock are even looked at, so nothing downstream can block them.
+ */
+export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): Decision {
+  const destination = plan.classify(call.to);
+  const caller = plan.extensions.get(call.from);
+  if (destination.class === 'emergency') return emergencyCall(plan, destination, caller, call);
+  if (caller?.role.kind === 'emergency-line') {
+    const { target, failover } = plan.site.securityControl;
+    return { action: 'security', class: destination.class, destination, reason: 'emergency-line', rule: { id: 'emergency-line', where: caller.where }, target, failover, location: caller.role.location };
+  }
+
+  const callee = plan.extensions.get(call.to);
+  if (callee) {
+    const recorded = caller?.recordedNotice ?? callee.recordedNotice;
+    const reason = caller ? 'internal' : 'inbound';
+    return { action: 'allow', class: 'internal', reason, rule: { id: reason, where: callee.where }, recording: recorded ? { notice: recorded, record: true } : undefined };
+  }
+  if (!caller) {
+    return destination.class === 'invalid'
+      ? reject(destination, 404, 'unknown-extension', { id: 'directory' })
+      : reject(destination, 403, 'unknown-caller', { id: 'directory' });
+  }
+  if (destination.class === 'invalid') return reject(destination, 484, 'invalid-number', sourceRule('numbering', destination));
+
+  const listed = plan.lists.lookup(destination, caller, now);
+  if (listed?.kind === 'deny') return reject(destination, 403, 'deny-list', { id: 'deny-list', where: listed.where });
+  const permit: Permit | Decision = listed
+    ? { action: 'permit', reason: 'allow-list', rule: { id: 'allow-list', where: listed.where } }
+    : permitByPolicy(plan, phone, caller, destination, now);
+  if (permit.action !== 'permit') return permit;
+
+  if (ABROAD.has(destination.class) && isLockManaged(plan, phone, caller)) {
+    if (phone.lock !== 'unlocked') {
+      // A PIN prompt is pointless while PIN entry is locked out after repeated failures.
+      if (phone.pinLockoutUntil !== undefined && now < phone.pinLockoutUntil) {
+        return reject(destination, 403, 'pin-locked-out', { id: 'pin-lockout' });
+      }
+      return { action: 'pin-required', class: destination.class, destination, reason: 'phone-locked', rule: { id: `phone-${phone.lock}` } };
+    }
+  }
+  const notice = caller.recordedNotice;
+  return { action: 'allow', class: destination.class, destination, reason: permit.reason, rule: permit.rule, recording: notice ? { notice, record: true } : undefined };
+}
+
+function permitByPolicy(plan: Plan, phone: PhoneState, caller: Extension, destination: Destination, now: number): Permit | Decision {
+  const cls = destination.class as PublicClass;
+  const barred = BARRED[cls];
+  if (barred) return reject(destination, 403, barred, sourceRule(`barred:${cls}`, destination));
+  if (ABROAD.has(cls)) {
+    const grant = findGrant(plan, phone, caller, destination, now);
+    const highRisk = cls === 'high-risk';
+    if (!grant) return reject(destination, 403, highRisk ? 'high-risk-not-granted' : 'international-not-granted', sourceRule(highRisk ? 'high-risk' : 'international', destination));
+    return { action: 'permit', reason: 'international-granted', rule: { id: `grant:${grant.id}`, where: grant.where } };
+  }
+  const cos = caller.classOfService;
+  if (!cos.allow.has(cls)) return reject(destination, 403, 'class-not-permitted', { id: `class:${cos.name}`, where: cos.where });
+  return { action: 'permit', reason: 'class-of-service', rule: { id: `class:${cos.name}`, where: cos.where } };
+}
+
+/** High-risk destinations need the country or prefix named; worldwide covers only the rest. */
+function grantCovers(grant: Grant, destination: Destination): boolean {
+  if (destination.class === 'invalid') return false;
+  const named = (destination.country !== undefined && grant.countries.has(destination.country)) ||
+    (destination.e164 !== undefined && grant.prefixes.some((p) => destination.e164!.startsWith(p, 1)));
+  return named || (grant.worldwide && destination.class === 'international');
+}
+
+function findGrant(plan: Plan, phone: PhoneState, caller: Extension, destination: Destination, now: number): Grant | undefined {
+  const fromPlan = caller.user === undefined ? undefined : plan.grants.get(caller.user);
+  for (const grants of [fromPlan ?? [], phone.grants]) {
+    for (const grant of grants) if (grantIsActive(grant, now) && grantCovers(grant, destination)) return grant;
+  }
+  return undefined;
+}
+
+/** Desk phones of users who may call abroad are PIN-locked (policy 2). */
+function isLockManaged(plan: Plan, phone: PhoneState, caller: Extension): boolean {
+  return phone.grants.length > 0 || (caller.user !== undefined && plan.grants.has(caller.user));
+}
+
+function emergencyCall(plan: Plan, destination: Destination, caller: Extension | undefined, call: Call): Decision {
+  const location = caller?.role.kind === 'emergency-line' ? caller.role.location : caller?.location;
+  return {
+    action: 'emergency',
+    class: 'emergency',
+    destination,
+    reason: 'emergency-number',
+    rule: sourceRule('emergency', destination),
+    trunk: plan.site.emergencyTrunk,
+    alert: { callback: caller?.ddi ?? call.from, location },
+  };
+}
+
+function sourceRule(id: string, destination: Destination): RuleRef {
+  return { id, where: destination.source.kind === 'table' ? destination.source.rule : undefined };
+}
+
+function reject(destination: Destination, sipStatus: 403 | 404 | 484, reason: Reason, rule: RuleRef): Decision {
+  return { action: 'reject', class: destination.class, destination, sipStatus, reason, rule };
+}
