@@ -35,6 +35,13 @@ interface Sections {
 
 const SITE_DEFAULTS = { pinLength: 6, maxAttempts: 5, lockoutMinutes: 15, idleMinutes: 30, answerTimeoutSeconds: 20 };
 
+export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
+
+/** Compiles only the numbering tables, for `callguard classify`, which needs no site or extensions. */
+export function compileNumbering(files: readonly SourceFile[], dirLabel: string): NumberingResult {
+  return new Compiler(files, dirLabel).numberingOnly();
+}
+
 /** Turns parsed admin files into one immutable Plan, or every problem found, each at its file:line:column. */
 export function compileDialplan(files: readonly SourceFile[], dirLabel: string): LoadResult {
   return new Compiler(files, dirLabel).run();
@@ -48,11 +55,15 @@ class Compiler {
     private readonly dirLabel: string,
   ) {}
 
+  numberingOnly(): NumberingResult {
+    const s = this.checkShapes();
+    const numbering = s && this.numbering(s.numbering, s.international);
+    return numbering && this.problems.length === 0 ? { ok: true, numbering } : { ok: false, problems: this.problems };
+  }
+
   run(): LoadResult {
-    for (const file of this.files) this.problems.push(...file.problems, ...schemaProblems(file));
-    // A file of the wrong shape would make every later check misleading.
-    if (this.problems.length > 0) return { ok: false, problems: this.problems };
-    const s = this.gather();
+    const s = this.checkShapes();
+    if (!s) return { ok: false, problems: this.problems };
 
     const siteFile = this.single(s.site, 'site');
     const numbering = this.numbering(s.numbering, s.international);
@@ -84,6 +95,12 @@ class Compiler {
 
     if (this.problems.length > 0) return { ok: false, problems: this.problems };
     return { ok: true, plan: Object.freeze({ site, numbering, classify, extensions, classes, grants, lists, notices }) };
+  }
+
+  /** Sections of every file, or undefined when a file has the wrong shape: later checks would only mislead. */
+  private checkShapes(): Sections | undefined {
+    for (const file of this.files) this.problems.push(...file.problems, ...schemaProblems(file));
+    return this.problems.length === 0 ? this.gather() : undefined;
   }
 
   private report(at: Located<unknown>, sub: YamlPath, message: string, key = false): void {

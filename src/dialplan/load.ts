@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { compileDialplan, type LoadResult } from './compile.js';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileDialplan, compileNumbering, type LoadResult, type NumberingResult } from './compile.js';
+import type { Problem } from './problem.js';
 import { SourceFile } from './sourceFile.js';
 
 export const DEFAULT_DIALPLAN_DIR = 'dialplan';
@@ -18,8 +21,14 @@ async function yamlFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content. */
-export async function loadPlan(dir: string): Promise<LoadResult> {
+/** The sample plan shipped with the package (found from src/ and from dist/src/ alike). */
+function packagedDialplanDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, DEFAULT_DIALPLAN_DIR);
+}
+
+async function readSources(dir: string): Promise<SourceFile[] | { ok: false; problems: Problem[] }> {
   let paths: string[];
   try {
     paths = await yamlFiles(dir);
@@ -27,6 +36,18 @@ export async function loadPlan(dir: string): Promise<LoadResult> {
     return { ok: false, problems: [{ where: dir, message: `cannot read dialplan directory: ${(error as Error).message}` }] };
   }
   if (paths.length === 0) return { ok: false, problems: [{ where: dir, message: 'no .yaml files in the dialplan directory' }] };
-  const files = await Promise.all(paths.map(async (p) => new SourceFile(join(dir, relative(dir, p)), await readFile(p, 'utf8'))));
-  return compileDialplan(files, dir);
+  return Promise.all(paths.map(async (p) => new SourceFile(join(dir, relative(dir, p)), await readFile(p, 'utf8'))));
+}
+
+/** Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content. */
+export async function loadPlan(dir: string): Promise<LoadResult> {
+  const files = await readSources(dir);
+  return Array.isArray(files) ? compileDialplan(files, dir) : files;
+}
+
+/** The numbering tables of `dir/numbering`, falling back to the packaged ones when `dir` has none. */
+export async function loadNumbering(dir: string): Promise<NumberingResult> {
+  const numberingDir = join(existsSync(join(dir, 'numbering')) ? dir : packagedDialplanDir(), 'numbering');
+  const files = await readSources(numberingDir);
+  return Array.isArray(files) ? compileNumbering(files, numberingDir) : files;
 }

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { dialplanDir } from '../dialplan/load.js';
+import { decide } from '../policy/decide.js';
+import type { Decision } from '../policy/decision.js';
+import { explain } from '../policy/explain.js';
+import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
+import { planOrThrow } from './planOrThrow.js';
+
+interface CheckOptions {
+  from: string;
+  to: string;
+  dialplan?: string;
+  locked?: boolean;
+  unlocked?: boolean;
+  at?: string;
+  json?: boolean;
+}
+
+function parseAt(at: string | undefined): number {
+  if (at === undefined) return Date.now();
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) throw new Error(`--at "${at}" is not an ISO-8601 date or time`);
+  return ms;
+}
+
+/** What-if lock state from the flags; without either, a lock-managed phone is assumed locked (its safe default). */
+function phoneFromFlags(options: CheckOptions): PhoneState {
+  if (options.locked && options.unlocked) throw new Error('give --locked or --unlocked, not both');
+  return options.unlocked ? { ...LOCKED_PHONE, lock: 'unlocked' } : LOCKED_PHONE;
+}
+
+function summary(decision: Decision): Record<string, unknown> {
+  const d = decision.destination;
+  return {
+    action: decision.action,
+    class: decision.class,
+    e164: d && d.class !== 'invalid' ? d.e164 : undefined,
+    country: d && d.class !== 'invalid' ? d.country : undefined,
+    reason: decision.reason,
+    rule: decision.rule.id,
+    where: decision.rule.where,
+    sipStatus: decision.action === 'reject' ? decision.sipStatus : undefined,
+    notice: decision.action === 'allow' ? decision.recording?.notice : undefined,
+    record: decision.action === 'allow' ? decision.recording !== undefined : undefined,
+    trunk: decision.action === 'emergency' ? decision.trunk : undefined,
+    alert: decision.action === 'emergency' ? decision.alert : undefined,
+    target: decision.action === 'security' ? decision.target : undefined,
+    failover: decision.action === 'security' ? decision.failover : undefined,
+    explanation: explain(decision),
+  };
+}
+
+function human(options: CheckOptions, fields: Record<string, unknown>): string {
+  const lines = [`${String(fields.action).toUpperCase()}  ${options.from} -> ${options.to}`];
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === 'action' || key === 'explanation' || value === undefined) continue;
+    lines.push(`  ${`${key}:`.padEnd(12)}${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  }
+  lines.push(`  why:        ${String(fields.explanation)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('show the decision for one call and why')
+    .requiredOption('--from <ext>', 'calling extension (or outside number for inbound calls)')
+    .requiredOption('--to <dialled>', 'dialled string or extension')
+    .option('--dialplan <dir>', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
+    .option('--locked', 'assume the caller\'s phone is PIN-locked (the default)')
+    .option('--unlocked', 'assume the caller\'s phone is unlocked')
+    .option('--at <iso8601>', 'decide as of this time (grants and list entries have dates)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: CheckOptions) => {
+      const plan = await planOrThrow(dialplanDir(options.dialplan));
+      const decision = decide(plan, phoneFromFlags(options), { from: options.from, to: options.to }, parseAt(options.at));
+      const fields = summary(decision);
+      process.stdout.write(options.json ? `${JSON.stringify(fields)}\n` : human(options, fields));
+    });
+}
