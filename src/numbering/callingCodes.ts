@@ -73,11 +73,12 @@ export class CallingCodeTable {
     const metadata = new Metadata();
     const raw = (metadata as unknown as { metadata: { country_calling_codes: Record<string, string[]>; nonGeographic?: Record<string, unknown> } }).metadata;
     for (const [code, regions] of Object.entries(raw.country_calling_codes)) {
-      const isGlobal = raw.nonGeographic?.[code] !== undefined;
-      const plans = isGlobal ? [compilePlan(metadata, code, undefined)] : regions.map((r) => compilePlan(metadata, r, r));
+      const plans = regions.map((r) => compilePlan(metadata, r, r));
       const byAreaCode = code === '1' ? learnAreaCodes().map((r) => plans.find((p) => p.region === r)) : undefined;
       this.trie.add(code, { code, plans, byAreaCode });
     }
+    // Global services (+800, +870, +881, +979, ...) have a plan but no region.
+    for (const code of Object.keys(raw.nonGeographic ?? {})) this.trie.add(code, { code, plans: [compilePlan(metadata, code, undefined)] });
   }
 
   /** Splits E.164 digits (no '+') into calling code and national number, finds the region, checks validity. */
