@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Numbering } from '../../src/numbering/classifier.js';
+import { PUBLIC_CLASSES } from '../../src/numbering/destination.js';
+import { normaliseDialString } from '../../src/numbering/normalise.js';
+import { sampleNumbering } from '../support/plans.js';
+
+let numbering: Numbering;
+beforeAll(async () => {
+  numbering = await sampleNumbering();
+});
+
+const gb = (dialled: string, outsidePrefix?: string) => numbering.classifierFor({ country: 'GB', outsidePrefix })(dialled);
+const us = (dialled: string, outsidePrefix?: string) => numbering.classifierFor({ country: 'US', outsidePrefix })(dialled);
+const ca = (dialled: string) => numbering.classifierFor({ country: 'CA' })(dialled);
+
+describe('dial string normalisation', () => {
+  it('keeps digits and a leading plus, drops what people paste', () => {
+    expect(normaliseDialString('+44 (0)20 7946-0000')).toEqual({ plus: true, digits: '442079460000' });
+    expect(normaliseDialString('(01707) 284.678')).toEqual({ plus: false, digits: '01707284678' });
+  });
+  it('refuses letters, a second plus, a plus after digits and empty strings', () => {
+    for (const s of ['', ' ', 'abc', '0800 FLOWERS', '++44', '44+1', '123#', '*99']) expect(normaliseDialString(s)).toBeNull();
+  });
+});
+
+describe('GB site', () => {
+  it('gives E.164 and country for national numbers', () => {
+    expect(gb('01707 284678')).toMatchObject({ class: 'geographic', e164: '+441707284678', country: 'GB' });
+    expect(gb('+44 (0)20 7946 0000')).toMatchObject({ class: 'geographic', e164: '+442079460000' });
+  });
+  it('reads 0118 as Reading, not directory enquiries', () => {
+    expect(gb('01189 123456')).toMatchObject({ class: 'geographic', e164: '+441189123456' });
+  });
+  it('tells Isle of Man mobiles from pagers and Jersey numbers from mainland ones', () => {
+    expect(gb('07624 123456')).toMatchObject({ class: 'mobile', country: 'IM' });
+    expect(gb('07640 123456')).toMatchObject({ class: 'pager' });
+    expect(gb('01534 712345').class).toBe('geographic');
+  });
+  it('cites the table line a class came from', () => {
+    expect(gb('09011234567').source).toEqual({ kind: 'table', rule: expect.stringMatching(/numbering\/GB\.yaml:\d+$/) });
+  });
+  it('recognises emergency numbers with and without the outside prefix, and only those', () => {
+    for (const n of ['999', '112', '18000', '9999', '9112', '918000']) expect(gb(n, '9').class).toBe('emergency');
+    for (const n of ['99', '9', '1120', '99999']) expect(gb(n, '9').class).not.toBe('emergency');
+  });
+  it('classifies short codes after the outside prefix', () => {
+    expect(gb('9101', '9').class).toBe('public-service');
+    expect(gb('9118500', '9')).toMatchObject({ class: 'directory', shortCode: '118500' });
+  });
+  it('bars premium ranges of other countries', () => {
+    expect(gb('+33 8 99 12 34 56')).toMatchObject({ class: 'premium', country: 'FR' });
+  });
+  it('calls the toll-fraud list high-risk, other countries international', () => {
+    expect(gb('+994 12 345 67 89')).toMatchObject({ class: 'high-risk', country: 'AZ' });
+    expect(gb('+49 30 12345678')).toMatchObject({ class: 'international', country: 'DE' });
+  });
+  it('rejects numbers no plan can hold', () => {
+    for (const n of ['0', '00', '+0', '+999123456', '0500 123456', '07', '+4420794600001234']) expect(gb(n).class).toBe('invalid');
+  });
+});
+
+describe('NANP sites', () => {
+  it('treats Canada and US territories as domestic and names their region', () => {
+    expect(us('+1 613 230 1234')).toMatchObject({ class: 'geographic', country: 'CA' });
+    expect(us('1 671 472 1234')).toMatchObject({ class: 'geographic', country: 'GU' });
+  });
+  it('treats Caribbean NANP nations as international', () => {
+    expect(us('1 242 322 1234')).toMatchObject({ class: 'international', country: 'BS' });
+  });
+  it('works the same for a Canadian site', () => {
+    expect(ca('911').class).toBe('emergency');
+    expect(ca('2125551212').class).toBe('directory');
+    expect(ca('18765550123').class).toBe('international');
+  });
+  it('recognises 911 after the outside prefix and the NPA-976 premium exchanges', () => {
+    expect(us('9911', '9').class).toBe('emergency');
+    expect(us('9 1 212 976 1234', '9').class).toBe('premium');
+  });
+  it('sees the 1-800 family as freephone and 5XX as personal numbers', () => {
+    expect(us('1 (877) 555-1234').class).toBe('freephone');
+    expect(us('1 533 234 5678').class).toBe('personal-number');
+  });
+});
+
+describe('properties', () => {
+  it('never throws, and always returns one of the public classes', () => {
+    const classes = new Set<string>(PUBLIC_CLASSES);
+    const dial = fc.oneof(fc.string(), fc.stringMatching(/^[0-9+()\- .]{0,30}$/), fc.stringMatching(/^\+?[0-9]{1,18}$/));
+    fc.assert(
+      fc.property(dial, fc.constantFrom('GB', 'US', 'CA'), fc.constantFrom(undefined, '9', '0'), (s, country, outsidePrefix) => {
+        const d = numbering.classifierFor({ country, outsidePrefix })(s);
+        expect(classes.has(d.class)).toBe(true);
+        if (d.class !== 'invalid' && d.e164 !== undefined) expect(d.e164).toMatch(/^\+[0-9]{2,15}$/);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('classifies a number the same with any punctuation between its digits', () => {
+    const samples = ['01707284678', '09011234567', '+33142685300', '07911123456', '08001234567'];
+    fc.assert(
+      fc.property(fc.constantFrom(...samples), fc.array(fc.constantFrom(' ', '-', '.', ''), { minLength: 12, maxLength: 12 }), (n, seps) => {
+        const spaced = [...n].map((ch, i) => (i === 0 ? ch : `${seps[i] ?? ''}${ch}`)).join('');
+        expect(gb(spaced)).toEqual(gb(n));
+      }),
+    );
+  });
+
+  it('recognises every emergency number of every plan, with and without any outside prefix', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('GB', 'US', 'CA'), fc.constantFrom('9', '0', '8', '55'), (country, prefix) => {
+        for (const number of numbering.emergencyNumbers(country)) {
+          const classify = numbering.classifierFor({ country, outsidePrefix: prefix });
+          expect(classify(number).class).toBe('emergency');
+          expect(classify(`${prefix}${number}`).class).toBe('emergency');
+        }
+      }),
+    );
+  });
+});
