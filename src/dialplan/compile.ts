@@ -330,6 +330,10 @@ class Compiler {
     const e = at.value;
     const field = e.number !== undefined ? 'number' : 'prefix';
     const raw = (e.number ?? e.prefix)!;
+    if (classify(raw).class === 'emergency') {
+      this.report(at, [field], `"${raw}" is an emergency number: emergency calls are never listed, blocked or delayed`);
+      return [];
+    }
     let space: ListEntry['space'] = 'e164';
     let digits: string | undefined;
     if (raw.startsWith('+')) digits = raw.slice(1);

@@ -3,7 +3,7 @@ import { DIALPLAN_FILE_SCHEMA } from './schema.js';
 import type { Problem } from './problem.js';
 import type { SourceFile } from './sourceFile.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
 const validateFile = ajv.compile(DIALPLAN_FILE_SCHEMA);
 
 /** What a pattern-checked field should look like, in an admin's words. */

@@ -16,8 +16,8 @@ export class SourceFile {
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     for (const error of [...this.doc.errors, ...this.doc.warnings]) {
-      const pos = error.linePos?.[0];
-      this.problems.push({ where: pos ? `${path}:${pos.line}:${pos.col}` : path, message: `YAML: ${error.message.split('\n')[0]}` });
+      const { line, col } = this.lines.linePos(error.pos[0]);
+      this.problems.push({ where: `${path}:${line}:${col}`, message: `YAML: ${error.message.split('\n')[0]}` });
     }
     this.data = this.doc.errors.length === 0 ? this.doc.toJS() : undefined;
   }

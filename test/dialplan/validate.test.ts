@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadPlan } from '../../src/dialplan/load.js';
+import type { Problem } from '../../src/dialplan/problem.js';
+import { planCopy } from '../support/plans.js';
+
+const copies: { remove(): void }[] = [];
+afterEach(() => copies.splice(0).forEach((c) => c.remove()));
+
+/** Problems of the sample plan with one extra file added. */
+async function problemsWith(name: string, text: string, replace: Record<string, string> = {}): Promise<{ dir: string; problems: Problem[] }> {
+  const copy = planCopy({ ...replace, [name]: text });
+  copies.push(copy);
+  const result = await loadPlan(copy.dir);
+  return { dir: copy.dir, problems: result.ok ? [] : result.problems };
+}
+
+describe('validation pins every mistake to file:line:column', () => {
+  it('accepts the shipped sample plan', async () => {
+    expect(await problemsWith('empty.yaml', '{}\n')).toMatchObject({ problems: [] });
+  });
+
+  it('reports unknown keys at the key', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', ['extensions:', '  - ext: "5001"', '    name: Lab', '    clas: staff', ''].join('\n'));
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:4:5`, message: 'unknown key "clas"' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:2:5`, message: 'extensions is missing "class"' });
+  });
+
+  it('reports YAML syntax errors with their position', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'extensions:\n  - ext: "5001"\n   name: [unclosed\n');
+    expect(problems[0]?.where).toMatch(new RegExp(`^${dir}/extra.yaml:\\d+:\\d+$`));
+    expect(problems[0]?.message).toMatch(/^YAML: /);
+  });
+
+  it('asks for quoted extensions rather than silently losing leading zeros', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'extensions:\n  - ext: 5001\n    name: Lab\n    class: staff\n');
+    expect(problems).toEqual([{ where: `${dir}/extra.yaml:2:10`, message: expect.stringContaining('must be a quoted string ("5001")') }]);
+  });
+
+  it('reports numbers that cannot be classified and numbers with stray characters', async () => {
+    const unclassifiable = await problemsWith('extra.yaml', 'deny:\n  - number: "0909"\n    for: everyone\n    reason: typo\n');
+    expect(unclassifiable.problems).toEqual([{ where: `${unclassifiable.dir}/extra.yaml:2:13`, message: '"0909" is not a number callguard can classify (invalid)' }]);
+    const spaced = await problemsWith('extra.yaml', 'deny:\n  - prefix: "+44 871"\n    for: everyone\n    reason: spaces\n');
+    expect(spaced.problems).toEqual([{ where: `${spaced.dir}/extra.yaml:2:13`, message: '"+44 871" is not digits, optionally after "+"' }]);
+  });
+
+  it('refuses list entries on emergency numbers', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'deny:\n  - number: "999"\n    for: everyone\n    reason: hoax calls\n');
+    expect(problems).toEqual([{ where: `${dir}/extra.yaml:2:13`, message: expect.stringContaining('emergency calls are never listed') }]);
+  });
+
+  it('reports overlapping definitions with both places', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'extensions:\n  - ext: "4101"\n    name: Copy\n    class: staff\nclasses:\n  staff:\n    allow: [geographic]\n');
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:2:10`, message: `extension 4101 is defined again (first at ${dir}/extensions/academic.yaml:2:10)` });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:6:3`, message: `class "staff" is defined again (first at ${dir}/classes.yaml:4:3)` });
+  });
+
+  it('reports overlapping numbering ranges', async () => {
+    const { dir, problems } = await problemsWith('numbering/extra.yaml', 'international:\n  ranges:\n    "+881": premium\n');
+    const overlap = problems.find((p) => p.message.startsWith('range "881"'));
+    const said = `${overlap?.where} ${overlap?.message}`;
+    expect(said).toContain(`${dir}/numbering/extra.yaml:3`);
+    expect(said).toMatch(/numbering\/international\.yaml:\d+/);
+  });
+
+  it('reports extensions that collide with emergency numbers, the outside prefix, short codes or each other', async () => {
+    const exts = ['999', '9123', '101', '41', '4150'].map((ext) => `  - ext: "${ext}"\n    name: Phone ${ext}\n    class: staff\n`).join('');
+    const { dir, problems } = await problemsWith('extra.yaml', `extensions:\n${exts}`);
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:2:10`, message: 'extension 999 collides with an emergency number' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:5:10`, message: 'extension 9123 starts with the outside-line prefix 9' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:8:10`, message: 'extension 101 collides with the public short code 101 (public-service)' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:14:10`, message: 'extension 4150 is defined again (first at ' + `${dir}/extensions/academic.yaml:16:10)` });
+    expect(problems.some((p) => p.message.startsWith('extension 4101 begins with extension 41'))).toBe(true);
+  });
+
+  it('reports dates that end before they start, and impossible dates', async () => {
+    const grants = ['grants:', '  - user: cwei', '    countries: [FR]', '    from: 2026-05-01', '    until: 2026-04-01', '    reason: trip', '    approver: Dean', '  - user: cwei', '    countries: [FR]', '    until: 2026-02-30', '    reason: trip', '    approver: Dean', ''].join('\n');
+    const { dir, problems } = await problemsWith('extra.yaml', grants);
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:5:12`, message: 'ends (2026-04-01) before it starts (2026-05-01)' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:10:12`, message: '"2026-02-30" is not a real date' });
+  });
+
+  it('reports grants for unknown users and unknown countries', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'grants:\n  - user: zed\n    countries: [FR, QQ]\n    reason: trip\n    approver: Dean\n');
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:2:11`, message: 'grant for unknown user "zed" (no extension has user: zed)' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:3:21`, message: 'unknown country code QQ' });
+  });
+
+  it('refuses a class that would open premium or international calls', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'classes:\n  vip:\n    allow: [geographic, premium]\n');
+    expect(problems).toEqual([{ where: `${dir}/extra.yaml:3:25`, message: expect.stringMatching(/^"premium" is not allowed here; choose one of: public-service, /) }]);
+  });
+
+  it('refuses a recording retention over 12 months and unknown references', async () => {
+    const site = (await import('node:fs')).readFileSync(new URL('../../dialplan/site.yaml', import.meta.url), 'utf8').replace('retentionDays: 180', 'retentionDays: 400');
+    const { dir, problems } = await problemsWith('extra.yaml', 'extensions:\n  - ext: "5001"\n    name: Lab\n    class: nope\n    recorded: { notice: missing }\n', { 'site.yaml': site });
+    expect(problems).toContainEqual({ where: `${dir}/site.yaml:13:20`, message: 'retentionDays must be <= 365' });
+    // Shape problems are reported first, alone: they would make later checks misleading.
+    expect(problems).toHaveLength(1);
+  });
+
+  it('reports unknown classes, notices and emergency lines without a location', async () => {
+    const { dir, problems } = await problemsWith('extra.yaml', 'extensions:\n  - ext: "5001"\n    name: Lab\n    class: nope\n    recorded: { notice: missing }\n    emergencyLine: true\n');
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:4:12`, message: 'unknown class of service "nope" (have staff, service-desk, switchboard, common-area, hotline)' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:5:25`, message: 'unknown notice "missing"' });
+    expect(problems).toContainEqual({ where: `${dir}/extra.yaml:6:5`, message: 'emergency line 5001 needs a location for Security Control' });
+  });
+
+  it('says so when the directory is missing or empty', async () => {
+    const result = await loadPlan('/nonexistent/dialplan');
+    expect(result).toMatchObject({ ok: false, problems: [{ where: '/nonexistent/dialplan', message: expect.stringContaining('cannot read dialplan directory') }] });
+  });
+});
