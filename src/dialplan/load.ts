@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../packageRoot.js';
 import { compileDialplan, compileNumbering, type LoadResult, type NumberingResult } from './compile.js';
 import type { Problem } from './problem.js';
 import { SourceFile } from './sourceFile.js';
@@ -21,13 +21,6 @@ async function yamlFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** The sample plan shipped with the package (found from src/ and from dist/src/ alike). */
-function packagedDialplanDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, DEFAULT_DIALPLAN_DIR);
-}
-
 async function readSources(dir: string): Promise<SourceFile[] | { ok: false; problems: Problem[] }> {
   let paths: string[];
   try {
@@ -45,9 +38,9 @@ export async function loadPlan(dir: string): Promise<LoadResult> {
   return Array.isArray(files) ? compileDialplan(files, dir) : files;
 }
 
-/** The numbering tables of `dir/numbering`, falling back to the packaged ones when `dir` has none. */
+/** The numbering tables of `dir/numbering`, falling back to the package's own when `dir` has none. */
 export async function loadNumbering(dir: string): Promise<NumberingResult> {
-  const numberingDir = join(existsSync(join(dir, 'numbering')) ? dir : packagedDialplanDir(), 'numbering');
+  const numberingDir = join(existsSync(join(dir, 'numbering')) ? dir : join(packageRoot(), DEFAULT_DIALPLAN_DIR), 'numbering');
   const files = await readSources(numberingDir);
   return Array.isArray(files) ? compileNumbering(files, numberingDir) : files;
 }

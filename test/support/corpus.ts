@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/packageRoot.js';
 
 export interface CorpusRow {
   line: number;
@@ -10,8 +11,12 @@ export interface CorpusRow {
   note: string;
 }
 
-/** The shared public corpus: site, outside prefix ('-' = none), dialled string, expected class, note. */
-export const CORPUS_PATH = fileURLToPath(new URL('../../../shared/corpus/numbers.tsv', import.meta.url));
+/**
+ * The team's public corpus (site, outside prefix '-' = none, dialled string, expected class, note).
+ * A copy lives in the repo so a bare checkout can test; corpus-copy.test.ts keeps it equal to the shared one.
+ */
+export const CORPUS_PATH = join(packageRoot(), 'test', 'corpus', 'numbers.tsv');
+export const SHARED_CORPUS_PATH = join(packageRoot(), '..', 'shared', 'corpus', 'numbers.tsv');
 
 export function readCorpus(path = CORPUS_PATH): CorpusRow[] {
   return readFileSync(path, 'utf8')
