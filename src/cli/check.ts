@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { dialplanDir } from '../dialplan/load.js';
-import { decide } from '../policy/decide.js';
+import { decisionRecord } from '../audit/decisionRecord.js';
+import { decide, type Call } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
 import { explain } from '../policy/explain.js';
 import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
@@ -29,18 +30,11 @@ function phoneFromFlags(options: CheckOptions): PhoneState {
   return options.unlocked ? { ...LOCKED_PHONE, lock: 'unlocked' } : LOCKED_PHONE;
 }
 
-function summary(decision: Decision): Record<string, unknown> {
-  const d = decision.destination;
+/** The audit record of the decision plus what an admin asking "what if" also wants to see. */
+function summary(call: Call, decision: Decision, now: number): Record<string, unknown> {
+  const { at: _at, from: _from, to: _to, ...record } = decisionRecord(call, decision, now);
   return {
-    action: decision.action,
-    class: decision.class,
-    e164: d && d.class !== 'invalid' ? d.e164 : undefined,
-    country: d && d.class !== 'invalid' ? d.country : undefined,
-    reason: decision.reason,
-    rule: decision.rule.id,
-    where: decision.rule.where,
-    sipStatus: decision.action === 'reject' ? decision.sipStatus : undefined,
-    notice: decision.action === 'allow' ? decision.recording?.notice : undefined,
+    ...record,
     record: decision.action === 'allow' ? decision.recording !== undefined : undefined,
     trunk: decision.action === 'emergency' ? decision.trunk : undefined,
     alert: decision.action === 'emergency' ? decision.alert : undefined,
@@ -73,8 +67,9 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (options: CheckOptions) => {
       const plan = await planOrThrow(dialplanDir(options.dialplan));
-      const decision = decide(plan, phoneFromFlags(options), { from: options.from, to: options.to }, parseAt(options.at));
-      const fields = summary(decision);
+      const call: Call = { from: options.from, to: options.to };
+      const now = parseAt(options.at);
+      const fields = summary(call, decide(plan, phoneFromFlags(options), call, now), now);
       process.stdout.write(options.json ? `${JSON.stringify(fields)}\n` : human(options, fields));
     });
 }

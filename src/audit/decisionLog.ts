@@ -1,0 +1,19 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Call } from '../policy/decide.js';
+import type { Decision } from '../policy/decision.js';
+import { decisionRecord } from './decisionRecord.js';
+
+/** Belt and braces: should a PIN field ever be attached to a log call, pino drops it. */
+const NEVER_LOGGED = ['pin', 'newPin', 'pinHash', 'secret', 'password', '*.pin', '*.newPin', '*.pinHash', '*.secret', '*.password'];
+
+export function decisionLogger(destination?: DestinationStream): Logger {
+  const options = { name: 'callguard-decisions', redact: { paths: NEVER_LOGGED, remove: true } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Logs one decision; emergency calls at warn so they stand out in the monthly review. */
+export function logDecision(logger: Logger, call: Call, decision: Decision, now: number): void {
+  const record = decisionRecord(call, decision, now);
+  if (decision.action === 'emergency') logger.warn(record, 'emergency call');
+  else logger.info(record, 'decision');
+}
