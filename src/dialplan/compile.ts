@@ -275,8 +275,8 @@ class Compiler {
 
   private dates(at: Located<{ from?: string; until?: string }>): { from?: number; until?: number } | undefined {
     const { from, until } = at.value;
-    const start = from === undefined ? undefined : parseAdminDate(from, 'from');
-    const end = until === undefined ? undefined : parseAdminDate(until, 'until');
+    const start = from === undefined ? undefined : this.parseDate(from, 'from');
+    const end = until === undefined ? undefined : this.parseDate(until, 'until');
     if (from !== undefined && start === undefined) this.report(at, ['from'], `"${from}" is not a real date`);
     if (until !== undefined && end === undefined) this.report(at, ['until'], `"${until}" is not a real date`);
     if (start !== undefined && end !== undefined && end <= start) {
@@ -284,6 +284,15 @@ class Compiler {
       return undefined;
     }
     return { from: start, until: end };
+  }
+
+  /** Large plans repeat a handful of dates (end of term, end of year) across thousands of entries. */
+  private readonly parsedDates = new Map<string, number | undefined>();
+
+  private parseDate(text: string, end: 'from' | 'until'): number | undefined {
+    const key = `${end}${text}`;
+    if (!this.parsedDates.has(key)) this.parsedDates.set(key, parseAdminDate(text, end));
+    return this.parsedDates.get(key);
   }
 
   private grants(items: Located<GrantFile>[], users: ReadonlySet<string>): Map<string, Grant[]> {
@@ -330,7 +339,7 @@ class Compiler {
     const e = at.value;
     const field = e.number !== undefined ? 'number' : 'prefix';
     const raw = (e.number ?? e.prefix)!;
-    if (classify(raw).class === 'emergency') {
+    if (!raw.startsWith('+') && classify(raw).class === 'emergency') {
       this.report(at, [field], `"${raw}" is an emergency number: emergency calls are never listed, blocked or delayed`);
       return [];
     }
@@ -364,6 +373,13 @@ class Compiler {
     check('users', users);
     check('extensions', extensions);
     check('classes', classes);
-    return { everyone: false, users: new Set(who.users), extensions: new Set(who.extensions), classes: new Set(who.classes) };
+    return { everyone: false, users: setOf(who.users), extensions: setOf(who.extensions), classes: setOf(who.classes) };
   }
+}
+
+const NOBODY: ReadonlySet<string> = new Set();
+
+/** Most entries name one kind of selector; sharing one empty set keeps 100,000-entry lists small. */
+function setOf(names: string[] | undefined): ReadonlySet<string> {
+  return names && names.length > 0 ? new Set(names) : NOBODY;
 }

@@ -45,15 +45,16 @@ export class ListIndex {
   constructor(entries: readonly ListEntry[]) {
     const groups = new Map<string, ListEntry[]>();
     for (const entry of entries) {
-      const key = `${entry.space}:${entry.digits}${entry.match === 'number' ? '$' : ''}`;
+      const pattern = entry.match === 'number' ? `${entry.digits}$` : entry.digits;
+      const key = entry.space === 'e164' ? pattern : `s${pattern}`;
       const group = groups.get(key);
       if (group) group.push(entry);
       else groups.set(key, [entry]);
     }
-    for (const [key, group] of groups) {
-      group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
-      const [space, pattern] = key.split(':') as [string, string];
-      (space === 'e164' ? this.e164 : this.short).add(pattern, group);
+    for (const group of groups.values()) {
+      if (group.length > 1) group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
+      const { space, digits, match } = group[0]!;
+      (space === 'e164' ? this.e164 : this.short).add(match === 'number' ? `${digits}$` : digits, group);
     }
     this.size = entries.length;
   }
