@@ -8,14 +8,16 @@ export interface Dialled {
 const MAX_INPUT = 64;
 
 /**
- * Strips the punctuation people paste (spaces, dashes, dots, parentheses, '(0)' after a '+')
- * and returns null for anything that is not a dial string: letters, a second '+', empty.
+ * Strips the punctuation people paste (spaces, dashes, dots, parentheses, '(0)' after a '+') and a
+ * trailing '#', and returns null for anything that is not a dial string: letters, a second '+', empty.
  */
 export function normaliseDialString(input: string): Dialled | null {
   if (input.length === 0 || input.length > MAX_INPUT) return null;
   let digits = '';
   let plus = false;
-  for (let i = 0; i < input.length; i++) {
+  // Many desk phones send the '#' "dial now" key along with the number: 999# is still 999.
+  const end = input.endsWith('#') ? input.length - 1 : input.length;
+  for (let i = 0; i < end; i++) {
     const c = input.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       digits += input[i];

@@ -19,8 +19,11 @@ describe('dial string normalisation', () => {
     expect(normaliseDialString('+44 (0)20 7946-0000')).toEqual({ plus: true, digits: '442079460000' });
     expect(normaliseDialString('(01707) 284.678')).toEqual({ plus: false, digits: '01707284678' });
   });
-  it('refuses letters, a second plus, a plus after digits and empty strings', () => {
-    for (const s of ['', ' ', 'abc', '0800 FLOWERS', '++44', '44+1', '123#', '*99']) expect(normaliseDialString(s)).toBeNull();
+  it('refuses letters, a second plus, a plus after digits, feature codes and empty strings', () => {
+    for (const s of ['', ' ', '#', 'abc', '0800 FLOWERS', '++44', '44+1', '12#3', '*99', '999##']) expect(normaliseDialString(s)).toBeNull();
+  });
+  it('drops the "dial now" key phones send after the number', () => {
+    expect(normaliseDialString('999#')).toEqual({ plus: false, digits: '999' });
   });
 });
 
@@ -41,7 +44,7 @@ describe('GB site', () => {
     expect(gb('09011234567').source).toEqual({ kind: 'table', rule: expect.stringMatching(/numbering\/GB\.yaml:\d+$/) });
   });
   it('recognises emergency numbers with and without the outside prefix, and only those', () => {
-    for (const n of ['999', '112', '18000', '9999', '9112', '918000']) expect(gb(n, '9').class).toBe('emergency');
+    for (const n of ['999', '112', '18000', '9999', '9112', '918000', '999#', '9 999#']) expect(gb(n, '9').class).toBe('emergency');
     for (const n of ['99', '9', '1120', '99999']) expect(gb(n, '9').class).not.toBe('emergency');
   });
   it('classifies short codes after the outside prefix', () => {
