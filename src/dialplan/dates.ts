@@ -1,3 +1,5 @@
+import type { Located, Problems } from './located.js';
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 
@@ -6,8 +8,44 @@ const DAY_MS = 86_400_000;
  * midnight and `until: 2026-03-31` runs to the end of the 31st, as people read such a range.
  */
 export function parseAdminDate(text: string, end: 'from' | 'until'): number | undefined {
-  const ms = Date.parse(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
+  const dateOnly = DATE_ONLY.test(text);
+  const ms = Date.parse(dateOnly ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(ms)) return undefined;
-  if (DATE_ONLY.test(text) && new Date(ms).toISOString().slice(0, 10) !== text) return undefined; // 2026-02-30
-  return DATE_ONLY.test(text) && end === 'until' ? ms + DAY_MS : ms;
+  if (!dateOnly) return ms;
+  if (new Date(ms).toISOString().slice(0, 10) !== text) return undefined; // 2026-02-30
+  return end === 'until' ? ms + DAY_MS : ms;
+}
+
+export interface DateRange {
+  from?: number | undefined;
+  until?: number | undefined;
+}
+
+/** Reads the from/until of grants and list entries, reporting impossible dates and ranges that end before they start. */
+export class DateRanges {
+  // Large plans repeat a handful of dates (end of term, end of year) across thousands of entries.
+  private readonly parsed = new Map<string, number | undefined>();
+
+  constructor(private readonly problems: Problems) {}
+
+  /** The range, or undefined when it is unusable (already reported). */
+  read(at: Located<{ from?: string; until?: string }>): DateRange | undefined {
+    const { from, until } = at.value;
+    const start = this.parse(at, 'from', from);
+    const end = this.parse(at, 'until', until);
+    if (start !== undefined && end !== undefined && end <= start) {
+      this.problems.at(at, ['until'], `ends (${until}) before it starts (${from})`);
+      return undefined;
+    }
+    return { from: start, until: end };
+  }
+
+  private parse(at: Located<unknown>, end: 'from' | 'until', text: string | undefined): number | undefined {
+    if (text === undefined) return undefined;
+    const key = `${end}${text}`;
+    if (!this.parsed.has(key)) this.parsed.set(key, parseAdminDate(text, end));
+    const ms = this.parsed.get(key);
+    if (ms === undefined) this.problems.at(at, [end], `"${text}" is not a real date`);
+    return ms;
+  }
 }

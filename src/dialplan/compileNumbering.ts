@@ -1,0 +1,63 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { Numbering } from '../numbering/classifier.js';
+import type { PublicClass } from '../numbering/destination.js';
+import { PATTERN_SYNTAX } from '../numbering/digitTrie.js';
+import type { NationalPlanSpec, RangeRule } from '../numbering/spec.js';
+import type { Located, Problems } from './located.js';
+import type { InternationalFile, NumberingFile } from './schema.js';
+
+function rules(problems: Problems, at: Located<unknown>, section: 'shortCodes' | 'ranges', table: Record<string, string> | undefined): RangeRule[] {
+  return Object.entries(table ?? {}).flatMap(([raw, cls]) => {
+    const pattern = raw.replace(/^\+/, '');
+    if (!PATTERN_SYNTAX.test(pattern) || pattern.endsWith('$')) {
+      problems.at(at, [section, raw], `"${raw}" is not a digit pattern (digits, X for any digit, N for 2-9)`, true);
+      return [];
+    }
+    return [{ pattern, class: cls as PublicClass, where: at.file.line([...at.path, section, raw]) }];
+  });
+}
+
+function nationalPlans(problems: Problems, plans: Located<NumberingFile>[]): NationalPlanSpec[] {
+  const bySite = new Map<string, Located<NumberingFile>>();
+  return plans.map((at) => {
+    const p = at.value;
+    for (const site of p.sites) {
+      const first = bySite.get(site);
+      if (first) problems.at(at, ['sites'], `site country ${site} already has plan "${first.value.plan}" (${first.file.at(first.path)})`);
+      bySite.set(site, at);
+    }
+    return {
+      id: p.plan,
+      sites: p.sites,
+      callingCode: p.callingCode,
+      trunkPrefix: p.trunkPrefix,
+      internationalPrefix: p.internationalPrefix,
+      nationalWithoutTrunk: p.nationalWithoutTrunk ?? [],
+      domesticRegions: p.domesticRegions,
+      emergency: p.emergency,
+      shortCodes: rules(problems, at, 'shortCodes', p.shortCodes),
+      ranges: rules(problems, at, 'ranges', p.ranges),
+      where: at.file.line([...at.path, 'emergency']),
+    };
+  });
+}
+
+/** The numbering tables compiled into tries; overlapping rows are reported with both places. */
+export function compileNumberingTables(problems: Problems, plans: Located<NumberingFile>[], international: Located<InternationalFile>[]): Numbering | undefined {
+  if (plans.length === 0) {
+    problems.inDirectory('no numbering: plan in any file (dialplan/numbering/*.yaml)');
+    return undefined;
+  }
+  const highRiskCountries = international.flatMap((at) =>
+    (at.value.highRiskCountries ?? []).map((country, i) => {
+      if (!isSupportedCountry(country)) problems.at(at, ['highRiskCountries', i], `unknown country code ${country}`);
+      return { country, where: at.file.line([...at.path, 'highRiskCountries', i]) };
+    }),
+  );
+  const ranges = international.flatMap((at) => rules(problems, at, 'ranges', at.value.ranges));
+  const numbering = new Numbering({ plans: nationalPlans(problems, plans), international: { ranges, highRiskCountries } });
+  for (const { rule, with: other } of numbering.conflicts) {
+    problems.list.push({ where: rule.where, message: `range "${rule.pattern}" (${rule.class}) overlaps "${other.pattern}" (${other.class}) at ${other.where}` });
+  }
+  return numbering;
+}

@@ -1,0 +1,35 @@
+import type { Extension, Site } from '../policy/plan.js';
+import type { Located, Problems } from './located.js';
+import type { SiteFile } from './schema.js';
+
+const DEFAULTS = { pinLength: 6, maxAttempts: 5, lockoutMinutes: 15, idleMinutes: 30, answerTimeoutSeconds: 20 };
+
+export function compileSite({ value }: Located<SiteFile>): Site {
+  return {
+    name: value.name,
+    country: value.country,
+    outsidePrefix: value.outsidePrefix,
+    emergencyTrunk: value.emergencyTrunk,
+    securityControl: {
+      target: value.securityControl.target,
+      failover: value.securityControl.failover ?? [],
+      answerTimeoutSeconds: value.securityControl.answerTimeoutSeconds ?? DEFAULTS.answerTimeoutSeconds,
+    },
+    recording: { ...value.recording },
+    pin: {
+      length: value.pin?.length ?? DEFAULTS.pinLength,
+      maxAttempts: value.pin?.maxAttempts ?? DEFAULTS.maxAttempts,
+      lockoutMinutes: value.pin?.lockoutMinutes ?? DEFAULTS.lockoutMinutes,
+    },
+    relock: { idleMinutes: value.relock?.idleMinutes ?? DEFAULTS.idleMinutes, endOfDay: value.relock?.endOfDay },
+  };
+}
+
+/** Security Control and its failovers must be reachable: an extension, a SIP URI or an E.164 number. */
+export function checkSecurityTargets(problems: Problems, at: Located<SiteFile>, site: Site, extensions: ReadonlyMap<string, Extension>): void {
+  [site.securityControl.target, ...site.securityControl.failover].forEach((target, i) => {
+    if (extensions.has(target) || /^sips?:/.test(target) || /^\+[0-9]{6,15}$/.test(target)) return;
+    const path = i === 0 ? ['securityControl', 'target'] : ['securityControl', 'failover', i - 1];
+    problems.at(at, path, `Security Control target "${target}" is neither an extension, a sip: URI nor an E.164 number`);
+  });
+}
