@@ -1,9 +1,10 @@
 import type { Numbering } from '../numbering/classifier.js';
 import type { PublicClass } from '../numbering/destination.js';
+import { ListIndex, type ListEntry } from '../policy/listIndex.js';
 import type { ClassOfService, Plan } from '../policy/plan.js';
 import { compileExtensions } from './compileExtensions.js';
 import { compileGrants } from './compileGrants.js';
-import { compileLists } from './compileLists.js';
+import { compileListEntries, type ListContext } from './compileLists.js';
 import { compileNumberingTables } from './compileNumbering.js';
 import { checkSecurityTargets, compileSite } from './compileSite.js';
 import { DateRanges } from './dates.js';
@@ -15,10 +16,11 @@ import type { SourceFile } from './sourceFile.js';
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
 
-/** Sections of every file, or undefined when a file has the wrong shape: later checks would only mislead. */
+/** Sections of the files, or undefined when one has the wrong shape: later checks would only mislead. */
 function checkShapes(problems: Problems, files: readonly SourceFile[]): Sections | undefined {
-  for (const file of files) problems.list.push(...file.problems, ...schemaProblems(file));
-  return problems.none ? gatherSections(files) : undefined;
+  const found = files.flatMap((file) => [...file.problems, ...schemaProblems(file)]);
+  problems.list.push(...found);
+  return found.length === 0 ? gatherSections(files) : undefined;
 }
 
 /** Compiles only the numbering tables, for `callguard classify`, which needs no site or extensions. */
@@ -29,19 +31,22 @@ export function compileNumbering(files: readonly SourceFile[], dirLabel: string)
   return numbering && problems.none ? { ok: true, numbering } : { ok: false, problems: problems.list };
 }
 
-/** Turns parsed admin files into one immutable Plan, or every problem found, each at its file:line:column. */
-export function compileDialplan(files: readonly SourceFile[], dirLabel: string): LoadResult {
-  const problems = new Problems(dirLabel);
-  const failed = (): LoadResult => ({ ok: false, problems: problems.list });
-  const s = checkShapes(problems, files);
-  if (!s) return failed();
+/** Everything but the list index, and what list entries are checked against. */
+interface Core {
+  plan: Omit<Plan, 'lists'>;
+  entries: ListEntry[];
+  listContext: ListContext;
+}
 
+function compileCore(problems: Problems, files: readonly SourceFile[]): Core | undefined {
+  const s = checkShapes(problems, files);
+  if (!s) return undefined;
   const siteAt = single(problems, s.site, 'site');
   const numbering = compileNumberingTables(problems, s.numbering, s.international);
-  if (!siteAt || !numbering) return failed();
+  if (!siteAt || !numbering) return undefined;
   if (!numbering.siteCountries.includes(siteAt.value.country)) {
     problems.at(siteAt, ['country'], `no numbering plan covers site country ${siteAt.value.country} (plans cover ${numbering.siteCountries.join(', ')})`);
-    return failed();
+    return undefined;
   }
   const site = compileSite(siteAt);
   const classify = numbering.classifierFor({ country: site.country, outsidePrefix: site.outsidePrefix });
@@ -57,8 +62,27 @@ export function compileDialplan(files: readonly SourceFile[], dirLabel: string):
   const users = new Set([...extensions.values()].flatMap((e) => (e.user ? [e.user] : [])));
   const dates = new DateRanges(problems);
   const grants = compileGrants(problems, s.grants, users, dates);
-  const lists = compileLists(problems, s.allow, s.deny, { site, numbering, classify, users, extensions, classes, dates });
+  const listContext: ListContext = { site, numbering, classify, users, extensions, classes, dates };
+  return {
+    plan: { site, numbering, classify, extensions, classes, grants, notices },
+    entries: compileListEntries(problems, s.allow, s.deny, listContext),
+    listContext,
+  };
+}
 
-  if (!problems.none) return failed();
-  return { ok: true, plan: Object.freeze({ site, numbering, classify, extensions, classes, grants, lists, notices }) };
+/**
+ * Turns parsed admin files into one immutable Plan, or every problem found, each at its file:line:column.
+ * `listFiles` (files holding only allow/deny entries) are taken one at a time after the rest, so a
+ * 100,000-entry list is never held whole as parsed YAML; a lazy iterable lets each file go once compiled.
+ */
+export function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: Iterable<SourceFile> = []): LoadResult {
+  const problems = new Problems(dirLabel);
+  const core = compileCore(problems, files);
+  const entries = core?.entries ?? [];
+  for (const file of listFiles) {
+    const s = checkShapes(problems, [file]);
+    if (s && core) entries.push(...compileListEntries(problems, s.allow, s.deny, core.listContext));
+  }
+  if (!core || !problems.none) return { ok: false, problems: problems.list };
+  return { ok: true, plan: Object.freeze({ ...core.plan, lists: new ListIndex(entries) }) };
 }

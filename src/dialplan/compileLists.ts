@@ -1,5 +1,5 @@
 import type { Classify, Numbering } from '../numbering/classifier.js';
-import { ListIndex, type AppliesTo, type ListEntry } from '../policy/listIndex.js';
+import { names, type AppliesTo, type ListEntry } from '../policy/listIndex.js';
 import type { Site } from '../policy/plan.js';
 import type { DateRanges } from './dates.js';
 import type { Located, Problems } from './located.js';
@@ -15,13 +15,6 @@ export interface ListContext {
   dates: DateRanges;
 }
 
-const NOBODY: ReadonlySet<string> = new Set();
-
-/** Most entries name one kind of selector; sharing one empty set keeps 100,000-entry lists small. */
-function setOf(names: string[] | undefined): ReadonlySet<string> {
-  return names && names.length > 0 ? new Set(names) : NOBODY;
-}
-
 function appliesTo(problems: Problems, at: Located<unknown>, who: AppliesToFile, { users, extensions, classes }: ListContext): AppliesTo {
   if (who === 'everyone') return { everyone: true };
   const known = { users, extensions, classes };
@@ -30,7 +23,7 @@ function appliesTo(problems: Problems, at: Located<unknown>, who: AppliesToFile,
       if (!known[key].has(name)) problems.at(at, ['for', key, i], `unknown ${key.slice(0, -1)} "${name}"`);
     });
   }
-  return { everyone: false, users: setOf(who.users), extensions: setOf(who.extensions), classes: setOf(who.classes) };
+  return { everyone: false, users: names(who.users), extensions: names(who.extensions), classes: names(who.classes) };
 }
 
 /**
@@ -68,8 +61,8 @@ function compileEntry(problems: Problems, kind: ListEntry['kind'], at: Located<L
   return { kind, ...key, match: field, appliesTo: who, reason: e.reason, approver: e.approver, ...range, where: at.file.line(at.path) };
 }
 
-/** Allow- and deny-list entries compiled into one index. */
-export function compileLists(problems: Problems, allow: Located<ListEntryFile>[], deny: Located<ListEntryFile>[], context: ListContext): ListIndex {
+/** Allow- and deny-list entries, checked against the directory and the numbering tables. */
+export function compileListEntries(problems: Problems, allow: Located<ListEntryFile>[], deny: Located<ListEntryFile>[], context: ListContext): ListEntry[] {
   const entries: ListEntry[] = [];
   for (const [kind, items] of [['allow', allow], ['deny', deny]] as const) {
     for (const at of items) {
@@ -77,5 +70,5 @@ export function compileLists(problems: Problems, allow: Located<ListEntryFile>[]
       if (entry) entries.push(entry);
     }
   }
-  return new ListIndex(entries);
+  return entries;
 }

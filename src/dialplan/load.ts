@@ -21,7 +21,12 @@ async function yamlFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function readSources(dir: string): Promise<SourceFile[] | { ok: false; problems: Problem[] }> {
+interface Source {
+  path: string;
+  text: string;
+}
+
+async function readSources(dir: string): Promise<Source[] | { ok: false; problems: Problem[] }> {
   let paths: string[];
   try {
     paths = await yamlFiles(dir);
@@ -29,18 +34,35 @@ async function readSources(dir: string): Promise<SourceFile[] | { ok: false; pro
     return { ok: false, problems: [{ where: dir, message: `cannot read dialplan directory: ${(error as Error).message}` }] };
   }
   if (paths.length === 0) return { ok: false, problems: [{ where: dir, message: 'no .yaml files in the dialplan directory' }] };
-  return Promise.all(paths.map(async (p) => new SourceFile(join(dir, relative(dir, p)), await readFile(p, 'utf8'))));
+  return Promise.all(paths.map(async (p) => ({ path: join(dir, relative(dir, p)), text: await readFile(p, 'utf8') })));
+}
+
+/**
+ * True for a block-style file whose top-level keys are only allow: and deny:. In block style every
+ * line that starts in column 0 (other than a comment) is a top-level key, so this cannot misjudge a
+ * file; anything else (flow style, document markers, other sections) is simply not treated as a list.
+ */
+function holdsOnlyLists(text: string): boolean {
+  const topLevel = text.match(/^[^\s#].*$/gm) ?? [];
+  return topLevel.length > 0 && topLevel.every((line) => /^(allow|deny)\s*:/.test(line));
+}
+
+function* parsedOneByOne(sources: Source[]): Generator<SourceFile> {
+  for (const source of sources) yield new SourceFile(source.path, source.text);
 }
 
 /** Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content. */
 export async function loadPlan(dir: string): Promise<LoadResult> {
-  const files = await readSources(dir);
-  return Array.isArray(files) ? compileDialplan(files, dir) : files;
+  const sources = await readSources(dir);
+  if (!Array.isArray(sources)) return sources;
+  const lists = sources.filter((s) => holdsOnlyLists(s.text));
+  const rest = sources.filter((s) => !lists.includes(s)).map((s) => new SourceFile(s.path, s.text));
+  return compileDialplan(rest, dir, parsedOneByOne(lists));
 }
 
 /** The numbering tables of `dir/numbering`, falling back to the package's own when `dir` has none. */
 export async function loadNumbering(dir: string): Promise<NumberingResult> {
   const numberingDir = join(existsSync(join(dir, 'numbering')) ? dir : join(packageRoot(), DEFAULT_DIALPLAN_DIR), 'numbering');
-  const files = await readSources(numberingDir);
-  return Array.isArray(files) ? compileNumbering(files, numberingDir) : files;
+  const sources = await readSources(numberingDir);
+  return Array.isArray(sources) ? compileNumbering(sources.map((s) => new SourceFile(s.path, s.text)), numberingDir) : sources;
 }

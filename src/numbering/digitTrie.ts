@@ -5,7 +5,8 @@
  * (written with a trailing '$') matches only a number of exactly that length.
  */
 interface Node<V> {
-  next: (Node<V> | undefined)[];
+  /** Absent on leaves, which are most nodes of a list of numbers. */
+  next?: (Node<V> | undefined)[];
   prefix?: Slot<V>;
   exact?: Slot<V>;
 }
@@ -26,7 +27,7 @@ const DIGITS: Record<string, readonly number[]> = {
 export const PATTERN_SYNTAX = /^[0-9XN]+\$?$/;
 
 function newNode<V>(): Node<V> {
-  return { next: new Array(10) };
+  return {};
 }
 
 export class DigitTrie<V> {
@@ -52,7 +53,8 @@ export class DigitTrie<V> {
       }
       const ch = body[i]!;
       const choices = DIGITS[ch] ?? [ch.charCodeAt(0) - 48];
-      for (const d of choices) insert((node.next[d] ??= newNode()), i + 1);
+      const next = (node.next ??= new Array<Node<V> | undefined>(10));
+      for (const d of choices) insert((next[d] ??= newNode()), i + 1);
     };
     insert(this.root, 0);
     return collision;
@@ -63,7 +65,7 @@ export class DigitTrie<V> {
     let node: Node<V> | undefined = this.root;
     let best = node.prefix?.value;
     for (let i = from; i < digits.length; i++) {
-      node = node.next[digits.charCodeAt(i) - 48];
+      node = node.next?.[digits.charCodeAt(i) - 48];
       if (!node) return best;
       if (node.prefix) best = node.prefix.value;
     }
@@ -75,7 +77,7 @@ export class DigitTrie<V> {
     let node: Node<V> | undefined = this.root;
     if (node.prefix) out.push(node.prefix.value);
     for (let i = 0; i < digits.length; i++) {
-      node = node.next[digits.charCodeAt(i) - 48];
+      node = node.next?.[digits.charCodeAt(i) - 48];
       if (!node) return out;
       if (node.prefix) out.push(node.prefix.value);
     }
