@@ -35,7 +35,7 @@ let sharedCallingCodes: CallingCodeTable | undefined;
 export class Numbering {
   readonly conflicts: RuleConflict[] = [];
   private readonly plansBySite = new Map<string, CompiledPlan>();
-  private readonly global = new DigitTrie<RangeRule>();
+  private readonly global: DigitTrie<RangeRule>;
   private readonly highRisk = new Map<string, string>();
   private readonly codes: CallingCodeTable;
 
@@ -45,13 +45,13 @@ export class Numbering {
       const compiled: CompiledPlan = {
         spec: plan,
         emergency: new Set(plan.emergency),
-        shortCodes: this.compileRules(plan.shortCodes, (p) => `${p}$`),
-        ranges: this.compileRules(plan.ranges),
+        shortCodes: this.trieOf(plan.shortCodes, (p) => `${p}$`),
+        ranges: this.trieOf(plan.ranges),
         domestic: new Set(plan.domesticRegions),
       };
       for (const site of plan.sites) this.plansBySite.set(site, compiled);
     }
-    this.fill(this.global, spec.international.ranges, (p) => p);
+    this.global = this.trieOf(spec.international.ranges);
     for (const { country, where } of spec.international.highRiskCountries) this.highRisk.set(country, where);
   }
 
@@ -81,11 +81,9 @@ export class Numbering {
     return plan;
   }
 
-  private compileRules(rules: RangeRule[], shape: (pattern: string) => string = (p) => p): DigitTrie<RangeRule> {
-    return this.fill(new DigitTrie<RangeRule>(), rules, shape);
-  }
-
-  private fill(trie: DigitTrie<RangeRule>, rules: RangeRule[], shape: (pattern: string) => string): DigitTrie<RangeRule> {
+  /** Rules in a trie; two rules claiming the same digits are kept as a conflict for the validator. */
+  private trieOf(rules: RangeRule[], shape: (pattern: string) => string = (p) => p): DigitTrie<RangeRule> {
+    const trie = new DigitTrie<RangeRule>();
     for (const rule of rules) {
       const clash = trie.add(shape(rule.pattern), rule);
       if (clash) this.conflicts.push({ rule, with: clash });
