@@ -6,7 +6,7 @@ import { compileExtensions } from './compileExtensions.js';
 import { compileGrants } from './compileGrants.js';
 import { compileListEntries, type ListContext } from './compileLists.js';
 import { compileNumberingTables } from './compileNumbering.js';
-import { checkSecurityTargets, compileSite } from './compileSite.js';
+import { checkSecurityTargets, checkTimezone, compileSite } from './compileSite.js';
 import { DateRanges } from './dates.js';
 import { gatherSections, Problems, single, uniquelyNamed, type Sections } from './located.js';
 import type { Problem } from './problem.js';
@@ -49,6 +49,7 @@ function compileCore(problems: Problems, files: readonly SourceFile[]): Core | u
     return undefined;
   }
   const site = compileSite(siteAt);
+  checkTimezone(problems, siteAt);
   const classify = numbering.classifierFor({ country: site.country, outsidePrefix: site.outsidePrefix });
 
   const notices = new Map(uniquelyNamed(problems, s.notices, 'notice').map((n) => [n.value[0], { text: n.value[1].text, where: n.file.line(n.path) }]));

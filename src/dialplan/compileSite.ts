@@ -22,7 +22,19 @@ export function compileSite({ value }: Located<SiteFile>): Site {
       lockoutMinutes: value.pin?.lockoutMinutes ?? DEFAULTS.lockoutMinutes,
     },
     relock: { idleMinutes: value.relock?.idleMinutes ?? DEFAULTS.idleMinutes, endOfDay: value.relock?.endOfDay },
+    timezone: value.timezone ?? 'UTC',
   };
+}
+
+/** The site's IANA time zone, for the end-of-day re-lock; an unknown zone is an admin error. */
+export function checkTimezone(problems: Problems, at: Located<SiteFile>): void {
+  const zone = at.value.timezone;
+  if (zone === undefined) return;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+  } catch {
+    problems.at(at, ['timezone'], `unknown time zone "${zone}" (use an IANA name such as Europe/London)`);
+  }
 }
 
 /** Security Control and its failovers must be reachable: an extension, a SIP URI or an E.164 number. */

@@ -11,6 +11,7 @@ export interface SiteFile {
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: 'connect-flagged' | 'refuse' };
   pin?: { length?: number; maxAttempts?: number; lockoutMinutes?: number };
   relock?: { idleMinutes?: number; endOfDay?: string };
+  timezone?: string;
 }
 
 export interface ExtensionFile {
@@ -126,6 +127,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
         lockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
       }),
       relock: strict({ idleMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, endOfDay: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' } }),
+      timezone: text,
     },
     ['name', 'country', 'emergencyTrunk', 'securityControl', 'recording'],
   ),

@@ -34,6 +34,8 @@ export interface Site {
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: NoticeUnavailable };
   pin: { length: number; maxAttempts: number; lockoutMinutes: number };
   relock: { idleMinutes: number; endOfDay?: string | undefined };
+  /** IANA zone the end-of-day re-lock time is read in. */
+  timezone: string;
 }
 
 /** What kind of phone an extension is; emergency lines always carry a location for Security. */

@@ -1,0 +1,36 @@
+import { pino, type Logger } from 'pino';
+import type { Plan } from '../policy/plan.js';
+import type { StateBackend } from './backend.js';
+import { MemoryBackend } from './memoryBackend.js';
+import { RedisBackend } from './redisBackend.js';
+import { RuntimeState } from './runtimeState.js';
+
+export { StateUnavailable } from './backend.js';
+export { RuntimeState, StateRefused, type PhoneStatus, type PinLockoutAlert, type UnlockResult } from './runtimeState.js';
+
+export interface OpenStateOptions {
+  plan: Plan;
+  /** Redis URL; without it the embedded in-memory store is used. Secrets travel in the URL, so it comes from the environment. */
+  redisUrl?: string | undefined;
+  logger?: Logger;
+  /** How long to wait for the first load from Redis before carrying on with an unknown state (ms). */
+  waitMs?: number;
+}
+
+/**
+ * Opens the runtime state the app and the CLI share. With Redis it returns at once if Redis is away:
+ * decisions then see `unknown` locks (the PIN is asked for) until the first load succeeds.
+ */
+export async function openState({ plan, redisUrl, logger = pino({ name: 'callguard-state' }), waitMs = 2_000 }: OpenStateOptions): Promise<RuntimeState> {
+  let backend: StateBackend;
+  if (redisUrl) {
+    const redis = new RedisBackend({ url: redisUrl, site: plan.site, logger });
+    const loaded = redis.start();
+    await Promise.race([loaded, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+    backend = redis;
+  } else {
+    backend = new MemoryBackend(plan.site);
+    logger.warn({ store: backend.description }, 'REDIS_URL is not set: runtime state is embedded in this process only and is lost on restart');
+  }
+  return new RuntimeState(backend, plan);
+}

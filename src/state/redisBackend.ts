@@ -1,0 +1,238 @@
+import type { Logger } from 'pino';
+import { createClient } from 'redis';
+import type { Grant } from '../policy/grant.js';
+import type { Site } from '../policy/plan.js';
+import { StateUnavailable, type AttemptStart, type PinLimits, type StateBackend } from './backend.js';
+import { CorruptRecord, grantFromJson, grantToJson, phoneFromFields, type PhoneRecord } from './records.js';
+import { Replica } from './replica.js';
+
+export interface RedisBackendOptions {
+  url: string;
+  site: Pick<Site, 'relock' | 'timezone'>;
+  logger: Logger;
+  /** Key and channel prefix, so several sites can share one Redis. */
+  prefix?: string;
+}
+
+/**
+ * Counts a PIN attempt atomically (Redis runs a script alone), so five concurrent guesses take
+ * attempts 1 to 5 and a sixth finds the lockout the fifth started. Returns {status, attempt|until, hash}.
+ */
+const BEGIN_ATTEMPT = `
+local f = redis.call('HMGET', KEYS[1], 'pin', 'failures', 'lockoutUntil')
+if not f[1] then return {'no-pin'} end
+local now, max, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local until = tonumber(f[3])
+if until and until > now then return {'locked-out', tostring(until)} end
+local attempt = (until and 0 or (tonumber(f[2]) or 0)) + 1
+redis.call('HSET', KEYS[1], 'failures', attempt)
+if attempt >= max then redis.call('HSET', KEYS[1], 'lockoutUntil', now + lockout) else redis.call('HDEL', KEYS[1], 'lockoutUntil') end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return {'ok', tostring(attempt), f[1]}
+`;
+
+/** Give up between reconnection attempts for at most this long. */
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * Runtime state in Redis, shared by every instance. Each instance keeps a full replica: it loads
+ * everything when it (re)connects and then follows a pub/sub channel on which every change names
+ * the key it touched. Pub/sub rather than keyspace notifications, because managed Redis services
+ * often forbid `notify-keyspace-events`; rather than RESP3 client-side caching, because that only
+ * tracks keys this client has read, and the replica must hold every phone and grant.
+ */
+export class RedisBackend implements StateBackend {
+  readonly replica: Replica;
+  readonly description: string;
+  private readonly client;
+  private readonly subscriber;
+  private readonly prefix: string;
+  private readonly channel: string;
+  private readonly logger: Logger;
+  private up = false;
+  private outageReported = false;
+  private syncing: Promise<void> | undefined;
+  private changedWhileSyncing: Set<string> | undefined;
+  private closed = false;
+
+  constructor({ url, site, logger, prefix = 'callguard:' }: RedisBackendOptions) {
+    this.replica = new Replica(site);
+    this.prefix = prefix;
+    this.channel = `${prefix}changes`;
+    this.logger = logger;
+    this.description = `Redis at ${new URL(url).host} (shared by every instance)`;
+    const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, MAX_BACKOFF_MS);
+    // Commands fail at once while Redis is away instead of queueing: a state change is refused, not delayed.
+    this.client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy } });
+    this.subscriber = this.client.duplicate({ disableOfflineQueue: false });
+    for (const connection of [this.client, this.subscriber]) {
+      connection.on('error', (error: Error) => this.wentAway(error));
+      connection.on('ready', () => void this.resync());
+    }
+  }
+
+  /** Connects in the background; resolves once the replica has been loaded (it may never, if Redis stays away). */
+  start(): Promise<void> {
+    void this.subscriber.connect().catch((error: Error) => this.wentAway(error));
+    void this.subscriber.subscribe(this.channel, (message) => void this.changed(message)).catch((error: Error) => this.wentAway(error));
+    void this.client.connect().catch((error: Error) => this.wentAway(error));
+    return new Promise((resolve) => {
+      const check = () => (this.replica.isLoaded ? resolve() : setTimeout(check, 10));
+      check();
+    });
+  }
+
+  private phoneKey(ext: string): string {
+    return `${this.prefix}phone:${ext}`;
+  }
+
+  private get grantsKey(): string {
+    return `${this.prefix}grants`;
+  }
+
+  private wentAway(error: Error): void {
+    if (this.closed) return;
+    this.up = false;
+    if (this.outageReported) return;
+    this.outageReported = true;
+    // Once per outage, not per reconnection attempt or per call.
+    this.logger.warn({ store: this.description, error: error.message }, 'runtime state store unreachable: deciding from the last replica, refusing state changes, reconnecting');
+  }
+
+  private resync(): Promise<void> {
+    this.syncing ??= this.loadEverything().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async loadEverything(): Promise<void> {
+    if (!this.client.isReady) return;
+    this.changedWhileSyncing = new Set();
+    try {
+      const phones = new Map<string, PhoneRecord>();
+      for await (const keys of this.client.scanIterator({ MATCH: `${this.phoneKey('')}*`, COUNT: 1000 })) {
+        for (const key of keys) {
+          const record = this.parsePhone(key, await this.client.hGetAll(key));
+          if (record) phones.set(key.slice(this.phoneKey('').length), record);
+        }
+      }
+      const grants = Object.entries(await this.client.hGetAll(this.grantsKey)).flatMap(([id, json]) => this.parseGrant(id, json) ?? []);
+      this.replica.load(phones, grants);
+      for (const message of this.changedWhileSyncing) await this.refresh(message);
+      this.up = true;
+      if (this.outageReported) this.logger.info({ store: this.description }, 'runtime state store reachable again; replica reloaded');
+      this.outageReported = false;
+    } catch (error) {
+      this.wentAway(error as Error);
+    } finally {
+      this.changedWhileSyncing = undefined;
+    }
+  }
+
+  private parsePhone(key: string, fields: Record<string, string>): PhoneRecord | undefined {
+    if (Object.keys(fields).length === 0) return undefined;
+    try {
+      return phoneFromFields(fields);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      this.logger.warn({ key, problem: error.message }, 'ignoring an unexpected value in the state store; the phone counts as locked');
+      return undefined;
+    }
+  }
+
+  private parseGrant(id: string, json: string | undefined): Grant | undefined {
+    if (json === undefined) return undefined;
+    try {
+      return grantFromJson(json);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      this.logger.warn({ key: this.grantsKey, grant: id, problem: error.message }, 'ignoring an unexpected grant in the state store');
+      return undefined;
+    }
+  }
+
+  /** A change announced on the channel, by this instance or another one. */
+  private async changed(message: string): Promise<void> {
+    if (this.changedWhileSyncing) this.changedWhileSyncing.add(message);
+    else await this.refresh(message).catch((error: Error) => this.wentAway(error));
+  }
+
+  private async refresh(message: string): Promise<void> {
+    const [kind, name] = [message.slice(0, message.indexOf(':')), message.slice(message.indexOf(':') + 1)];
+    if (kind === 'phone') this.replica.setPhone(name, this.parsePhone(this.phoneKey(name), await this.client.hGetAll(this.phoneKey(name))));
+    else if (kind === 'grant') this.replica.setGrant(name, this.parseGrant(name, (await this.client.hGet(this.grantsKey, name)) ?? undefined));
+    else this.logger.warn({ channel: this.channel, message }, 'ignoring an unexpected message on the state channel');
+  }
+
+  /** Runs a change if Redis is there, then shows it in this instance's replica at once. */
+  private async change<T>(message: string, write: () => Promise<T>): Promise<T> {
+    if (!this.up) throw new StateUnavailable();
+    let result: T;
+    try {
+      result = await write();
+    } catch (error) {
+      if (!this.client.isReady) throw new StateUnavailable();
+      throw error;
+    }
+    await this.refresh(message).catch(() => undefined);
+    return result;
+  }
+
+  beginPinAttempt(ext: string, now: number, { maxAttempts, lockoutMs }: PinLimits): Promise<AttemptStart> {
+    return this.change(`phone:${ext}`, async () => {
+      const args = [String(now), String(maxAttempts), String(lockoutMs), this.channel, `phone:${ext}`];
+      const [status, value, pinHash] = (await this.client.eval(BEGIN_ATTEMPT, { keys: [this.phoneKey(ext)], arguments: args })) as string[];
+      if (status === 'no-pin') return { ok: false, reason: 'no-pin' };
+      if (status === 'locked-out') return { ok: false, reason: 'locked-out', until: Number(value) };
+      return { ok: true, attempt: Number(value), pinHash: pinHash! };
+    });
+  }
+
+  pinAccepted(ext: string, now: number): Promise<void> {
+    const key = this.phoneKey(ext);
+    return this.change(`phone:${ext}`, async () => {
+      await this.client.multi().hSet(key, { failures: 0, unlockedSince: now }).hDel(key, ['lockoutUntil', 'lastCallAt']).publish(this.channel, `phone:${ext}`).exec();
+    });
+  }
+
+  setPinHash(ext: string, pinHash: string): Promise<void> {
+    const key = this.phoneKey(ext);
+    return this.change(`phone:${ext}`, async () => {
+      await this.client.multi().del(key).hSet(key, { pin: pinHash, failures: 0 }).publish(this.channel, `phone:${ext}`).exec();
+    });
+  }
+
+  lock(ext: string): Promise<void> {
+    const key = this.phoneKey(ext);
+    return this.change(`phone:${ext}`, async () => {
+      await this.client.multi().hDel(key, ['unlockedSince', 'lastCallAt']).publish(this.channel, `phone:${ext}`).exec();
+    });
+  }
+
+  recordCall(ext: string, at: number): Promise<void> {
+    const key = this.phoneKey(ext);
+    return this.change(`phone:${ext}`, async () => {
+      await this.client.multi().hSet(key, 'lastCallAt', at).publish(this.channel, `phone:${ext}`).exec();
+    });
+  }
+
+  putGrant(grant: Grant): Promise<void> {
+    return this.change(`grant:${grant.id}`, async () => {
+      await this.client.multi().hSet(this.grantsKey, grant.id, grantToJson(grant)).publish(this.channel, `grant:${grant.id}`).exec();
+    });
+  }
+
+  removeGrant(id: string): Promise<boolean> {
+    return this.change(`grant:${id}`, async () => {
+      const [removed] = (await this.client.multi().hDel(this.grantsKey, id).publish(this.channel, `grant:${id}`).exec()) as unknown as [number];
+      return removed > 0;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const connection of [this.subscriber, this.client]) {
+      if (connection.isOpen) await connection.close().catch(() => connection.destroy());
+      else connection.destroy();
+    }
+  }
+}

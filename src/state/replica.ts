@@ -1,0 +1,89 @@
+import type { Grant } from '../policy/grant.js';
+import type { PhoneState } from '../policy/phoneState.js';
+import type { Plan, Site } from '../policy/plan.js';
+import type { PhoneRecord } from './records.js';
+import { relockAt } from './relock.js';
+
+interface Phone {
+  record: PhoneRecord;
+  /** Epoch ms at which an unlocked phone locks itself; absent while locked. */
+  relockAt?: number | undefined;
+}
+
+const NO_GRANTS: readonly Grant[] = Object.freeze([]);
+const UNKNOWN: PhoneState = Object.freeze({ lock: 'unknown', grants: NO_GRANTS });
+
+/**
+ * The local copy of runtime state that decisions read: plain maps, no I/O, no promises. Stores keep it
+ * current; until a store has loaded it once, every lock state is `unknown` (the PIN is asked for).
+ */
+export class Replica {
+  private readonly phones = new Map<string, Phone>();
+  private readonly grantsById = new Map<string, Grant>();
+  private readonly grantsByUser = new Map<string, Grant[]>();
+  private loaded = false;
+
+  constructor(private site: Pick<Site, 'relock' | 'timezone'>) {}
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** The caller's state for `decide`. */
+  phoneState(plan: Plan, ext: string, now: number): PhoneState {
+    if (!this.loaded) return UNKNOWN;
+    const phone = this.phones.get(ext);
+    const user = plan.extensions.get(ext)?.user;
+    const grants = (user !== undefined && this.grantsByUser.get(user)) || NO_GRANTS;
+    const unlocked = phone?.relockAt !== undefined && now < phone.relockAt;
+    return { lock: unlocked ? 'unlocked' : 'locked', pinLockoutUntil: phone?.record.lockoutUntil, grants };
+  }
+
+  phone(ext: string): PhoneRecord | undefined {
+    return this.phones.get(ext)?.record;
+  }
+
+  relocksAt(ext: string): number | undefined {
+    return this.phones.get(ext)?.relockAt;
+  }
+
+  grants(user?: string): Grant[] {
+    return [...this.grantsById.values()].filter((g) => user === undefined || g.user === user);
+  }
+
+  /** A new plan may move the end of day or the idle time: re-derive every re-lock time. */
+  setSite(site: Pick<Site, 'relock' | 'timezone'>): void {
+    this.site = site;
+    for (const [ext, phone] of this.phones) this.setPhone(ext, phone.record);
+  }
+
+  setPhone(ext: string, record: PhoneRecord | undefined): void {
+    if (!record) {
+      this.phones.delete(ext);
+      return;
+    }
+    const { unlockedSince, lastCallAt } = record;
+    this.phones.set(ext, { record, relockAt: unlockedSince === undefined ? undefined : relockAt(unlockedSince, lastCallAt, this.site) });
+  }
+
+  setGrant(id: string, grant: Grant | undefined): void {
+    const old = this.grantsById.get(id);
+    if (old) this.grantsByUser.set(old.user, (this.grantsByUser.get(old.user) ?? []).filter((g) => g.id !== id));
+    if (!grant) {
+      this.grantsById.delete(id);
+      return;
+    }
+    this.grantsById.set(id, grant);
+    this.grantsByUser.set(grant.user, [...(this.grantsByUser.get(grant.user) ?? []), grant]);
+  }
+
+  /** Replaces everything at once, as after a (re)connection: nothing from before survives. */
+  load(phones: ReadonlyMap<string, PhoneRecord>, grants: readonly Grant[]): void {
+    this.phones.clear();
+    this.grantsById.clear();
+    this.grantsByUser.clear();
+    for (const [ext, record] of phones) this.setPhone(ext, record);
+    for (const grant of grants) this.setGrant(grant.id, grant);
+    this.loaded = true;
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Grant } from '../policy/grant.js';
+import type { Extension, Plan } from '../policy/plan.js';
+import type { StateBackend } from './backend.js';
+import { hashPin, PIN_HASH_COST, verifyPin } from './pinHash.js';
+import { weakPin, weakPinMessage } from './pinRules.js';
+import type { PhoneRecord } from './records.js';
+
+/** A state change the rules refuse (unknown extension, weak PIN, ...). Messages never contain a PIN. */
+export class StateRefused extends Error {}
+
+export type UnlockResult =
+  | { outcome: 'unlocked' }
+  | { outcome: 'wrong-pin'; attemptsLeft: number }
+  | { outcome: 'locked-out'; until: number }
+  | { outcome: 'no-pin' };
+
+/** Told to Security Control at once; carries who and when, never the digits tried. */
+export interface PinLockoutAlert {
+  kind: 'pin-lockout';
+  ext: string;
+  user?: string | undefined;
+  location?: string | undefined;
+  at: number;
+  until: number;
+}
+
+export interface PhoneStatus {
+  ext: string;
+  lock: 'locked' | 'unlocked' | 'unknown';
+  relocksAt?: number | undefined;
+  hasPin: boolean;
+  failures: number;
+  lockoutUntil?: number | undefined;
+}
+
+export interface NewGrant {
+  user: string;
+  worldwide: boolean;
+  countries: string[];
+  prefixes: string[];
+  from?: number | undefined;
+  until?: number | undefined;
+  reason: string;
+  approver: string;
+}
+
+/**
+ * The runtime-state operations people and phones perform: lock, unlock with the PIN, set a PIN,
+ * issue and revoke grants. The rules live here once; the backend only stores and shares.
+ */
+export class RuntimeState extends EventEmitter<{ alert: [PinLockoutAlert] }> {
+  constructor(
+    readonly backend: StateBackend,
+    private plan: Plan,
+    private readonly pinCost = PIN_HASH_COST,
+  ) {
+    super();
+  }
+
+  get replica() {
+    return this.backend.replica;
+  }
+
+  /** A reloaded plan may change the PIN rules or the re-lock times. */
+  usePlan(plan: Plan): void {
+    this.plan = plan;
+    this.backend.replica.setSite(plan.site);
+  }
+
+  private extension(ext: string): Extension {
+    const extension = this.plan.extensions.get(ext);
+    if (!extension) throw new StateRefused(`extension ${ext} is not in the dialplan`);
+    return extension;
+  }
+
+  status(ext: string, now: number): PhoneStatus {
+    this.extension(ext);
+    const state = this.replica.phoneState(this.plan, ext, now);
+    const record: PhoneRecord | undefined = this.replica.phone(ext);
+    return {
+      ext,
+      lock: state.lock,
+      relocksAt: state.lock === 'unlocked' ? this.replica.relocksAt(ext) : undefined,
+      hasPin: record?.hasPin ?? false,
+      failures: record?.failures ?? 0,
+      lockoutUntil: record?.lockoutUntil !== undefined && record.lockoutUntil > now ? record.lockoutUntil : undefined,
+    };
+  }
+
+  async setPin(ext: string, pin: string): Promise<void> {
+    const extension = this.extension(ext);
+    const weak = weakPin(pin, this.plan.site.pin.length, ext, extension.ddi);
+    if (weak) throw new StateRefused(`PIN refused: ${weakPinMessage(weak)}${weak === 'wrong-length' ? ` (${this.plan.site.pin.length} digits here)` : ''}`);
+    await this.backend.setPinHash(ext, await hashPin(pin, this.pinCost));
+  }
+
+  async unlock(ext: string, pin: string, now: number): Promise<UnlockResult> {
+    const extension = this.extension(ext);
+    const { maxAttempts, lockoutMinutes } = this.plan.site.pin;
+    const start = await this.backend.beginPinAttempt(ext, now, { maxAttempts, lockoutMs: lockoutMinutes * 60_000 });
+    if (!start.ok) return start.reason === 'no-pin' ? { outcome: 'no-pin' } : { outcome: 'locked-out', until: start.until };
+    if (await verifyPin(pin, start.pinHash)) {
+      await this.backend.pinAccepted(ext, now);
+      return { outcome: 'unlocked' };
+    }
+    if (start.attempt < maxAttempts) return { outcome: 'wrong-pin', attemptsLeft: maxAttempts - start.attempt };
+    const until = now + lockoutMinutes * 60_000;
+    this.emit('alert', { kind: 'pin-lockout', ext, user: extension.user, location: extension.location, at: now, until });
+    return { outcome: 'locked-out', until };
+  }
+
+  async lock(ext: string): Promise<void> {
+    this.extension(ext);
+    await this.backend.lock(ext);
+  }
+
+  /** After an allowed call from an unlocked phone: the idle re-lock counts from here. */
+  async recordCall(ext: string, at: number): Promise<void> {
+    await this.backend.recordCall(ext, at);
+  }
+
+  async addGrant(spec: NewGrant): Promise<Grant> {
+    const known = [...this.plan.extensions.values()].some((e) => e.user === spec.user);
+    if (!known) throw new StateRefused(`no extension in the dialplan has user ${spec.user}`);
+    if (!spec.worldwide && spec.countries.length === 0 && spec.prefixes.length === 0) throw new StateRefused('a grant needs --worldwide, --countries or --prefixes');
+    if (spec.from !== undefined && spec.until !== undefined && spec.until <= spec.from) throw new StateRefused('the grant ends before it starts');
+    const grant: Grant = { ...spec, id: `rt-${randomUUID().slice(0, 8)}`, countries: new Set(spec.countries), prefixes: spec.prefixes.map((p) => p.replace(/^\+/, '')), where: 'runtime' };
+    await this.backend.putGrant(grant);
+    return grant;
+  }
+
+  async revokeGrant(id: string): Promise<void> {
+    if (!(await this.backend.removeGrant(id))) throw new StateRefused(`no runtime grant ${id} (grants in the dialplan files are changed there)`);
+  }
+
+  grants(user?: string): Grant[] {
+    return this.replica.grants(user);
+  }
+}
