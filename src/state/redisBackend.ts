@@ -22,9 +22,9 @@ const BEGIN_ATTEMPT = `
 local f = redis.call('HMGET', KEYS[1], 'pin', 'failures', 'lockoutUntil')
 if not f[1] then return {'no-pin'} end
 local now, max, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local until = tonumber(f[3])
-if until and until > now then return {'locked-out', tostring(until)} end
-local attempt = (until and 0 or (tonumber(f[2]) or 0)) + 1
+local lockedUntil = tonumber(f[3])
+if lockedUntil and lockedUntil > now then return {'locked-out', tostring(lockedUntil)} end
+local attempt = (lockedUntil and 0 or (tonumber(f[2]) or 0)) + 1
 redis.call('HSET', KEYS[1], 'failures', attempt)
 if attempt >= max then redis.call('HSET', KEYS[1], 'lockoutUntil', now + lockout) else redis.call('HDEL', KEYS[1], 'lockoutUntil') end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
