@@ -49,7 +49,7 @@ export class RedisServer {
   /** Kills the server hard, as a crash or network loss would. */
   async kill(): Promise<void> {
     const proc = this.process;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGKILL');
     await exited;
