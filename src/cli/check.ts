@@ -5,12 +5,14 @@ import { decide, type Call } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
 import { explain } from '../policy/explain.js';
 import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
+import type { Plan } from '../policy/plan.js';
 import { planOrThrow } from './planOrThrow.js';
+import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
+import { redisUrl, withSharedState, type StateOptions } from './sharedState.js';
 
-interface CheckOptions {
+interface CheckOptions extends StateOptions {
   from: string;
   to: string;
-  dialplan?: string;
   locked?: boolean;
   unlocked?: boolean;
   at?: string;
@@ -24,10 +26,16 @@ function parseAt(at: string | undefined): number {
   return ms;
 }
 
-/** What-if lock state from the flags; without either, a lock-managed phone is assumed locked (its safe default). */
-function phoneFromFlags(options: CheckOptions): PhoneState {
+/**
+ * The caller's phone state: the live one from Redis when a store is given, with --locked/--unlocked
+ * overriding the lock for what-if questions; without a store, a lock-managed phone counts as locked.
+ */
+async function phoneState(options: CheckOptions, plan: Plan, now: number): Promise<PhoneState> {
   if (options.locked && options.unlocked) throw new Error('give --locked or --unlocked, not both');
-  return options.unlocked ? { ...LOCKED_PHONE, lock: 'unlocked' } : LOCKED_PHONE;
+  const live = redisUrl(options) ? await withSharedState(options, async (state) => state.replica.phoneState(plan, options.from, now), plan) : LOCKED_PHONE;
+  if (options.unlocked) return { ...live, lock: 'unlocked' };
+  if (options.locked) return { ...live, lock: 'locked' };
+  return live;
 }
 
 /** The audit record of the decision plus what an admin asking "what if" also wants to see. */
@@ -60,8 +68,9 @@ export function registerCheck(program: Command): void {
     .description('show the decision for one call and why')
     .requiredOption('--from <ext>', 'calling extension (or outside number for inbound calls)')
     .requiredOption('--to <dialled>', 'dialled string or extension')
-    .option('--dialplan <dir>', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
-    .option('--locked', 'assume the caller\'s phone is PIN-locked (the default)')
+    .option(...DIALPLAN_OPTION)
+    .option(...REDIS_OPTION)
+    .option('--locked', 'assume the caller\'s phone is PIN-locked (the default without --redis)')
     .option('--unlocked', 'assume the caller\'s phone is unlocked')
     .option('--at <iso8601>', 'decide as of this time (grants and list entries have dates)')
     .option('--json', 'print one JSON object')
@@ -69,7 +78,7 @@ export function registerCheck(program: Command): void {
       const plan = await planOrThrow(dialplanDir(options.dialplan));
       const call: Call = { from: options.from, to: options.to };
       const now = parseAt(options.at);
-      const fields = summary(call, decide(plan, phoneFromFlags(options), call, now), now);
+      const fields = summary(call, decide(plan, await phoneState(options, plan, now), call, now), now);
       process.stdout.write(options.json ? `${JSON.stringify(fields)}\n` : human(options, fields));
     });
 }

@@ -4,6 +4,7 @@ import type { Classify } from '../numbering/classifier.js';
 import { PUBLIC_CLASSES, type Destination } from '../numbering/destination.js';
 import { dialplanDir, loadNumbering, loadPlan } from '../dialplan/load.js';
 import { formatProblem } from '../dialplan/problem.js';
+import { DIALPLAN_OPTION } from './options.js';
 import { OutputBuffer } from './outputBuffer.js';
 
 type Format = 'tsv' | 'json' | 'summary';
@@ -61,7 +62,7 @@ export function registerClassify(program: Command): void {
     .option('--country <code>', 'site country: GB, US or CA (default: the dialplan site)')
     .option('--outside-prefix <digits>', "the site's outside-line prefix, e.g. 9")
     .option('--format <format>', 'tsv, json (one object per line) or summary', 'tsv')
-    .option('--dialplan <dir>', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
+    .option(...DIALPLAN_OPTION)
     .action(async (numbers: string[], options: ClassifyOptions) => {
       if (!['tsv', 'json', 'summary'].includes(options.format)) throw new Error(`unknown format "${options.format}" (tsv, json or summary)`);
       if (options.outsidePrefix !== undefined && !/^[0-9]{1,2}$/.test(options.outsidePrefix)) throw new Error('--outside-prefix must be one or two digits');

@@ -2,15 +2,21 @@
 import { Command } from 'commander';
 import { registerCheck } from './check.js';
 import { registerClassify } from './classify.js';
+import { registerGrant } from './grant.js';
+import { registerPhone } from './phone.js';
+import { registerPin } from './pin.js';
 import { registerValidate } from './validate.js';
 
 const program = new Command('callguard')
-  .description('Call-control policy: classify numbers, check decisions, validate the dialplan')
+  .description('Call-control policy: classify numbers, check decisions, validate the dialplan, manage phone locks, PINs and grants')
   .showHelpAfterError();
 
 registerClassify(program);
 registerCheck(program);
 registerValidate(program);
+registerPhone(program);
+registerPin(program);
+registerGrant(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`callguard: ${error instanceof Error ? error.message : String(error)}\n`);

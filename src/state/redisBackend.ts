@@ -54,6 +54,8 @@ export class RedisBackend implements StateBackend {
   private syncing: Promise<void> | undefined;
   private changedWhileSyncing: Set<string> | undefined;
   private closed = false;
+  private announceFirstLoad: () => void = () => {};
+  private readonly firstLoad = new Promise<void>((resolve) => (this.announceFirstLoad = resolve));
 
   constructor({ url, site, logger, prefix = 'callguard:' }: RedisBackendOptions) {
     this.replica = new Replica(site);
@@ -76,10 +78,7 @@ export class RedisBackend implements StateBackend {
     void this.subscriber.connect().catch((error: Error) => this.wentAway(error));
     void this.subscriber.subscribe(this.channel, (message) => void this.changed(message)).catch((error: Error) => this.wentAway(error));
     void this.client.connect().catch((error: Error) => this.wentAway(error));
-    return new Promise((resolve) => {
-      const check = () => (this.replica.isLoaded ? resolve() : setTimeout(check, 10));
-      check();
-    });
+    return this.firstLoad;
   }
 
   private phoneKey(ext: string): string {
@@ -119,6 +118,7 @@ export class RedisBackend implements StateBackend {
       this.replica.load(phones, grants);
       for (const message of this.changedWhileSyncing) await this.refresh(message);
       this.up = true;
+      this.announceFirstLoad();
       if (this.outageReported) this.logger.info({ store: this.description }, 'runtime state store reachable again; replica reloaded');
       this.outageReported = false;
     } catch (error) {
@@ -231,8 +231,9 @@ export class RedisBackend implements StateBackend {
   async close(): Promise<void> {
     this.closed = true;
     for (const connection of [this.subscriber, this.client]) {
-      if (connection.isOpen) await connection.close().catch(() => connection.destroy());
-      else connection.destroy();
+      // A connection still trying to reach Redis has nothing to flush: stop its retries outright.
+      if (connection.isReady) await connection.close().catch(() => connection.destroy());
+      else if (connection.isOpen) connection.destroy();
     }
   }
 }

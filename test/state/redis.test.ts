@@ -6,7 +6,7 @@ import { StateUnavailable } from '../../src/state/backend.js';
 import { openState } from '../../src/state/index.js';
 import { RedisServer } from '../support/redisServer.js';
 import { samplePlan } from '../support/plans.js';
-import { capturedLogger, redisState, type StateUnderTest } from '../support/stateFixtures.js';
+import { capturedLogger, redisState } from '../support/stateFixtures.js';
 
 let plan: Plan;
 let redis: RedisServer;
@@ -25,7 +25,7 @@ const ALICE = '4101';
 const PARIS = '90033142685300';
 const soon = { timeout: 5000, interval: 5 };
 
-async function opened(prefix?: string): Promise<StateUnderTest & { prefix: string }> {
+async function opened(prefix?: string): Promise<Awaited<ReturnType<typeof redisState>>> {
   const s = await redisState(plan, redis.url, prefix);
   open.push(s);
   return s;

@@ -1,0 +1,64 @@
+import { pino } from 'pino';
+import { dialplanDir } from '../dialplan/load.js';
+import type { Plan } from '../policy/plan.js';
+import { openState, type RuntimeState } from '../state/index.js';
+import { planOrThrow } from './planOrThrow.js';
+
+export interface StateOptions {
+  redis?: string;
+  dialplan?: string;
+}
+
+export function redisUrl(options: StateOptions): string | undefined {
+  return options.redis ?? process.env.REDIS_URL;
+}
+
+/**
+ * Runs `work` against the shared runtime state. The embedded store lives inside one running server,
+ * so without Redis there is nothing for a command to change: say so rather than change a private copy.
+ */
+export async function withSharedState<T>(options: StateOptions, work: (state: RuntimeState, plan: Plan) => Promise<T>, loaded?: Plan): Promise<T> {
+  const url = redisUrl(options);
+  if (!url) throw new Error('no shared state store: give --redis URL or set REDIS_URL (without Redis, state lives only inside each running callguard server)');
+  const plan = loaded ?? (await planOrThrow(dialplanDir(options.dialplan)));
+  const state = await openState({ plan, redisUrl: url, logger: pino({ level: 'error' }, process.stderr) });
+  try {
+    if (!state.replica.isLoaded) throw new Error(`Redis at ${new URL(url).host} cannot be reached`);
+    return await work(state, plan);
+  } finally {
+    await state.backend.close();
+  }
+}
+
+/** The first line of stdin, without echoing it when stdin is a terminal. A PIN is never an argument. */
+export async function readSecretLine(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = '';
+    for await (const chunk of stdin) {
+      text += String(chunk);
+      if (text.includes('\n')) break;
+    }
+    return text.split(/\r?\n/)[0]!.trim();
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  try {
+    let typed = '';
+    for await (const key of stdin as AsyncIterable<string>) {
+      if (key === '\u0003') throw new Error('cancelled');
+      if (key === '\r' || key === '\n') break;
+      typed = key === '\u007f' ? typed.slice(0, -1) : typed + key;
+    }
+    return typed;
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
+export function localTime(ms: number, zone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+}
