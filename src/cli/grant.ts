@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { parseAdminDate } from '../dialplan/dates.js';
 import type { Grant } from '../policy/grant.js';
-import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
-import { localTime, withSharedState, type StateOptions } from './sharedState.js';
+import { localTime, onState, stateCommand, type StateContext, type StateOptions } from './sharedState.js';
 
 interface AddOptions extends StateOptions {
   countries?: string;
@@ -32,8 +31,7 @@ function describeGrant(g: Grant, zone: string): string {
 export function registerGrant(program: Command): void {
   const grant = program.command('grant').description('international calling grants issued at run time');
 
-  grant
-    .command('add')
+  stateCommand(grant, 'add', 'grant a user international calling')
     .argument('<user>', 'user id from the dialplan')
     .option('--countries <list>', 'ISO country codes, e.g. FR,DE (naming a high-risk country grants it)')
     .option('--prefixes <list>', 'E.164 prefixes for global services, e.g. +881')
@@ -42,11 +40,8 @@ export function registerGrant(program: Command): void {
     .option('--until <date>', 'end (a date includes that whole day)')
     .requiredOption('--reason <text>', 'why')
     .requiredOption('--approver <name>', 'who approved it')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
-    .description('grant a user international calling')
-    .action((user: string, options: AddOptions) =>
-      withSharedState(options, async (state, plan) => {
+    .action(
+      onState(async ({ state, plan, options }: StateContext<AddOptions>, user: string) => {
         const added = await state.addGrant({
           user,
           worldwide: options.worldwide ?? false,
@@ -61,27 +56,19 @@ export function registerGrant(program: Command): void {
       }),
     );
 
-  grant
-    .command('list')
+  stateCommand(grant, 'list', "list grants: run-time ones, then the dialplan's")
     .argument('[user]', 'only this user')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
-    .description('list grants: run-time ones and those in the dialplan files')
-    .action((user: string | undefined, options: StateOptions) =>
-      withSharedState(options, async (state, plan) => {
+    .action(
+      onState(async ({ state, plan }, user?: string) => {
         const fromPlan = [...plan.grants.values()].flat().filter((g) => user === undefined || g.user === user);
         for (const g of [...state.grants(user), ...fromPlan]) process.stdout.write(`${describeGrant(g, plan.site.timezone)}\n`);
       }),
     );
 
-  grant
-    .command('revoke')
+  stateCommand(grant, 'revoke', 'revoke a run-time grant')
     .argument('<id>', 'grant id, as listed')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
-    .description('revoke a run-time grant')
-    .action((id: string, options: StateOptions) =>
-      withSharedState(options, async (state) => {
+    .action(
+      onState(async ({ state }, id: string) => {
         await state.revokeGrant(id);
         process.stdout.write(`grant ${id} revoked\n`);
       }),

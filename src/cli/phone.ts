@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { UnlockResult } from '../state/index.js';
-import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
-import { localTime, readSecretLine, withSharedState, type StateOptions } from './sharedState.js';
+import { localTime, onState, readSecretLine, stateCommand, type StateContext, type StateOptions } from './sharedState.js';
 
 interface PhoneOptions extends StateOptions {
   json?: boolean;
@@ -23,15 +22,11 @@ function unlockMessage(ext: string, result: UnlockResult, zone: string): string 
 export function registerPhone(program: Command): void {
   const phone = program.command('phone').description('PIN-locked desk phones of users allowed to call abroad');
 
-  phone
-    .command('status')
+  stateCommand(phone, 'status', 'show whether a phone is locked, and its PIN attempts')
     .argument('<ext>', 'extension')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
     .option('--json', 'print one JSON object')
-    .description('show whether a phone is locked, and its PIN attempts')
-    .action((ext: string, options: PhoneOptions) =>
-      withSharedState(options, async (state, plan) => {
+    .action(
+      onState(async ({ state, plan, options }: StateContext<PhoneOptions>, ext: string) => {
         const s = state.status(ext, Date.now());
         const zone = plan.site.timezone;
         if (options.json) return void process.stdout.write(`${JSON.stringify(s)}\n`);
@@ -45,27 +40,19 @@ export function registerPhone(program: Command): void {
       }),
     );
 
-  phone
-    .command('lock')
+  stateCommand(phone, 'lock', 'lock a phone now')
     .argument('<ext>', 'extension')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
-    .description('lock a phone now')
-    .action((ext: string, options: StateOptions) =>
-      withSharedState(options, async (state) => {
+    .action(
+      onState(async ({ state }, ext: string) => {
         await state.lock(ext);
         process.stdout.write(`${ext} locked\n`);
       }),
     );
 
-  phone
-    .command('unlock')
+  stateCommand(phone, 'unlock', 'unlock a phone with its PIN, read from stdin (never an argument)')
     .argument('<ext>', 'extension')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
-    .description('unlock a phone with its PIN, read from stdin (never an argument)')
-    .action((ext: string, options: StateOptions) =>
-      withSharedState(options, async (state, plan) => {
+    .action(
+      onState(async ({ state, plan }, ext: string) => {
         const result = await state.unlock(ext, await readSecretLine('PIN: '), Date.now());
         process.stdout.write(`${unlockMessage(ext, result, plan.site.timezone)}\n`);
         if (result.outcome !== 'unlocked') process.exitCode = 1;

@@ -1,18 +1,12 @@
 import type { Command } from 'commander';
-import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
-import { readSecretLine, withSharedState, type StateOptions } from './sharedState.js';
+import { onState, readSecretLine, stateCommand } from './sharedState.js';
 
 export function registerPin(program: Command): void {
-  program
-    .command('pin')
-    .description('desk-phone PINs')
-    .command('set')
+  const pin = program.command('pin').description('desk-phone PINs');
+  stateCommand(pin, 'set', "set (reset) a phone's PIN, read from stdin; the phone locks and its failure count restarts")
     .argument('<ext>', 'extension')
-    .option(...REDIS_OPTION)
-    .option(...DIALPLAN_OPTION)
-    .description('set (reset) a phone\'s PIN, read from stdin; the phone locks and its failure count restarts')
-    .action((ext: string, options: StateOptions) =>
-      withSharedState(options, async (state) => {
+    .action(
+      onState(async ({ state }, ext: string) => {
         await state.setPin(ext, await readSecretLine('new PIN: '));
         process.stdout.write(`PIN set for ${ext}; the phone is locked\n`);
       }),

@@ -1,7 +1,9 @@
+import type { Command } from 'commander';
 import { pino } from 'pino';
 import { dialplanDir } from '../dialplan/load.js';
 import type { Plan } from '../policy/plan.js';
 import { openState, type RuntimeState } from '../state/index.js';
+import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
 import { planOrThrow } from './planOrThrow.js';
 
 export interface StateOptions {
@@ -28,6 +30,25 @@ export async function withSharedState<T>(options: StateOptions, work: (state: Ru
   } finally {
     await state.backend.close();
   }
+}
+
+export interface StateContext<O extends StateOptions> {
+  state: RuntimeState;
+  plan: Plan;
+  options: O;
+}
+
+/** A subcommand that works on the shared runtime state: it takes --redis and --dialplan. */
+export function stateCommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description).option(...REDIS_OPTION).option(...DIALPLAN_OPTION);
+}
+
+/** Adapts a command body to commander's (args..., options, command) call, opening the store around it. */
+export function onState<O extends StateOptions, A extends string[]>(work: (context: StateContext<O>, ...args: A) => Promise<void>) {
+  return (...received: unknown[]) => {
+    const options = received.at(-2) as O;
+    return withSharedState(options, (state, plan) => work({ state, plan, options }, ...(received.slice(0, -2) as A)));
+  };
 }
 
 /** The first line of stdin, without echoing it when stdin is a terminal. A PIN is never an argument. */

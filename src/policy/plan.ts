@@ -1,21 +1,17 @@
 import type { Classify, Numbering } from '../numbering/classifier.js';
-import type { PublicClass } from '../numbering/destination.js';
+import { PUBLIC_CLASSES, type PublicClass } from '../numbering/destination.js';
 import type { Grant } from './grant.js';
 import type { ListIndex } from './listIndex.js';
 
-/** Classes a class of service may open; the barred and international classes are never among them. */
-export const GRANTABLE_CLASSES = [
-  'public-service',
-  'freephone',
-  'geographic',
-  'national',
-  'mobile',
-  'pager',
-  'personal-number',
-  'service-charge',
-  'operator',
-] as const satisfies readonly PublicClass[];
-export type GrantableClass = (typeof GRANTABLE_CLASSES)[number];
+/**
+ * Classes no class of service opens: emergency always connects, invalid never does, and the rest open
+ * only through grants (international, high-risk) or allow-list entries (premium, chat-line, directory).
+ */
+const NEVER_BY_CLASS = ['emergency', 'premium', 'chat-line', 'directory', 'international', 'high-risk', 'invalid'] as const;
+export type GrantableClass = Exclude<PublicClass, (typeof NEVER_BY_CLASS)[number]>;
+export const GRANTABLE_CLASSES: readonly GrantableClass[] = PUBLIC_CLASSES.filter(
+  (c): c is GrantableClass => !(NEVER_BY_CLASS as readonly string[]).includes(c),
+);
 
 export interface ClassOfService {
   name: string;
