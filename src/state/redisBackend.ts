@@ -109,10 +109,12 @@ export class RedisBackend implements StateBackend {
     try {
       const phones = new Map<string, PhoneRecord>();
       for await (const keys of this.client.scanIterator({ MATCH: `${this.phoneKey('')}*`, COUNT: 1000 })) {
-        for (const key of keys) {
-          const record = this.parsePhone(key, await this.client.hGetAll(key));
+        // Issued together, node-redis pipelines them: one round trip per batch, not per phone.
+        const batch = await Promise.all(keys.map((key) => this.client.hGetAll(key)));
+        keys.forEach((key, i) => {
+          const record = this.parsePhone(key, batch[i]!);
           if (record) phones.set(key.slice(this.phoneKey('').length), record);
-        }
+        });
       }
       const grants = Object.entries(await this.client.hGetAll(this.grantsKey)).flatMap(([id, json]) => this.parseGrant(id, json) ?? []);
       this.replica.load(phones, grants);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import type { Grant } from '../policy/grant.js';
 import type { Extension, Plan } from '../policy/plan.js';
 import type { StateBackend } from './backend.js';
@@ -125,6 +126,10 @@ export class RuntimeState extends EventEmitter<{ alert: [PinLockoutAlert] }> {
     const known = [...this.plan.extensions.values()].some((e) => e.user === spec.user);
     if (!known) throw new StateRefused(`no extension in the dialplan has user ${spec.user}`);
     if (!spec.worldwide && spec.countries.length === 0 && spec.prefixes.length === 0) throw new StateRefused('a grant needs --worldwide, --countries or --prefixes');
+    const unknown = spec.countries.filter((c) => !isSupportedCountry(c));
+    if (unknown.length > 0) throw new StateRefused(`unknown country code ${unknown.join(', ')}`);
+    const badPrefix = spec.prefixes.find((p) => !/^\+?[0-9]{1,15}$/.test(p));
+    if (badPrefix !== undefined) throw new StateRefused(`"${badPrefix}" is not an E.164 prefix such as +881`);
     if (spec.from !== undefined && spec.until !== undefined && spec.until <= spec.from) throw new StateRefused('the grant ends before it starts');
     const grant: Grant = { ...spec, id: `rt-${randomUUID().slice(0, 8)}`, countries: new Set(spec.countries), prefixes: spec.prefixes.map((p) => p.replace(/^\+/, '')), where: 'runtime' };
     await this.backend.putGrant(grant);

@@ -144,8 +144,20 @@ describe.each(stores)('%s', (_name, make) => {
     await expect(s.state.revokeGrant(grant.id)).rejects.toThrow(/no runtime grant/);
   });
 
-  it('refuses grants for unknown users or with no destination', async () => {
+  it('re-derives re-lock times when a reloaded plan changes the idle time', async () => {
+    const s = await fresh();
+    await s.state.setPin(ALICE, PIN);
+    await s.state.unlock(ALICE, PIN, T);
+    s.state.usePlan({ ...plan, site: { ...plan.site, relock: { ...plan.site.relock, idleMinutes: 5 } } });
+    expect(lockOf(s, T + 5 * MINUTE)).toBe('locked');
+    s.state.usePlan(plan);
+    expect(lockOf(s, T + 5 * MINUTE)).toBe('unlocked');
+  });
+
+  it('refuses grants for unknown users, countries or prefixes, or with no destination', async () => {
     const { state } = await fresh();
+    await expect(state.addGrant({ user: 'cwei', worldwide: false, countries: ['XQ'], prefixes: [], reason: 'x', approver: 'y' })).rejects.toThrow(/unknown country code XQ/);
+    await expect(state.addGrant({ user: 'cwei', worldwide: false, countries: [], prefixes: ['+88x'], reason: 'x', approver: 'y' })).rejects.toThrow(/not an E.164 prefix/);
     await expect(state.addGrant({ user: 'nobody', worldwide: true, countries: [], prefixes: [], reason: 'x', approver: 'y' })).rejects.toThrow(/no extension .* has user nobody/);
     await expect(state.addGrant({ user: 'cwei', worldwide: false, countries: [], prefixes: [], reason: 'x', approver: 'y' })).rejects.toThrow(/needs --worldwide/);
   });
