@@ -43,8 +43,8 @@ export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): 
   }
   if (!caller) {
     return destination.class === 'invalid'
-      ? reject(destination, 404, 'unknown-extension', { id: 'directory' })
-      : reject(destination, 403, 'unknown-caller', { id: 'directory' });
+      ? reject(destination, 404, 'unknown-extension', { id: 'extension-directory' })
+      : reject(destination, 403, 'unknown-caller', { id: 'extension-directory' });
   }
   if (destination.class === 'invalid') return reject(destination, 484, 'invalid-number', sourceRule('numbering', destination));
 
