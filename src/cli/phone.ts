@@ -13,7 +13,7 @@ function unlockMessage(ext: string, result: UnlockResult, zone: string): string 
     case 'wrong-pin':
       return `wrong PIN for ${ext}: ${result.attemptsLeft} attempt${result.attemptsLeft === 1 ? '' : 's'} left before PIN entry locks`;
     case 'locked-out':
-      return `PIN entry for ${ext} is locked out until ${localTime(result.until, zone)}; Security Control has been told`;
+      return `PIN entry for ${ext} is locked out until ${localTime(result.until, zone)}; a Security alert has been raised`;
     case 'no-pin':
       return `${ext} has no PIN yet: an admin sets one with "callguard pin set ${ext}"`;
   }
@@ -53,7 +53,10 @@ export function registerPhone(program: Command): void {
     .argument('<ext>', 'extension')
     .action(
       onState(async ({ state, plan }, ext: string) => {
-        const result = await state.unlock(ext, await readSecretLine('PIN: '), Date.now());
+        const pin = await readSecretLine('PIN: ');
+        // An empty line is a slip, not a guess: it does not use up an attempt.
+        if (pin === '') throw new Error('no PIN given on stdin');
+        const result = await state.unlock(ext, pin, Date.now());
         process.stdout.write(`${unlockMessage(ext, result, plan.site.timezone)}\n`);
         if (result.outcome !== 'unlocked') process.exitCode = 1;
       }),

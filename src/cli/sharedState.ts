@@ -23,7 +23,8 @@ export async function withSharedState<T>(options: StateOptions, work: (state: Ru
   const url = redisUrl(options);
   if (!url) throw new Error('no shared state store: give --redis URL or set REDIS_URL (without Redis, state lives only inside each running callguard server)');
   const plan = loaded ?? (await planOrThrow(dialplanDir(options.dialplan)));
-  const state = await openState({ plan, redisUrl: url, logger: pino({ level: 'error' }, process.stderr) });
+  // Warnings (an outage, a Security alert) go to stderr; info-level chatter does not.
+  const state = await openState({ plan, redisUrl: url, logger: pino({ level: 'warn' }, process.stderr) });
   try {
     if (!state.replica.isLoaded) throw new Error(`Redis at ${new URL(url).host} cannot be reached`);
     return await work(state, plan);

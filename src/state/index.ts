@@ -32,5 +32,8 @@ export async function openState({ plan, redisUrl, logger = pino({ name: 'callgua
     backend = new MemoryBackend(plan.site);
     logger.warn({ store: backend.description }, 'REDIS_URL is not set: runtime state is embedded in this process only and is lost on restart');
   }
-  return new RuntimeState(backend, plan);
+  const state = new RuntimeState(backend, plan);
+  // Every lockout reaches the log at once; the SIP edge adds its own listener to page Security Control.
+  state.on('alert', (alert) => logger.warn({ alert }, 'security alert: PIN entry locked out after repeated wrong PINs'));
+  return state;
 }

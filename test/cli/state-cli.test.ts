@@ -35,6 +35,12 @@ describe('state commands', () => {
     const wrong = withRedis(['phone', 'unlock', '4202'], '582946\n');
     expect(wrong).toMatchObject({ status: 1, stdout: 'wrong PIN for 4202: 4 attempts left before PIN entry locks\n' });
     expect(wrong.stdout + wrong.stderr).not.toContain('582946');
+    expect(withRedis(['phone', 'unlock', '4202'], '\n')).toMatchObject({ status: 2, stderr: expect.stringContaining('no PIN given on stdin') });
+    for (let i = 0; i < 3; i++) withRedis(['phone', 'unlock', '4202'], '582946\n');
+    const lockout = withRedis(['phone', 'unlock', '4202'], '582946\n');
+    expect(lockout).toMatchObject({ status: 1, stdout: expect.stringMatching(/^PIN entry for 4202 is locked out until .*; a Security alert has been raised\n$/) });
+    expect(lockout.stderr).toContain('security alert: PIN entry locked out');
+    expect(lockout.stdout + lockout.stderr).not.toContain('582946');
   });
 
   it('add, list and revoke grants, which check then uses', () => {
