@@ -34,7 +34,17 @@ async function readSources(dir: string): Promise<Source[] | { ok: false; problem
     return { ok: false, problems: [{ where: dir, message: `cannot read dialplan directory: ${(error as Error).message}` }] };
   }
   if (paths.length === 0) return { ok: false, problems: [{ where: dir, message: 'no .yaml files in the dialplan directory' }] };
-  return Promise.all(paths.map(async (p) => ({ path: join(dir, relative(dir, p)), text: await readFile(p, 'utf8') })));
+  const read = await Promise.all(
+    paths.map((p) => {
+      const path = join(dir, relative(dir, p));
+      return readFile(p, 'utf8').then(
+        (text): Source => ({ path, text }),
+        (error: Error): Problem => ({ where: path, message: `cannot read file: ${error.message}` }),
+      );
+    }),
+  );
+  const unreadable = read.filter((r): r is Problem => 'message' in r);
+  return unreadable.length > 0 ? { ok: false, problems: unreadable } : (read as Source[]);
 }
 
 /**
