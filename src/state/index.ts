@@ -34,6 +34,6 @@ export async function openState({ plan, redisUrl, logger = pino({ name: 'callgua
   }
   const state = new RuntimeState(backend, plan);
   // Every lockout reaches the log at once; the SIP edge adds its own listener to page Security Control.
-  state.on('alert', (alert) => logger.warn({ alert }, 'security alert: PIN entry locked out after repeated wrong PINs'));
+  state.on('alert', (alert) => logger.warn({ alert }, 'security alert: unlocking suspended after repeated wrong codes'));
   return state;
 }

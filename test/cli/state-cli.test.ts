@@ -39,7 +39,7 @@ describe('state commands', () => {
     for (let i = 0; i < 3; i++) withRedis(['phone', 'unlock', '4202'], '582946\n');
     const lockout = withRedis(['phone', 'unlock', '4202'], '582946\n');
     expect(lockout).toMatchObject({ status: 1, stdout: expect.stringMatching(/^PIN entry for 4202 is locked out until .*; a Security alert has been raised\n$/) });
-    expect(lockout.stderr).toContain('security alert: PIN entry locked out');
+    expect(lockout.stderr).toContain('security alert: unlocking suspended after repeated wrong codes');
     expect(lockout.stdout + lockout.stderr).not.toContain('582946');
   });
 
