@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadPlan } from '../src/dialplan/load.js';
 import { decide } from '../src/policy/decide.js';
 import { measure } from './stats.js';
@@ -10,9 +11,13 @@ const [dir, firstExt, extensions, firstNumber, entries] = process.argv.slice(2);
 if (!dir) throw new Error('usage: plan-load DIR FIRST_EXT EXTENSIONS FIRST_NUMBER ENTRIES');
 
 const rssBefore = process.memoryUsage().rss;
+// How long calls arriving during a (re)load would wait for the event loop.
+const stalls = monitorEventLoopDelay({ resolution: 5 });
+stalls.enable();
 const start = process.hrtime.bigint();
 const result = await loadPlan(dir);
 const loadMs = Number(process.hrtime.bigint() - start) / 1e6;
+stalls.disable();
 const peakRss = process.resourceUsage().maxRSS * 1024;
 global.gc?.();
 const { heapUsed } = process.memoryUsage();
@@ -25,4 +30,5 @@ const exts = Number(extensions);
 const numbers = Number(entries);
 const decision = measure(200_000, (i) => decide(plan, phone, { from: String(Number(firstExt) + (i % exts)), to: `90${Number(firstNumber) + (i % numbers)}` }, now).action);
 
-console.log(JSON.stringify({ extensions: plan.extensions.size, entries: plan.lists.size, loadMs, rssBefore, peakRss, heapUsed, decision }));
+const longestStallMs = stalls.max / 1e6;
+console.log(JSON.stringify({ extensions: plan.extensions.size, entries: plan.lists.size, loadMs, longestStallMs, rssBefore, peakRss, heapUsed, decision }));

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Numbering } from '../numbering/classifier.js';
 import type { PublicClass } from '../numbering/destination.js';
 import { ListIndex, type ListEntry } from '../policy/listIndex.js';
@@ -75,12 +76,14 @@ function compileCore(problems: Problems, files: readonly SourceFile[]): Core | u
  * Turns parsed admin files into one immutable Plan, or every problem found, each at its file:line:column.
  * `listFiles` (files holding only allow/deny entries) are taken one at a time after the rest, so a
  * 100,000-entry list is never held whole as parsed YAML; a lazy iterable lets each file go once compiled.
+ * Between list files the event loop runs, so a server reloading a large plan keeps answering calls.
  */
-export function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: Iterable<SourceFile> = []): LoadResult {
+export async function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: Iterable<SourceFile> = []): Promise<LoadResult> {
   const problems = new Problems(dirLabel);
   const core = compileCore(problems, files);
   const entries = core?.entries ?? [];
   for (const file of listFiles) {
+    await yieldToEventLoop();
     const s = checkShapes(problems, [file]);
     if (s && core) entries.push(...compileListEntries(problems, s.allow, s.deny, core.listContext));
   }

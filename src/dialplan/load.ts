@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { packageRoot } from '../packageRoot.js';
 import { compileDialplan, compileNumbering, type LoadResult, type NumberingResult } from './compile.js';
 import type { Problem } from './problem.js';
@@ -61,12 +62,19 @@ function* parsedOneByOne(sources: Source[]): Generator<SourceFile> {
   for (const source of sources) yield new SourceFile(source.path, source.text);
 }
 
-/** Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content. */
+/**
+ * Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content.
+ * Parsing yields to the event loop between files, so calls are answered during a reload.
+ */
 export async function loadPlan(dir: string): Promise<LoadResult> {
   const sources = await readSources(dir);
   if (!Array.isArray(sources)) return sources;
   const lists = sources.filter((s) => holdsOnlyLists(s.text));
-  const rest = sources.filter((s) => !lists.includes(s)).map((s) => new SourceFile(s.path, s.text));
+  const rest: SourceFile[] = [];
+  for (const source of sources.filter((s) => !lists.includes(s))) {
+    rest.push(new SourceFile(source.path, source.text));
+    await yieldToEventLoop();
+  }
   return compileDialplan(rest, dir, parsedOneByOne(lists));
 }
 
