@@ -48,6 +48,7 @@ function summary(call: Call, decision: Decision, now: number): Record<string, un
     alert: decision.action === 'emergency' ? decision.alert : undefined,
     target: decision.action === 'security' ? decision.target : undefined,
     failover: decision.action === 'security' ? decision.failover : undefined,
+    answerTimeoutSeconds: decision.action === 'security' ? decision.answerTimeoutSeconds : undefined,
     explanation: explain(decision),
   };
 }

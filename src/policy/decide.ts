@@ -31,8 +31,9 @@ export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): 
   const caller = plan.extensions.get(call.from);
   if (destination.class === 'emergency') return emergencyCall(plan, destination, caller, call);
   if (caller?.role.kind === 'emergency-line') {
-    const { target, failover } = plan.site.securityControl;
-    return { action: 'security', class: destination.class, destination, reason: 'emergency-line', rule: { id: 'emergency-line', where: caller.where }, target, failover, location: caller.role.location };
+    const { target, failover, answerTimeoutSeconds } = plan.site.securityControl;
+    const rule = { id: 'emergency-line', where: caller.where };
+    return { action: 'security', class: destination.class, destination, reason: 'emergency-line', rule, target, failover, answerTimeoutSeconds, location: caller.role.location };
   }
 
   const callee = plan.extensions.get(call.to);

@@ -46,7 +46,7 @@ export type Decision =
   | (Common & { action: 'allow'; recording?: Recording | undefined })
   | (Common & { action: 'reject'; sipStatus: RejectStatus })
   | (Common & { action: 'emergency'; trunk: string; alert: { callback: string; location?: string | undefined } })
-  | (Common & { action: 'security'; target: string; failover: readonly string[]; location?: string | undefined })
+  | (Common & { action: 'security'; target: string; failover: readonly string[]; answerTimeoutSeconds: number; location?: string | undefined })
   | (Common & { action: 'pin-required' });
 
 export type Action = Decision['action'];

@@ -128,7 +128,7 @@ describe('policy 4: recorded extensions, both directions', () => {
 describe('policy 5: emergency lines are hotlines to Security Control', () => {
   it('sends any dialled string to Security with the location and failover', () => {
     for (const to of ['4101', '901707284678', '909011234567', '', 'abc']) {
-      expect(call('2900', to)).toMatchObject({ action: 'security', reason: 'emergency-line', target: '2222', failover: ['2223', '+441707284999'], location: 'Main Building, lift 1 car' });
+      expect(call('2900', to)).toMatchObject({ action: 'security', reason: 'emergency-line', target: '2222', failover: ['2223', '+441707284999'], answerTimeoutSeconds: 15, location: 'Main Building, lift 1 car' });
     }
   });
   it('still reaches 999 directly', () => {
