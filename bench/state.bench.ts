@@ -3,6 +3,7 @@ import { loadPlan } from '../src/dialplan/load.js';
 import { decide } from '../src/policy/decide.js';
 import type { Plan } from '../src/policy/plan.js';
 import { MemoryBackend } from '../src/state/memoryBackend.js';
+import { hashPin } from '../src/state/pinHash.js';
 import { RedisBackend } from '../src/state/redisBackend.js';
 import type { Replica } from '../src/state/replica.js';
 import { readCorpus } from '../test/support/corpus.js';
@@ -36,7 +37,9 @@ const b = new RedisBackend({ url: server.url, site: plan.site, logger });
 try {
   await Promise.all([a.start(), b.start()]);
   // Unlocked callers with a grant: decide walks its longest path, through grants and the lock.
-  await Promise.all([memory.pinAccepted(CALLER, now), a.pinAccepted(CALLER, now)]);
+  const pinHash = await hashPin('731946');
+  await Promise.all([memory.setPinHash(CALLER, pinHash), a.setPinHash(CALLER, pinHash)]);
+  await Promise.all([memory.pinAccepted(CALLER, now, pinHash), a.pinAccepted(CALLER, now, pinHash)]);
   while (b.replica.phoneState(plan, CALLER, now).lock !== 'unlocked') await new Promise((r) => setImmediate(r));
 
   const inMemory = decisions(memory.replica);
@@ -46,7 +49,7 @@ try {
   for (let i = 0; i < CHANGES; i++) {
     const want = i % 2 === 0 ? 'locked' : 'unlocked';
     const start = process.hrtime.bigint();
-    await (want === 'locked' ? a.lock(CALLER) : a.pinAccepted(CALLER, now));
+    await (want === 'locked' ? a.lock(CALLER) : a.pinAccepted(CALLER, now, pinHash));
     while (b.replica.phoneState(plan, CALLER, now).lock !== want) await new Promise((r) => setImmediate(r));
     propagation[i] = Number(process.hrtime.bigint() - start);
   }

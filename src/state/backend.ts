@@ -25,8 +25,12 @@ export interface StateBackend {
    * attempt that reaches it starts the lockout, which a correct PIN then lifts.
    */
   beginPinAttempt(ext: string, now: number, limits: PinLimits): Promise<AttemptStart>;
-  /** The PIN was right: the counter and any lockout are cleared and the phone is unlocked. */
-  pinAccepted(ext: string, now: number): Promise<void>;
+  /**
+   * The PIN checked against `pinHash` was right: the counter and any lockout are cleared and the phone
+   * is unlocked, in one step that first makes sure `pinHash` is still the phone's PIN. False when an
+   * admin set a new PIN while this one was being checked: the phone then stays locked.
+   */
+  pinAccepted(ext: string, now: number, pinHash: string): Promise<boolean>;
   /** A new PIN (already hashed): the phone locks and the counter starts again. */
   setPinHash(ext: string, pinHash: string): Promise<void>;
   lock(ext: string): Promise<void>;

@@ -32,8 +32,10 @@ export class MemoryBackend implements StateBackend {
     return { ok: true, attempt, pinHash };
   }
 
-  async pinAccepted(ext: string, now: number): Promise<void> {
+  async pinAccepted(ext: string, now: number, pinHash: string): Promise<boolean> {
+    if (this.pins.get(ext) !== pinHash) return false;
     this.update(ext, (r) => ({ ...r, failures: 0, lockoutUntil: undefined, unlockedSince: now, lastCallAt: undefined }));
+    return true;
   }
 
   async setPinHash(ext: string, pinHash: string): Promise<void> {

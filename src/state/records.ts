@@ -9,6 +9,9 @@ export interface PhoneRecord {
   hasPin: boolean;
 }
 
+/** What a replica holds for a phone: its record, or the fact that the store's copy could not be read. */
+export type StoredPhone = PhoneRecord | 'unreadable';
+
 export const EMPTY_PHONE: PhoneRecord = Object.freeze({ failures: 0, hasPin: false });
 
 /** A value read back from the store that is not what callguard writes: reported and ignored. */

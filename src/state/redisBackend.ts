@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import type { Grant } from '../policy/grant.js';
 import type { Site } from '../policy/plan.js';
 import { StateUnavailable, type AttemptStart, type PinLimits, type StateBackend } from './backend.js';
-import { CorruptRecord, grantFromJson, grantToJson, phoneFromFields, type PhoneRecord } from './records.js';
+import { CorruptRecord, grantFromJson, grantToJson, phoneFromFields, type StoredPhone } from './records.js';
 import { Replica } from './replica.js';
 
 export interface RedisBackendOptions {
@@ -29,6 +29,18 @@ redis.call('HSET', KEYS[1], 'failures', attempt)
 if attempt >= max then redis.call('HSET', KEYS[1], 'lockoutUntil', now + lockout) else redis.call('HDEL', KEYS[1], 'lockoutUntil') end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return {'ok', tostring(attempt), f[1]}
+`;
+
+/**
+ * Unlocks only if the hash the PIN was checked against is still the phone's PIN, so an admin reset
+ * that lands while scrypt runs is not undone by the old PIN. Returns 1 when unlocked, 0 otherwise.
+ */
+const ACCEPT_PIN = `
+if redis.call('HGET', KEYS[1], 'pin') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'failures', 0, 'unlockedSince', ARGV[2])
+redis.call('HDEL', KEYS[1], 'lockoutUntil', 'lastCallAt')
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
 `;
 
 /** Give up between reconnection attempts for at most this long. */
@@ -107,7 +119,7 @@ export class RedisBackend implements StateBackend {
     if (!this.client.isReady) return;
     this.changedWhileSyncing = new Set();
     try {
-      const phones = new Map<string, PhoneRecord>();
+      const phones = new Map<string, StoredPhone>();
       for await (const keys of this.client.scanIterator({ MATCH: `${this.phoneKey('')}*`, COUNT: 1000 })) {
         // Issued together, node-redis pipelines them: one round trip per batch, not per phone.
         const batch = await Promise.all(keys.map((key) => this.client.hGetAll(key)));
@@ -130,14 +142,14 @@ export class RedisBackend implements StateBackend {
     }
   }
 
-  private parsePhone(key: string, fields: Record<string, string>): PhoneRecord | undefined {
+  private parsePhone(key: string, fields: Record<string, string>): StoredPhone | undefined {
     if (Object.keys(fields).length === 0) return undefined;
     try {
       return phoneFromFields(fields);
     } catch (error) {
       if (!(error instanceof CorruptRecord)) throw error;
-      this.logger.warn({ key, problem: error.message }, 'ignoring an unexpected value in the state store; the phone counts as locked');
-      return undefined;
+      this.logger.warn({ key, problem: error.message }, 'ignoring an unexpected value in the state store; the lock state of this phone is unknown (its PIN is asked for) until the record is rewritten, e.g. by "callguard pin set"');
+      return 'unreadable';
     }
   }
 
@@ -189,10 +201,10 @@ export class RedisBackend implements StateBackend {
     });
   }
 
-  pinAccepted(ext: string, now: number): Promise<void> {
-    const key = this.phoneKey(ext);
+  pinAccepted(ext: string, now: number, pinHash: string): Promise<boolean> {
     return this.change(`phone:${ext}`, async () => {
-      await this.client.multi().hSet(key, { failures: 0, unlockedSince: now }).hDel(key, ['lockoutUntil', 'lastCallAt']).publish(this.channel, `phone:${ext}`).exec();
+      const args = [pinHash, String(now), this.channel, `phone:${ext}`];
+      return (await this.client.eval(ACCEPT_PIN, { keys: [this.phoneKey(ext)], arguments: args })) === 1;
     });
   }
 

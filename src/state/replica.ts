@@ -1,7 +1,7 @@
 import type { Grant } from '../policy/grant.js';
 import type { PhoneState } from '../policy/phoneState.js';
 import type { Plan, Site } from '../policy/plan.js';
-import type { PhoneRecord } from './records.js';
+import type { PhoneRecord, StoredPhone } from './records.js';
 import { relockAt } from './relock.js';
 
 interface Phone {
@@ -15,10 +15,13 @@ const UNKNOWN: PhoneState = Object.freeze({ lock: 'unknown', grants: NO_GRANTS }
 
 /**
  * The local copy of runtime state that decisions read: plain maps, no I/O, no promises. Stores keep it
- * current; until a store has loaded it once, every lock state is `unknown` (the PIN is asked for).
+ * current; until a store has loaded it once, every lock state is `unknown` (the PIN is asked for), and
+ * so is the lock state of a phone whose stored record cannot be read.
  */
 export class Replica {
   private readonly phones = new Map<string, Phone>();
+  /** Phones whose stored record is damaged: nobody can say whether they are unlocked. */
+  private readonly unreadable = new Set<string>();
   private readonly grantsById = new Map<string, Grant>();
   private readonly grantsByUser = new Map<string, Grant[]>();
   private loaded = false;
@@ -35,6 +38,7 @@ export class Replica {
     const phone = this.phones.get(ext);
     const user = plan.extensions.get(ext)?.user;
     const grants = (user !== undefined && this.grantsByUser.get(user)) || NO_GRANTS;
+    if (this.unreadable.has(ext)) return { lock: 'unknown', grants };
     const unlocked = phone?.relockAt !== undefined && now < phone.relockAt;
     return { lock: unlocked ? 'unlocked' : 'locked', pinLockoutUntil: phone?.record.lockoutUntil, grants };
   }
@@ -57,9 +61,11 @@ export class Replica {
     for (const [ext, phone] of this.phones) this.setPhone(ext, phone.record);
   }
 
-  setPhone(ext: string, record: PhoneRecord | undefined): void {
-    if (!record) {
+  setPhone(ext: string, record: StoredPhone | undefined): void {
+    this.unreadable.delete(ext);
+    if (record === undefined || record === 'unreadable') {
       this.phones.delete(ext);
+      if (record === 'unreadable') this.unreadable.add(ext);
       return;
     }
     const { unlockedSince, lastCallAt } = record;
@@ -78,8 +84,9 @@ export class Replica {
   }
 
   /** Replaces everything at once, as after a (re)connection: nothing from before survives. */
-  load(phones: ReadonlyMap<string, PhoneRecord>, grants: readonly Grant[]): void {
+  load(phones: ReadonlyMap<string, StoredPhone>, grants: readonly Grant[]): void {
     this.phones.clear();
+    this.unreadable.clear();
     this.grantsById.clear();
     this.grantsByUser.clear();
     for (const [ext, record] of phones) this.setPhone(ext, record);

@@ -103,8 +103,9 @@ export class RuntimeState extends EventEmitter<{ alert: [PinLockoutAlert] }> {
     const start = await this.backend.beginPinAttempt(ext, now, { maxAttempts, lockoutMs: lockoutMinutes * 60_000 });
     if (!start.ok) return start.reason === 'no-pin' ? { outcome: 'no-pin' } : { outcome: 'locked-out', until: start.until };
     if (await verifyPin(pin, start.pinHash)) {
-      await this.backend.pinAccepted(ext, now);
-      return { outcome: 'unlocked' };
+      if (await this.backend.pinAccepted(ext, now, start.pinHash)) return { outcome: 'unlocked' };
+      // An admin set a new PIN while this one was checked: it is no longer the phone's PIN.
+      return { outcome: 'wrong-pin', attemptsLeft: maxAttempts };
     }
     if (start.attempt < maxAttempts) return { outcome: 'wrong-pin', attemptsLeft: maxAttempts - start.attempt };
     const until = now + lockoutMinutes * 60_000;

@@ -113,6 +113,27 @@ describe.each(stores)('%s', (_name, make) => {
     expect(s.alerts).toHaveLength(1);
   });
 
+  it('lets no sixth guess through when twenty arrive at once', async () => {
+    const s = await fresh();
+    await s.state.setPin(ALICE, PIN);
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => s.state.unlock(ALICE, '000001', T)));
+    expect(outcomes.filter((o) => o.outcome === 'wrong-pin')).toHaveLength(4);
+    expect(outcomes.filter((o) => o.outcome === 'locked-out')).toHaveLength(16);
+    expect(s.alerts).toHaveLength(1);
+    expect(s.state.status(ALICE, T)).toMatchObject({ failures: 5, lockoutUntil: T + 15 * MINUTE });
+  });
+
+  it('keeps the phone locked when an admin resets the PIN while the old one is being checked', async () => {
+    const s = await fresh();
+    await s.state.setPin(ALICE, PIN);
+    const attempt = await s.state.backend.beginPinAttempt(ALICE, T, { maxAttempts: 5, lockoutMs: 15 * MINUTE });
+    if (!attempt.ok) throw new Error(`attempt not started: ${attempt.reason}`);
+    await s.state.setPin(ALICE, '802519');
+    expect(await s.state.backend.pinAccepted(ALICE, T, attempt.pinHash)).toBe(false);
+    expect(lockOf(s, T)).toBe('locked');
+    expect(await s.state.unlock(ALICE, '802519', T)).toEqual({ outcome: 'unlocked' });
+  });
+
   it('resets the count of failures after a success', async () => {
     const s = await fresh();
     await s.state.setPin(ALICE, PIN);
