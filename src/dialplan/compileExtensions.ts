@@ -37,6 +37,7 @@ function compileOne(problems: Problems, at: Located<ExtensionFile>, { classes, n
     recordedNotice: typeof e.recorded === 'object' ? e.recorded.notice : e.recorded ? site.recording.defaultNotice : undefined,
     location: e.location,
     ddi: e.ddi,
+    address: e.address && Object.freeze({ ...e.address }),
     where: at.file.line(at.path),
   });
 }

@@ -10,6 +10,9 @@ export function compileSite({ value }: Located<SiteFile>): Site {
     country: value.country,
     outsidePrefix: value.outsidePrefix,
     emergencyTrunk: value.emergencyTrunk,
+    mainNumber: value.mainNumber,
+    address: Object.freeze({ ...value.address }),
+    routes: Object.freeze({ ...value.routes }),
     securityControl: {
       target: value.securityControl.target,
       failover: value.securityControl.failover ?? [],

@@ -12,7 +12,13 @@ export interface SiteFile {
   pin?: { length?: number; maxAttempts?: number; lockoutMinutes?: number };
   relock?: { idleMinutes?: number; endOfDay?: string };
   timezone?: string;
+  mainNumber: string;
+  address: CivicAddressFile;
+  routes: { internal: string; external: string };
 }
+
+/** A civic address as RFC 5139 names its parts (country, A1 state, A3 city, RD road, PC postcode, ...). */
+export type CivicAddressFile = { country: string } & Partial<Record<(typeof CIVIC_FIELDS)[number], string>>;
 
 export interface ExtensionFile {
   ext: string;
@@ -24,6 +30,7 @@ export interface ExtensionFile {
   ddi?: string;
   recorded?: boolean | { notice: string };
   emergencyLine?: boolean;
+  address?: CivicAddressFile;
 }
 
 export interface GrantFile {
@@ -87,6 +94,13 @@ const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\
 const names = { type: 'array', items: text };
 const classTable = { type: 'object', additionalProperties: { enum: PUBLIC_CLASSES } };
 const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+const e164 = { type: 'string', pattern: '^\\+[0-9]{6,15}$' };
+/** A SIP next hop as routes are written: scheme, host, optional port and parameters, no user part. */
+const sipHop = { type: 'string', pattern: '^sips?:[A-Za-z0-9.\\-\\[\\]:]+(;[A-Za-z0-9=._-]+)*$' };
+
+/** RFC 5139 civic address elements accepted in `address` (country is required). */
+export const CIVIC_FIELDS = ['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'PRD', 'POD', 'STS', 'HNO', 'HNS', 'LMK', 'LOC', 'FLR', 'NAM', 'PC', 'RD', 'BLD', 'UNIT', 'ROOM', 'SEAT', 'PLC'] as const;
+const civicAddress = strict({ country: region, ...Object.fromEntries(CIVIC_FIELDS.map((f) => [f, text])) }, ['country']);
 
 const listEntry = {
   ...strict(
@@ -110,7 +124,10 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       name: text,
       country: region,
       outsidePrefix: { type: 'string', pattern: '^[0-9]{1,2}$' },
-      emergencyTrunk: text,
+      emergencyTrunk: sipHop,
+      mainNumber: e164,
+      address: civicAddress,
+      routes: strict({ internal: sipHop, external: sipHop }, ['internal', 'external']),
       securityControl: strict({ target: text, failover: names, answerTimeoutSeconds: { type: 'integer', minimum: 5, maximum: 120 } }, ['target']),
       recording: strict(
         {
@@ -129,7 +146,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       relock: strict({ idleMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, endOfDay: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' } }),
       timezone: text,
     },
-    ['name', 'country', 'emergencyTrunk', 'securityControl', 'recording'],
+    ['name', 'country', 'emergencyTrunk', 'mainNumber', 'address', 'routes', 'securityControl', 'recording'],
   ),
   classes: { type: 'object', additionalProperties: strict({ allow: { type: 'array', items: { enum: GRANTABLE_CLASSES } }, description: text }, ['allow']) },
   extensions: {
@@ -142,9 +159,10 @@ export const DIALPLAN_FILE_SCHEMA = strict({
         class: text,
         department: text,
         location: text,
-        ddi: { type: 'string', pattern: '^\\+[0-9]{6,15}$' },
+        ddi: e164,
         recorded: { oneOf: [{ type: 'boolean' }, strict({ notice: text }, ['notice'])] },
         emergencyLine: { type: 'boolean' },
+        address: civicAddress,
       },
       ['ext', 'name', 'class'],
     ),

@@ -21,6 +21,10 @@ const SHAPES: Record<string, string> = {
   outsidePrefix: 'one or two digits',
   endOfDay: 'a time such as 19:00',
   callingCode: 'a country calling code such as "44"',
+  mainNumber: 'an E.164 number such as "+441707284000"',
+  emergencyTrunk: 'a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)',
+  internal: 'a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)',
+  external: 'a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)',
 };
 
 const CHOICES: Record<string, string> = {

@@ -114,7 +114,8 @@ function emergencyCall(plan: Plan, destination: Destination, caller: Extension |
     reason: 'emergency-number',
     rule: sourceRule('emergency', destination),
     trunk: plan.site.emergencyTrunk,
-    alert: { callback: caller?.ddi ?? call.from, location },
+    // The PSAP calls back the DDI, else the switchboard; a caller the plan does not know keeps its own number.
+    alert: { callback: caller ? (caller.ddi ?? plan.site.mainNumber) : call.from, location, address: caller?.address ?? plan.site.address },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Destination, DestinationClass } from '../numbering/destination.js';
+import type { CivicAddress } from './plan.js';
 
 /** The rule that produced a decision: a stable id and, for admin rules, the "file:line" it lives at. */
 export interface RuleRef {
@@ -35,6 +36,13 @@ interface Common {
   destination?: Destination | undefined;
 }
 
+/** What the PSAP and Security Control are told: callback number, the caller's location and civic address. */
+export interface EmergencyAlert {
+  callback: string;
+  location?: string | undefined;
+  address: CivicAddress;
+}
+
 export type RejectStatus = 403 | 404 | 484;
 
 export interface Recording {
@@ -45,7 +53,7 @@ export interface Recording {
 export type Decision =
   | (Common & { action: 'allow'; recording?: Recording | undefined })
   | (Common & { action: 'reject'; sipStatus: RejectStatus })
-  | (Common & { action: 'emergency'; trunk: string; alert: { callback: string; location?: string | undefined } })
+  | (Common & { action: 'emergency'; trunk: string; alert: EmergencyAlert })
   | (Common & { action: 'security'; target: string; failover: readonly string[]; answerTimeoutSeconds: number; location?: string | undefined })
   | (Common & { action: 'pin-required' });
 

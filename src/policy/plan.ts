@@ -21,11 +21,20 @@ export interface ClassOfService {
 
 export type NoticeUnavailable = 'connect-flagged' | 'refuse';
 
+/** A civic address by RFC 5139 element name (country, A1, A3, RD, HNO, PC, NAM, LOC, ...), for PIDF-LO. */
+export type CivicAddress = Readonly<{ country: string } & Record<string, string>>;
+
 export interface Site {
   name: string;
   country: string;
   outsidePrefix?: string | undefined;
+  /** SIP next hop (`sip:host:port;params`) for emergency calls. */
   emergencyTrunk: string;
+  /** Callback number for extensions without a DDI. */
+  mainNumber: string;
+  address: CivicAddress;
+  /** SIP next hops: `internal` for extensions, `external` for public numbers. */
+  routes: { internal: string; external: string };
   securityControl: { target: string; failover: readonly string[]; answerTimeoutSeconds: number };
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: NoticeUnavailable };
   pin: { length: number; maxAttempts: number; lockoutMinutes: number };
@@ -47,6 +56,8 @@ export interface Extension {
   recordedNotice?: string | undefined;
   location?: string | undefined;
   ddi?: string | undefined;
+  /** The phone's own address when it sits away from the site's (another campus). */
+  address?: CivicAddress | undefined;
   where: string;
 }
 

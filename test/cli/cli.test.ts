@@ -70,7 +70,7 @@ describe('callguard check', () => {
 
   it('shows the recording notice and the emergency alert', () => {
     expect(JSON.parse(callguard(['check', '--from', '3000', '--to', '901707284678', '--json']).stdout)).toMatchObject({ action: 'allow', notice: 'service-desk', record: true });
-    expect(JSON.parse(callguard(['check', '--from', '2900', '--to', '999', '--json']).stdout)).toMatchObject({ action: 'emergency', alert: { callback: '2900', location: 'Main Building, lift 1 car' } });
+    expect(JSON.parse(callguard(['check', '--from', '2900', '--to', '999', '--json']).stdout)).toMatchObject({ action: 'emergency', alert: { callback: '+441707284000', location: 'Main Building, lift 1 car' } });
   });
 
   it('reads the dialplan from --dialplan or CALLGUARD_DIALPLAN', () => {

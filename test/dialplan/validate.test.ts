@@ -98,6 +98,19 @@ describe('validation pins every mistake to file:line:column', () => {
     expect(problems).toHaveLength(1);
   });
 
+  it('refuses a bad route URI, a missing route and an address without a country, each at its line', async () => {
+    const sample = (await import('node:fs')).readFileSync(new URL('../../dialplan/site.yaml', import.meta.url), 'utf8');
+    const site = sample
+      .replace('internal: sip:pbx.herts.example.ac.uk:5060', 'internal: pbx.herts.example.ac.uk')
+      .replace(/\n {4}external: .*/, '')
+      .replace('address: { country: GB, ', 'address: { ');
+    const { dir, problems } = await problemsWith('extra.yaml', '# nothing\n', { 'site.yaml': site });
+    const line = (text: string) => site.split('\n').findIndex((l) => l.includes(text)) + 1;
+    expect(problems).toContainEqual({ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line('internal:')}:`)), message: '"pbx.herts.example.ac.uk" is not a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)' });
+    expect(problems).toContainEqual({ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line('routes:') + 1}:`)), message: 'routes is missing "external"' });
+    expect(problems).toContainEqual({ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line('address:')}:`)), message: 'address is missing "country"' });
+  });
+
   it('reports unknown classes, notices and emergency lines without a location', async () => {
     const { dir, problems } = await problemsWith('extra.yaml', 'extensions:\n  - ext: "5001"\n    name: Lab\n    class: nope\n    recorded: { notice: missing }\n    emergencyLine: true\n');
     expect(problems).toContainEqual({ where: `${dir}/extra.yaml:4:12`, message: 'unknown class of service "nope" (have staff, service-desk, switchboard, common-area, hotline)' });

@@ -142,9 +142,13 @@ describe('policy 6: emergency numbers', () => {
       action: 'emergency',
       class: 'emergency',
       reason: 'emergency-number',
-      trunk: 'sip:emergency@sbc1.herts.example.ac.uk',
-      alert: { callback: '+441707284101', location: 'Lindop Building, room 2F410' },
+      trunk: 'sip:sbc1.herts.example.ac.uk:5060',
+      alert: { callback: '+441707284101', location: 'Lindop Building, room 2F410', address: { RD: 'College Lane', PC: 'AL10 9AB' } },
     });
+  });
+  it("send the PSAP to the phone's own campus, and call back the switchboard for a phone without a DDI", () => {
+    expect(call('4301', '999')).toMatchObject({ alert: { callback: '+441707284301', address: { RD: 'Mosquito Way', PC: 'AL10 9EU' } } });
+    expect(call('2900', '999')).toMatchObject({ alert: { callback: '+441707284000', address: { RD: 'College Lane' } } });
   });
   it('connect for callers the plan does not know, with their own number as callback', () => {
     expect(call('sip-unknown', '112')).toMatchObject({ action: 'emergency', alert: { callback: 'sip-unknown' } });
