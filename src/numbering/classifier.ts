@@ -98,11 +98,11 @@ export class Numbering {
     let digits = dialled.digits;
     if (!dialled.plus) {
       // Emergency first, with and without the outside-line prefix (Kari's Law; 9-999).
-      if (plan.emergency.has(digits)) return emergency(spec, site);
+      if (plan.emergency.has(digits)) return emergency(spec, site, digits);
       const outside = site.outsidePrefix;
       if (outside && digits.length > outside.length && digits.startsWith(outside)) {
         digits = digits.slice(outside.length);
-        if (plan.emergency.has(digits)) return emergency(spec, site);
+        if (plan.emergency.has(digits)) return emergency(spec, site, digits);
       }
       const short = plan.shortCodes.match(digits);
       if (short) return { class: short.class, shortCode: digits, country: site.country, source: { kind: 'table', rule: short.where } };
@@ -129,8 +129,9 @@ export class Numbering {
   }
 }
 
-function emergency(spec: NationalPlanSpec, site: SiteContext): Destination {
-  return { class: 'emergency', country: site.country, source: { kind: 'table', rule: spec.where } };
+/** `shortCode` is the emergency number without the outside prefix or '#': what the emergency trunk is sent. */
+function emergency(spec: NationalPlanSpec, site: SiteContext, digits: string): Destination {
+  return { class: 'emergency', shortCode: digits, country: site.country, source: { kind: 'table', rule: spec.where } };
 }
 
 function toE164(spec: NationalPlanSpec, plus: boolean, digits: string): string | undefined {
