@@ -315,6 +315,42 @@ describe('fake drachtio-server', () => {
     expect((await a.finalResponse()).status).toBe(403);
   });
 
+  it('a retransmitted INVITE is absorbed by the stack', async () => {
+    const text = sip.invite({ from: 'sip:alice@example.com', to: 'sip:reject@callguard.test' });
+    const a = fake.sendRequest(text);
+    const again = fake.sendRequest(text);
+    expect((await a.finalResponse()).status).toBe(403);
+    expect(again.delivered).toBe(false);
+    expect(ev.invites).toEqual(['reject']);
+  });
+
+  it('CDRs go to an app that asked for them', async () => {
+    const cdrs: string[] = [];
+    srf.on('cdr:attempt', (source: string) => cdrs.push(`attempt ${source}`));
+    srf.on('cdr:start', (source: string, _time: string, role: string) => cdrs.push(`start ${source} ${role}`));
+    srf.on('cdr:stop', (source: string, _time: string, reason: string) => cdrs.push(`stop ${source} ${reason}`));
+    await fake.waitForRoutes(['cdr:attempt', 'cdr:start', 'cdr:stop']);
+
+    await fake.sendRequest(sip.invite({ from: 'sip:alice@example.com', to: 'sip:reject@callguard.test' })).finalResponse();
+    await expect.poll(() => cdrs).toEqual(['attempt network', 'stop application call-rejected']);
+
+    cdrs.length = 0;
+    const a = fake.sendRequest(sip.invite({ from: 'sip:alice@example.com', to: 'sip:b2bua@callguard.test' }));
+    (await fake.nextOutboundRequest({ method: 'INVITE' })).respond(200, { body: sip.sdp() });
+    await a.finalResponse();
+    await expect.poll(() => ev.b2bua.length).toBe(1);
+    a.bye();
+    (await fake.nextOutboundRequest({ method: 'BYE' })).respond(200);
+    await expect.poll(() => cdrs).toEqual([
+      'attempt network',
+      'attempt application',
+      'start network uac',
+      'start application uas',
+      'stop network normal-release',
+      'stop application normal-release',
+    ]);
+  });
+
   it('wrong secret: authentication refused', async () => {
     const srf3 = newSrf();
     const result = new Promise<unknown>((resolve) => srf3.on('connect', (err: unknown) => resolve(err)));

@@ -442,6 +442,7 @@ export class FakeDrachtio {
   private taken = new Set<OutboundRequest>();
   /** dialog ids of app INVITEs answered with a failure (the stack ACKs those itself) */
   private failedUacInvites = new Set<string>();
+  private roundRobin = new Map<string, number>();
 
   private constructor(opts: FakeDrachtioOptions) {
     this.secret = opts.secret ?? 'cymru';
@@ -587,6 +588,7 @@ export class FakeDrachtio {
 
     const method = parsed.method!;
     const callId = parsed.callId!;
+    if (this.isRetransmission(parsed)) return this.refuse(txn, undefined, 'retransmission (absorbed by the stack)');
     if (method === 'CANCEL') return this.inboundCancel(txn, parsed);
 
     const toTag = tagOf(parsed.get('to'));
@@ -721,9 +723,30 @@ export class FakeDrachtio {
     return undefined;
   }
 
+  /** Same method, Call-ID, CSeq and top Via branch as a request already passed up. */
+  private isRetransmission(m: ParsedSip): boolean {
+    const branch = (v: string | undefined): string | undefined => (v ? /;\s*branch=([^;,\s]+)/i.exec(v)?.[1] : undefined);
+    const b = branch(m.get('via'));
+    if (!b) return false;
+    return this.inboundTransactions.some(
+      (t) =>
+        t.delivered &&
+        t.request !== undefined &&
+        t.request.method === m.method &&
+        t.request.callId === m.callId &&
+        t.request.cseq?.seq === m.cseq?.seq &&
+        branch(t.request.get('via')) === b,
+    );
+  }
+
+  /** Round-robin over the connections that routed the method, as drachtio-server does. */
   private connFor(method: string): Conn | undefined {
     const verb = method.toLowerCase();
-    return [...this.conns].find((c) => !c.closed && c.authenticated && c.routes.has(verb));
+    const candidates = [...this.conns].filter((c) => !c.closed && c.authenticated && c.routes.has(verb));
+    if (candidates.length === 0) return undefined;
+    const n = this.roundRobin.get(verb) ?? 0;
+    this.roundRobin.set(verb, n + 1);
+    return candidates[n % candidates.length];
   }
 
   private firstConn(): Conn | undefined {
@@ -1156,7 +1179,7 @@ export class FakeDrachtio {
 
   /** CDRs go to a connection that routed `cdr:<type>`, as drachtio-server does when CDRs are on. */
   private cdr(type: 'attempt' | 'start' | 'stop', source: 'network' | 'application', msg: ParsedSip, extra?: string): void {
-    const conn = [...this.conns].find((c) => !c.closed && c.authenticated && c.routes.has(`cdr:${type}`));
+    const conn = this.connFor(`cdr:${type}`);
     if (!conn) return;
     this.sendToApp(conn, `cdr:${type}|${source}|${stackTime()}${extra && type !== 'attempt' ? '|' + extra : ''}${CRLF}${msg.raw}`);
   }
