@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { dialplanDir } from '../dialplan/load.js';
 import { decisionRecord } from '../audit/decisionRecord.js';
 import { decide, type Call } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
 import { explain } from '../policy/explain.js';
 import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
-import { planOrThrow } from './planOrThrow.js';
 import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
 import { redisUrl, withSharedState, type StateOptions } from './sharedState.js';
 
@@ -76,7 +74,9 @@ export function registerCheck(program: Command): void {
     .option('--at <iso8601>', 'decide as of this time (grants and list entries have dates)')
     .option('--json', 'print one JSON object')
     .action(async (options: CheckOptions) => {
-      const plan = await planOrThrow(dialplanDir(options.dialplan));
+      // The dialplan loader (YAML, schema, numbering metadata) is loaded only when the command runs.
+      const { planFrom } = await import('./planOrThrow.js');
+      const plan = await planFrom(options.dialplan);
       const call: Call = { from: options.from, to: options.to };
       const now = parseAt(options.at);
       const fields = summary(call, decide(plan, await phoneState(options, plan, now), call, now), now);

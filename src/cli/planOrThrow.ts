@@ -1,4 +1,4 @@
-import { loadPlan } from '../dialplan/load.js';
+import { dialplanDir, loadPlan } from '../dialplan/load.js';
 import { formatProblem } from '../dialplan/problem.js';
 import type { Plan } from '../policy/plan.js';
 
@@ -7,4 +7,9 @@ export async function planOrThrow(dir: string): Promise<Plan> {
   const result = await loadPlan(dir);
   if (!result.ok) throw new Error(`dialplan ${dir} is invalid:\n${result.problems.map(formatProblem).join('\n')}`);
   return result.plan;
+}
+
+/** The plan of --dialplan DIR, $CALLGUARD_DIALPLAN or ./dialplan, for a command that cannot work without it. */
+export function planFrom(option: string | undefined): Promise<Plan> {
+  return planOrThrow(dialplanDir(option));
 }

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { dialplanDir } from '../dialplan/load.js';
 import type { Plan } from '../policy/plan.js';
-import { openState, type RuntimeState } from '../state/index.js';
+import type { RuntimeState } from '../state/index.js';
 import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
-import { planOrThrow } from './planOrThrow.js';
 
 export interface StateOptions {
   redis?: string;
@@ -22,7 +19,9 @@ export function redisUrl(options: StateOptions): string | undefined {
 export async function withSharedState<T>(options: StateOptions, work: (state: RuntimeState, plan: Plan) => Promise<T>, loaded?: Plan): Promise<T> {
   const url = redisUrl(options);
   if (!url) throw new Error('no shared state store: give --redis URL or set REDIS_URL (without Redis, state lives only inside each running callguard server)');
-  const plan = loaded ?? (await planOrThrow(dialplanDir(options.dialplan)));
+  // The store, its Redis client and the logger are loaded only when a state command runs.
+  const [{ openState }, { pino }, { planFrom }] = await Promise.all([import('../state/index.js'), import('pino'), import('./planOrThrow.js')]);
+  const plan = loaded ?? (await planFrom(options.dialplan));
   // Warnings (an outage, a Security alert) go to stderr; info-level chatter does not.
   const state = await openState({ plan, redisUrl: url, logger: pino({ level: 'warn' }, process.stderr) });
   try {

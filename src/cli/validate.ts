@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { dialplanDir, loadPlan } from '../dialplan/load.js';
-import { formatProblem } from '../dialplan/problem.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -8,6 +6,7 @@ export function registerValidate(program: Command): void {
     .description('check the dialplan files; exit 1 with one line per problem')
     .argument('[dir]', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
     .action(async (dir: string | undefined) => {
+      const [{ dialplanDir, loadPlan }, { formatProblem }] = await Promise.all([import('../dialplan/load.js'), import('../dialplan/problem.js')]);
       const planDir = dialplanDir(dir);
       const result = await loadPlan(planDir);
       if (!result.ok) {

@@ -1,12 +1,36 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject } from 'ajv';
 import { DIALPLAN_FILE_SCHEMA } from './schema.js';
 import type { Problem } from './problem.js';
 import type { SourceFile } from './sourceFile.js';
+import { VALIDATOR_OPTIONS } from './validatorOptions.js';
 
-const options = { strict: true, strictRequired: false, allowUnionTypes: true } as const;
-// Valid files, the usual case, take the quick validator; a failing file is checked again for every problem.
-const isValidFile = new Ajv(options).compile(DIALPLAN_FILE_SCHEMA);
-const validateFile = new Ajv({ ...options, allErrors: true, verbose: true }).compile(DIALPLAN_FILE_SCHEMA);
+interface Validate {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+type Which = keyof typeof VALIDATOR_OPTIONS;
+
+/**
+ * `npm run build` compiles the schema into standalone code next to this module (scripts/build-validators.mjs);
+ * compiling it here instead costs a quarter of a second at every start. Running from source, or when the
+ * built code was made from another version of the schema, ajv compiles it on first use.
+ */
+function loadValidator(which: Which): Validate {
+  const require = createRequire(import.meta.url);
+  try {
+    const built = require(`./schemaValidator.${which}.generated.cjs`) as Validate & { schemaJson: string };
+    if (built.schemaJson === JSON.stringify(DIALPLAN_FILE_SCHEMA)) return built;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  const { Ajv } = require('ajv') as { Ajv: typeof AjvClass };
+  return new Ajv(VALIDATOR_OPTIONS[which]).compile(DIALPLAN_FILE_SCHEMA);
+}
+
+const validators: Partial<Record<Which, Validate>> = {};
+const validator = (which: Which): Validate => (validators[which] ??= loadValidator(which));
 
 /** What a pattern-checked field should look like, in an admin's words. */
 const SHAPES: Record<string, string> = {
@@ -69,8 +93,11 @@ function describe(error: ErrorObject, path: (string | number)[]): string {
 /** Checks one file's shape; problems point at the offending key or value. */
 export function schemaProblems(file: SourceFile): Problem[] {
   if (file.data === undefined || file.data === null) return [];
-  if (isValidFile(file.data) || validateFile(file.data)) return [];
-  const errors = validateFile.errors ?? [];
+  // Valid files, the usual case, take the quick validator; a failing file is checked again for every problem.
+  if (validator('quick')(file.data)) return [];
+  const thorough = validator('thorough');
+  if (thorough(file.data)) return [];
+  const errors = thorough.errors ?? [];
   // A failed oneOf/anyOf also reports why each branch failed; its own message says it better.
   const branchPaths = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.schemaPath);
   return errors

@@ -1,8 +1,14 @@
+import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { Problem } from './problem.js';
 
 export type YamlPath = readonly (string | number)[];
+
+/** The `yaml` package, loaded only when a problem must be pinned to its column (it costs 50 ms to load). */
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+const yaml = (): YamlModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
 
 const CITED_DEPTH = 2;
 
@@ -22,6 +28,7 @@ export class SourceFile {
   readonly problems: Problem[] = [];
   private readonly openedAt = new Map<object, number>();
   private precise: Precise | undefined;
+  private children: ChildLines | undefined;
 
   constructor(
     readonly path: string,
@@ -61,17 +68,64 @@ export class SourceFile {
   line(path: YamlPath): string {
     let value: unknown = this.data;
     for (const step of path) value = (value as Record<string | number, unknown> | undefined)?.[step];
-    const opened = typeof value === 'object' && value !== null ? this.openedAt.get(value) : undefined;
+    const opened = typeof value === 'object' && value !== null ? this.openedAt.get(value) : this.lineOfChild(path);
     return opened !== undefined ? `${this.path}:${opened}` : this.at(path).replace(/(:\d+):\d+$/, '$1');
   }
 
+  /** The line a key (or sequence item) at `path` starts on, from a second js-yaml pass that notes every child's line. */
+  private lineOfChild(path: YamlPath): number | undefined {
+    if (path.length === 0) return undefined;
+    const index = (this.children ??= childLines(this.text));
+    let parent: unknown = index.data;
+    for (const step of path.slice(0, -1)) parent = (parent as Record<string | number, unknown> | undefined)?.[step];
+    const lines = typeof parent === 'object' && parent !== null ? index.lines.get(parent) : undefined;
+    const last = path[path.length - 1]!;
+    return Array.isArray(lines) ? lines[last as number] : lines?.get(String(last));
+  }
+
   private parsePrecisely(): Precise {
+    const { LineCounter, parseDocument } = yaml();
     const lines = new LineCounter();
     return { doc: parseDocument(this.text, { lineCounter: lines, uniqueKeys: true }), lines };
   }
 }
 
+interface ChildLines {
+  data: unknown;
+  /** Per mapping, the line of each key; per sequence, the line of each item. */
+  lines: Map<object, Map<string, number> | number[]>;
+}
+
+/** Parses `text` again, noting the line of every key and sequence item (keys and values close in turn). */
+function childLines(text: string): ChildLines {
+  const lines = new Map<object, Map<string, number> | number[]>();
+  const frames: { line: number; children: { value: unknown; line: number }[] }[] = [];
+  let data: unknown;
+  try {
+    data = jsYaml.load(text, {
+      schema: jsYaml.CORE_SCHEMA,
+      listener: (event, state) => {
+        if (event === 'open') return void frames.push({ line: state.line + 1, children: [] });
+        const frame = frames.pop()!;
+        const value = state.result as unknown;
+        frames.at(-1)?.children.push({ value, line: frame.line });
+        if (typeof value !== 'object' || value === null) return;
+        if (Array.isArray(value)) lines.set(value, frame.children.map((c) => c.line));
+        else {
+          const keys = new Map<string, number>();
+          for (let i = 0; i + 1 < frame.children.length; i += 2) keys.set(String(frame.children[i]!.value), frame.children[i]!.line);
+          lines.set(value, keys);
+        }
+      },
+    });
+  } catch {
+    data = undefined; // a file that does not parse has already been reported
+  }
+  return { data, lines };
+}
+
 function offsetOf(doc: Document, path: YamlPath, key: boolean): number | undefined {
+  const { isMap, isScalar } = yaml();
   for (let depth = path.length; depth >= 0; depth--) {
     const sub = path.slice(0, depth);
     if (key && depth === path.length && depth > 0) {
