@@ -1,4 +1,4 @@
-import { isSupportedCountry } from 'libphonenumber-js/max';
+import { isKnownRegion } from '../numbering/callingCodes.js';
 import type { Grant } from '../policy/grant.js';
 import type { DateRanges } from './dates.js';
 import type { Located, Problems } from './located.js';
@@ -17,7 +17,7 @@ export function compileGrants(problems: Problems, items: Located<GrantFile>[], u
     ids.set(id, at);
     if (!users.has(g.user)) problems.at(at, ['user'], `grant for unknown user "${g.user}" (no extension has user: ${g.user})`);
     (g.countries ?? []).forEach((c, i) => {
-      if (!isSupportedCountry(c)) problems.at(at, ['countries', i], `unknown country code ${c}`);
+      if (!isKnownRegion(c)) problems.at(at, ['countries', i], `unknown country code ${c}`);
     });
     const range = dates.read(at);
     if (!range) continue;

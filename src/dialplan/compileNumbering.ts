@@ -1,4 +1,4 @@
-import { isSupportedCountry } from 'libphonenumber-js/max';
+import { isKnownRegion } from '../numbering/callingCodes.js';
 import { Numbering } from '../numbering/classifier.js';
 import type { PublicClass } from '../numbering/destination.js';
 import { PATTERN_SYNTAX } from '../numbering/digitTrie.js';
@@ -50,7 +50,7 @@ export function compileNumberingTables(problems: Problems, plans: Located<Number
   }
   const highRiskCountries = international.flatMap((at) =>
     (at.value.highRiskCountries ?? []).map((country, i) => {
-      if (!isSupportedCountry(country)) problems.at(at, ['highRiskCountries', i], `unknown country code ${country}`);
+      if (!isKnownRegion(country)) problems.at(at, ['highRiskCountries', i], `unknown country code ${country}`);
       return { country, where: at.file.line([...at.path, 'highRiskCountries', i]) };
     }),
   );

@@ -1,7 +1,26 @@
-import { Metadata, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { CountryCode, MetadataJson } from 'libphonenumber-js/core';
 import { DigitTrie } from './digitTrie.js';
+import { libraryVersion, phoneLibrary } from './library.js';
 
-/** One numbering plan of libphonenumber-js/max metadata, compiled for a single regex test per call. */
+/**
+ * What classification needs from libphonenumber-js/max metadata: calling codes, their regions and
+ * each region's validity pattern, as plain strings. `npm run build` extracts it once
+ * (scripts/build-calling-codes.mjs), with the owner of every NANP area code already learnt; without that
+ * file, or when it came from another library version, it is extracted here on first need.
+ */
+export interface CallingCodeData {
+  /** The libphonenumber-js version it was taken from. */
+  version: string;
+  /** Calling code to plan ids, main region first as in the metadata; global services (+800, +881) are their own id. */
+  codes: Record<string, { ids: string[]; global: boolean }>;
+  /** Per plan id: national number pattern, leading digits, premium-rate pattern. */
+  plans: Record<string, [pattern: string, leading: string | null, premium: string | null]>;
+  /** NANP area code (index) to the region that owns it; absent when not yet learnt. */
+  nanp?: (string | null)[];
+}
+
+/** One numbering plan compiled for a single regex test per call. */
 interface PlanRegex {
   region: string | undefined; // undefined for global services (+800, +881, ...)
   pattern: RegExp;
@@ -11,9 +30,12 @@ interface PlanRegex {
 
 interface CallingCode {
   code: string;
-  plans: PlanRegex[]; // main region first, as in the metadata
-  /** NANP only: region per area code, learnt once from the library (US and CA share +1 with no leading digits). */
-  byAreaCode?: (PlanRegex | undefined)[];
+  ids: readonly string[];
+  global: boolean;
+  /** Compiled on first use: a process that classifies a handful of numbers needs a handful of plans. */
+  plans?: PlanRegex[];
+  /** NANP only: plan per area code, found on first sight of each area code. */
+  byAreaCode?: (PlanRegex | null | undefined)[];
 }
 
 export interface Resolved {
@@ -35,50 +57,70 @@ interface PlanView {
   type(name: 'PREMIUM_RATE'): { pattern(): string } | undefined;
 }
 
-function compilePlan(metadata: Metadata, id: string, region: string | undefined): PlanRegex {
-  metadata.selectNumberingPlan(id as CountryCode);
-  const plan = metadata.numberingPlan as unknown as PlanView;
-  const leading = plan.leadingDigits();
-  const premium = plan.type('PREMIUM_RATE')?.pattern();
-  return {
-    region,
-    pattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
-    leading: leading ? new RegExp(`^(?:${leading})`) : undefined,
-    premium: premium ? new RegExp(`^(?:${premium})$`) : undefined,
-  };
+const require = createRequire(import.meta.url);
+
+/** The region that owns a NANP area code (US and CA share +1 with no leading digits to tell them apart). */
+export function learnAreaCode(npa: number): string | null {
+  if (npa < 200 || npa > 999) return null;
+  for (const subscriber of SAMPLE_SUBSCRIBERS) {
+    const region = phoneLibrary().parsePhoneNumberFromString(`+1${npa}${subscriber}`)?.country;
+    if (region) return region;
+  }
+  return null;
 }
 
-function learnAreaCodes(): (string | undefined)[] {
-  const regions = new Array<string | undefined>(1000);
-  for (let npa = 200; npa < 1000; npa++) {
-    for (const subscriber of SAMPLE_SUBSCRIBERS) {
-      const region = parsePhoneNumberFromString(`+1${npa}${subscriber}`)?.country;
-      if (region) {
-        regions[npa] = region;
-        break;
-      }
-    }
+/** Reads the calling-code data out of the library's metadata; `withNanp` also learns every NANP area code (about 0.1 s). */
+export function extractCallingCodeData(withNanp: boolean): CallingCodeData {
+  const { Metadata } = require('libphonenumber-js/core') as typeof import('libphonenumber-js/core');
+  const json = require('libphonenumber-js/max/metadata') as MetadataJson & { nonGeographic?: Record<string, unknown> };
+  const metadata = new Metadata(json);
+  const plans: CallingCodeData['plans'] = {};
+  const codes: CallingCodeData['codes'] = {};
+  const addPlan = (id: string) => {
+    metadata.selectNumberingPlan(id as CountryCode);
+    const plan = metadata.numberingPlan as unknown as PlanView;
+    plans[id] = [plan.nationalNumberPattern(), plan.leadingDigits() ?? null, plan.type('PREMIUM_RATE')?.pattern() ?? null];
+  };
+  for (const [code, regions] of Object.entries(json.country_calling_codes)) {
+    codes[code] = { ids: regions, global: false };
+    regions.forEach(addPlan);
   }
-  return regions;
+  for (const code of Object.keys(json.nonGeographic ?? {})) {
+    codes[code] = { ids: [code], global: true };
+    addPlan(code);
+  }
+  const nanp = withNanp ? Array.from({ length: 1000 }, (_, npa) => learnAreaCode(npa)) : undefined;
+  return { version: libraryVersion(), codes, plans, nanp };
+}
+
+function loadCallingCodeData(): CallingCodeData {
+  try {
+    const built = require('./callingCodes.generated.json') as CallingCodeData;
+    if (built.version === libraryVersion()) return built;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  return extractCallingCodeData(false);
 }
 
 /**
- * Country calling codes with their regions and validity patterns, taken from libphonenumber-js/max
- * metadata once at load, so the hot path needs one trie walk and one regex test, not a parse.
+ * Country calling codes with their regions and validity patterns, so the hot path needs one trie walk
+ * and one regex test, not a parse.
  */
 export class CallingCodeTable {
   private readonly trie = new DigitTrie<CallingCode>();
+  private readonly data: CallingCodeData;
+  /** Every region (ISO 3166 code) the metadata knows. */
+  readonly regions: ReadonlySet<string>;
 
-  constructor() {
-    const metadata = new Metadata();
-    const raw = (metadata as unknown as { metadata: { country_calling_codes: Record<string, string[]>; nonGeographic?: Record<string, unknown> } }).metadata;
-    for (const [code, regions] of Object.entries(raw.country_calling_codes)) {
-      const plans = regions.map((r) => compilePlan(metadata, r, r));
-      const byAreaCode = code === '1' ? learnAreaCodes().map((r) => plans.find((p) => p.region === r)) : undefined;
-      this.trie.add(code, { code, plans, byAreaCode });
+  constructor(data: CallingCodeData = loadCallingCodeData()) {
+    this.data = data;
+    const regions = new Set<string>();
+    for (const [code, { ids, global }] of Object.entries(data.codes)) {
+      this.trie.add(code, { code, ids, global, byAreaCode: code === '1' ? new Array(1000) : undefined });
+      if (!global) ids.forEach((id) => regions.add(id));
     }
-    // Global services (+800, +870, +881, +979, ...) have a plan but no region.
-    for (const code of Object.keys(raw.nonGeographic ?? {})) this.trie.add(code, { code, plans: [compilePlan(metadata, code, undefined)] });
+    this.regions = regions;
   }
 
   /** Splits E.164 digits (no '+') into calling code and national number, finds the region, checks validity. */
@@ -91,13 +133,46 @@ export class CallingCodeTable {
     return { code: cc.code, national, region: plan.region, valid, premium: valid && plan.premium !== undefined && plan.premium.test(national) };
   }
 
+  private plansOf(cc: CallingCode): PlanRegex[] {
+    return (cc.plans ??= cc.ids.map((id) => {
+      const [pattern, leading, premium] = this.data.plans[id]!;
+      return {
+        region: cc.global ? undefined : id,
+        pattern: new RegExp(`^(?:${pattern})$`),
+        leading: leading ? new RegExp(`^(?:${leading})`) : undefined,
+        premium: premium ? new RegExp(`^(?:${premium})$`) : undefined,
+      };
+    }));
+  }
+
   private planFor(cc: CallingCode, national: string): PlanRegex {
-    const main = cc.plans[0]!;
-    if (cc.byAreaCode) return cc.byAreaCode[Number(national.slice(0, 3))] ?? main;
-    for (let i = 1; i < cc.plans.length; i++) {
-      const plan = cc.plans[i]!;
+    const plans = this.plansOf(cc);
+    const main = plans[0]!;
+    if (cc.byAreaCode) {
+      const npa = national.length >= 3 ? Number(national.slice(0, 3)) : 0;
+      let plan = cc.byAreaCode[npa];
+      if (plan === undefined) {
+        const region = this.data.nanp ? this.data.nanp[npa] : learnAreaCode(npa);
+        plan = cc.byAreaCode[npa] = plans.find((p) => p.region === region) ?? null;
+      }
+      return plan ?? main;
+    }
+    for (let i = 1; i < plans.length; i++) {
+      const plan = plans[i]!;
       if (plan.leading?.test(national)) return plan;
     }
     return main;
   }
+}
+
+let shared: CallingCodeTable | undefined;
+
+/** One table per process: every plan, and every reload, shares it. */
+export function callingCodeTable(): CallingCodeTable {
+  return (shared ??= new CallingCodeTable());
+}
+
+/** True for an ISO 3166 region the numbering metadata knows (FR, DE, ...), as libphonenumber's isSupportedCountry. */
+export function isKnownRegion(region: string): boolean {
+  return callingCodeTable().regions.has(region);
 }

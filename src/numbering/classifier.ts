@@ -1,4 +1,4 @@
-import { CallingCodeTable } from './callingCodes.js';
+import { callingCodeTable, type CallingCodeTable } from './callingCodes.js';
 import type { Destination, PublicClass } from './destination.js';
 import { DigitTrie } from './digitTrie.js';
 import { classOfLibraryType } from './libraryType.js';
@@ -25,9 +25,6 @@ export interface RuleConflict {
   with: RangeRule;
 }
 
-// Loading the library's metadata costs tens of milliseconds; every plan shares one copy.
-let sharedCallingCodes: CallingCodeTable | undefined;
-
 /**
  * The numbering tables compiled into tries. Classification order (reference 2.5): emergency,
  * short codes, admin/global E.164 ranges, national ranges, the library for what no table decides.
@@ -40,7 +37,7 @@ export class Numbering {
   private readonly codes: CallingCodeTable;
 
   constructor(spec: NumberingSpec) {
-    this.codes = sharedCallingCodes ??= new CallingCodeTable();
+    this.codes = callingCodeTable();
     for (const plan of spec.plans) {
       const compiled: CompiledPlan = {
         spec: plan,

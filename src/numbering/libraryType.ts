@@ -1,5 +1,6 @@
-import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
+import type { NumberType } from 'libphonenumber-js/max';
 import type { PublicClass } from './destination.js';
+import { phoneLibrary } from './library.js';
 
 const CLASS_OF_TYPE: Record<NonNullable<NumberType>, PublicClass> = {
   FIXED_LINE: 'geographic',
@@ -17,7 +18,7 @@ const CLASS_OF_TYPE: Record<NonNullable<NumberType>, PublicClass> = {
 
 /** The slow path: a full libphonenumber-js/max parse for numbers no table decides. */
 export function classOfLibraryType(e164: string): PublicClass {
-  const parsed = parsePhoneNumberFromString(e164);
+  const parsed = phoneLibrary().parsePhoneNumberFromString(e164);
   if (!parsed?.isValid()) return 'invalid';
   const type = parsed.getType();
   return type ? CLASS_OF_TYPE[type] : 'invalid';
