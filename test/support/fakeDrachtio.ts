@@ -14,6 +14,29 @@
  *
  * The protocol was written from drachtio-server's client.cpp / sip-dialog-controller.cpp /
  * client-controller.cpp / cdr.cpp and drachtio-srf's drachtio-agent.js; no code is shared.
+ *
+ * Usage:
+ *
+ *   const fake = await FakeDrachtio.start({ secret: 's' });
+ *   const srf = new Srf();
+ *   srf.invite(handler);                       // the app under test
+ *   srf.connect({ host: fake.host, port: fake.port, secret: fake.secret });
+ *   await fake.waitForRoutes(['invite']);
+ *
+ *   const a = fake.sendRequest(sip.invite({ from: 'sip:alice@example.com', to: 'sip:bob@pbx' }));
+ *   const b = await fake.nextOutboundRequest({ method: 'INVITE' });   // app's B leg
+ *   b.respond(180);
+ *   b.respond(200, { body: sip.sdp() });
+ *   expect((await a.finalResponse()).status).toBe(200);               // A leg answered
+ *   a.bye();                                                          // caller hangs up
+ *   (await fake.nextOutboundRequest({ method: 'BYE' })).respond(200);
+ *
+ *   srf.disconnect(); await fake.close();
+ *
+ * Not emulated: proxy (`req.proxy` / `srf.proxyRequest` get NO), reliable provisionals
+ * (100rel/PRACK), UPDATE in early dialogs, session timers, 2xx retransmission and the
+ * ACK-timeout BYE, digest challenges issued by the stack, outbound-connection mode
+ * (`srf.listen`), tag-based routing, Via received/rport rewriting, the automatic 100 Trying.
  */
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -119,6 +142,16 @@ interface FakeDialog {
 /** Promise-based waiting on mutable state, without timing assumptions. */
 class Signal {
   private waiters = new Set<() => void>();
+  private timers = new Set<NodeJS.Timeout>();
+  private disposed = false;
+
+  /** Forget pending waits (their promises stay pending rather than rejecting after close()). */
+  dispose(): void {
+    this.disposed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.waiters.clear();
+  }
 
   notify(): void {
     for (const w of [...this.waiters]) w();
@@ -127,19 +160,23 @@ class Signal {
   wait<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const first = check();
     if (first !== undefined) return Promise.resolve(first);
+    if (this.disposed) return Promise.reject(new Error(`fakeDrachtio: closed; cannot wait for ${what}`));
     return new Promise<T>((resolve, reject) => {
       const waiter = (): void => {
         const v = check();
         if (v !== undefined) {
           clearTimeout(timer);
+          this.timers.delete(timer);
           this.waiters.delete(waiter);
           resolve(v);
         }
       };
       const timer = setTimeout(() => {
+        this.timers.delete(timer);
         this.waiters.delete(waiter);
         reject(new Error(`fakeDrachtio: timed out after ${timeoutMs} ms waiting for ${what}`));
       }, timeoutMs);
+      this.timers.add(timer);
       this.waiters.add(waiter);
     });
   }
@@ -518,7 +555,12 @@ export class FakeDrachtio {
     return n;
   }
 
+  /**
+   * Stops listening and drops the app connections. Disconnect the Srf first (`srf.disconnect()`),
+   * or drachtio-srf keeps trying to reconnect to the closed port.
+   */
   async close(): Promise<void> {
+    this.signal.dispose();
     for (const c of this.conns) c.socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -1128,6 +1170,9 @@ export class FakeDrachtio {
   private appRequestOutsideDialog(conn: Conn, msgId: string, txnIdIn: string, appMsg: ParsedSip, proxy: string | undefined): void {
     const method = appMsg.method!;
     const ruri = appMsg.uri!;
+    // drachtio-server sends a request whose Call-ID belongs to a dialog inside that dialog
+    const inDialog = [...this.dialogs.values()].find((d) => d.callId === appMsg.get('call-id'));
+    if (inDialog) return this.appRequestInDialog(conn, msgId, txnIdIn, inDialog.id, appMsg);
     if (!/^(sips?|tel):/i.test(ruri)) return this.apiResponse(conn, msgId, 'NOK', `invalid request-uri: ${method} ${ruri} SIP/2.0`);
     const { host, port } = hostPortOf(ruri);
     if (host === this.sipAddress && port === this.sipPort) return this.apiResponse(conn, msgId, 'NOK', 'can not send request to myself');
