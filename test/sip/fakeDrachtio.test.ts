@@ -214,6 +214,19 @@ describe('fake drachtio-server', () => {
     await destroyed;
   });
 
+  it('a 407 challenge: drachtio-srf re-sends the INVITE with credentials', async () => {
+    const pending = srf.createUAC('sip:gina@192.0.2.70', { localSdp: sip.sdp(), auth: { username: 'u', password: 'p' } });
+    const first = await fake.nextOutboundRequest({ method: 'INVITE' });
+    first.respond(407, { headers: { 'Proxy-Authenticate': 'Digest realm="trunk", nonce="abc123", algorithm=MD5, qop="auth"' } });
+    const second = await fake.nextOutboundRequest({ method: 'INVITE' });
+    expect(second.get('Proxy-Authorization')).toMatch(/^Digest .*username="u".*realm="trunk"/);
+    expect(second.get('Call-ID')).toBe(first.get('Call-ID'));
+    expect(second.message.cseq!.seq).toBe(first.message.cseq!.seq + 1);
+    second.respond(200, { body: sip.sdp({ ip: '192.0.2.70' }) });
+    const dialog = await pending;
+    expect(dialog.connected).toBe(true);
+  });
+
   it('an app that never gets an answer CANCELs (the far end can stay silent)', async () => {
     const quiet = await FakeDrachtio.start({ secret: 's2', autoRespond487OnCancel: false });
     const srf2 = newSrf();

@@ -35,7 +35,7 @@
  *
  * Not emulated: proxy (`req.proxy` / `srf.proxyRequest` get NO), reliable provisionals
  * (100rel/PRACK), UPDATE in early dialogs, session timers, 2xx retransmission and the
- * ACK-timeout BYE, digest challenges issued by the stack, outbound-connection mode
+ * ACK-timeout BYE, outbound-connection mode
  * (`srf.listen`), tag-based routing, Via received/rport rewriting, the automatic 100 Trying.
  */
 import net from 'node:net';
@@ -1183,7 +1183,8 @@ export class FakeDrachtio {
     from = sipText.nameAddr(from, tagOf(from) ? undefined : newTag());
     const to = sipText.nameAddr(appMsg.get('to') ?? ruri);
     const callId = appMsg.get('call-id') ?? `${randomUUID()}`;
-    const seq = 1 + Math.floor(Math.random() * 30000);
+    // an app-supplied CSeq is kept (drachtio-srf's digest client bumps it when re-sending)
+    const seq = appMsg.cseq?.seq ?? 1 + Math.floor(Math.random() * 30000);
     const body = appMsg.body;
     let contentType = appMsg.get('content-type');
     if (body && !contentType) {
