@@ -11,9 +11,15 @@ export function decisionLogger(destination?: DestinationStream): Logger {
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** Where a decision was taken: the SIP edge adds the Call-ID and how long reading and deciding took. */
+export interface DecisionContext {
+  callId?: string | undefined;
+  decisionMicros?: number | undefined;
+}
+
 /** Logs one decision; emergency calls at warn so they stand out in the monthly review. */
-export function logDecision(logger: Logger, call: Call, decision: Decision, now: number): void {
-  const record = decisionRecord(call, decision, now);
+export function logDecision(logger: Logger, call: Call, decision: Decision, now: number, context: DecisionContext = {}): void {
+  const record = { ...decisionRecord(call, decision, now), callId: context.callId, decisionMicros: context.decisionMicros };
   if (decision.action === 'emergency') logger.warn(record, 'emergency call');
   else logger.info(record, 'decision');
 }

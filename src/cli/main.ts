@@ -5,10 +5,11 @@ import { registerClassify } from './classify.js';
 import { registerGrant } from './grant.js';
 import { registerPhone } from './phone.js';
 import { registerPin } from './pin.js';
+import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 
 const program = new Command('callguard')
-  .description('Call-control policy: classify numbers, check decisions, validate the dialplan, manage phone locks, PINs and grants')
+  .description('Call-control policy: classify numbers, check decisions, validate the dialplan, manage phone locks, PINs and grants, serve SIP')
   .showHelpAfterError();
 
 registerClassify(program);
@@ -17,6 +18,7 @@ registerValidate(program);
 registerPhone(program);
 registerPin(program);
 registerGrant(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`callguard: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -20,6 +20,8 @@ export interface StateBackend {
   readonly replica: Replica;
   /** Says what the store is, for the start-up log and the CLI. */
   readonly description: string;
+  /** False while a shared store cannot be reached (decisions go on from the replica). */
+  readonly reachable: boolean;
   /**
    * Counts an attempt before the PIN is checked, so concurrent guesses cannot exceed the limit: the
    * attempt that reaches it starts the lockout, which a correct PIN then lifts.

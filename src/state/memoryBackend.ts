@@ -10,6 +10,7 @@ import { Replica } from './replica.js';
  */
 export class MemoryBackend implements StateBackend {
   readonly replica: Replica;
+  readonly reachable = true;
   readonly description = 'embedded in-memory store (one instance; state is lost on restart; set REDIS_URL to share and keep it)';
   private readonly pins = new Map<string, string>();
 

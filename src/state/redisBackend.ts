@@ -93,6 +93,10 @@ export class RedisBackend implements StateBackend {
     return this.firstLoad;
   }
 
+  get reachable(): boolean {
+    return this.client.isReady;
+  }
+
   private phoneKey(ext: string): string {
     return `${this.prefix}phone:${ext}`;
   }

@@ -1,0 +1,47 @@
+/** What Security Control is told: every emergency call, every hotline call, every PIN lockout. */
+export type AlertKind = 'emergency' | 'hotline' | 'pin-lockout';
+
+export interface SecurityAlert {
+  kind: AlertKind;
+  ext: string;
+  name?: string | undefined;
+  dialled: string;
+  callback: string;
+  location: string;
+  /** ISO 8601. */
+  at: string;
+  callId: string;
+  /** What happened after the first alert: a trunk failover, an unanswered hotline. */
+  note?: string | undefined;
+}
+
+const FIRST_WORD: Record<AlertKind, string> = { emergency: 'EMERGENCY', hotline: 'HOTLINE', 'pin-lockout': 'PIN-LOCKOUT' };
+
+/** The text/plain body of the SIP MESSAGE: the first word says what happened, then who and where. */
+export function alertText(alert: SecurityAlert): string {
+  const lines = [
+    `${FIRST_WORD[alert.kind]} ${alert.dialled}`,
+    `extension: ${alert.ext}${alert.name ? ` (${alert.name})` : ''}`,
+    `callback: ${alert.callback}`,
+    `location: ${alert.location || 'unknown'}`,
+    `time: ${alert.at}`,
+  ];
+  if (alert.note) lines.push(`note: ${alert.note}`);
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The Redis stream entry: flat string fields, as `XADD` takes them. */
+export function alertFields(alert: SecurityAlert): Record<string, string> {
+  const fields: Record<string, string> = {
+    kind: alert.kind,
+    ext: alert.ext,
+    dialled: alert.dialled,
+    callback: alert.callback,
+    location: alert.location,
+    at: alert.at,
+    callId: alert.callId,
+  };
+  if (alert.name) fields.name = alert.name;
+  if (alert.note) fields.note = alert.note;
+  return fields;
+}

@@ -1,0 +1,28 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Everything `/metrics` exposes; the SIP edge and the plan watcher count into it. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly decisions = new Counter({ name: 'callguard_decisions_total', help: 'Decisions by action, destination class and reason', labelNames: ['action', 'class', 'reason'] as const, registers: [this.registry] });
+  readonly decisionSeconds = new Histogram({
+    name: 'callguard_decision_seconds',
+    help: 'Time to read the INVITE and decide (classify + policy)',
+    buckets: [1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 5e-4, 1e-3],
+    registers: [this.registry],
+  });
+  readonly finalResponseSeconds = new Histogram({
+    name: 'callguard_invite_final_response_seconds',
+    help: 'INVITE received to final response sent to the caller, by status class',
+    labelNames: ['status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 5, 15, 30, 60],
+    registers: [this.registry],
+  });
+  readonly callsInProgress = new Gauge({ name: 'callguard_calls_in_progress', help: 'Calls being set up or connected', registers: [this.registry] });
+  readonly alerts = new Counter({ name: 'callguard_security_alerts_total', help: 'Security alerts by channel and outcome', labelNames: ['channel', 'outcome'] as const, registers: [this.registry] });
+  readonly planReloads = new Counter({ name: 'callguard_plan_reloads_total', help: 'Dialplan reloads by outcome (applied, refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'callguard_' });
+  }
+}

@@ -1,0 +1,133 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createClient } from 'redis';
+import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMessage } from '../audit/alertChannels.js';
+import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
+import { PlanWatcher } from '../dialplan/watch.js';
+import { Metrics } from '../http/metrics.js';
+import { startHttp } from '../http/server.js';
+import { NO_MEDIA_SERVER } from '../media/gateway.js';
+import type { Plan } from '../policy/plan.js';
+import { attachEdge } from '../sip/edge.js';
+import { securityUri } from '../sip/routing.js';
+import { openState } from '../state/index.js';
+import { DrachtioConnection } from './drachtioConnection.js';
+import type { ServeSettings } from './settings.js';
+
+export interface RunningServer {
+  http: Server;
+  /** SIGTERM: refuse new calls (503) except emergencies, let calls finish, then close everything. */
+  drain(): Promise<void>;
+}
+
+/** `callguard serve`: the plan, the runtime state, the SIP edge, Security alerts and HTTP, wired together. */
+export async function startServer(settings: ServeSettings, dialplanDir: string, logger: Logger): Promise<RunningServer> {
+  const metrics = new Metrics();
+  let loadedAt = new Date();
+  let version = 1;
+  const watcher = await PlanWatcher.start(dialplanDir, {
+    onReload(plan: Plan) {
+      state.usePlan(plan);
+      version++;
+      loadedAt = new Date();
+      metrics.planReloads.inc({ outcome: 'applied' });
+      logger.info({ version, extensions: plan.extensions.size }, 'dialplan reloaded');
+    },
+    onRejected(problems) {
+      metrics.planReloads.inc({ outcome: 'refused' });
+      logger.error({ problems: problems.map((p) => `${p.where}: ${p.message}`) }, 'dialplan edit refused: the last good plan stays in force');
+    },
+  });
+  const plan = () => watcher.current;
+  const state = await openState({ plan: plan(), redisUrl: settings.redisUrl, logger });
+
+  const drachtio = new DrachtioConnection(settings.drachtio, logger, (up) => metrics.drachtioConnected.set(up ? 1 : 0));
+  const alertRedis = settings.redisUrl ? createClient({ url: settings.redisUrl, socket: { reconnectStrategy: (n: number) => Math.min(100 * 2 ** n, 5_000) } }) : undefined;
+  alertRedis?.on('error', () => {
+    // The state store logs Redis outages once; the stream channel counts its own failures.
+  });
+  void alertRedis?.connect().catch(() => {});
+
+  const sendMessage: SendSipMessage = (uri, headers, body) => drachtio.request(uri, 'MESSAGE', headers, body);
+  const channels: AlertChannel[] = [sipMessageChannel(() => securityUri(plan(), plan().site.securityControl.target), sendMessage)];
+  if (alertRedis) channels.push(redisStreamChannel(alertRedis));
+  if (settings.alertWebhook) channels.push(webhookChannel(settings.alertWebhook));
+  const alerts = new AlertDispatcher(channels, logger, {
+    sent: (channel) => metrics.alerts.inc({ channel, outcome: 'sent' }),
+    failed: (channel) => metrics.alerts.inc({ channel, outcome: 'failed' }),
+  });
+  state.on('alert', (lockout) => {
+    const ext = plan().extensions.get(lockout.ext);
+    alerts.send({
+      kind: 'pin-lockout',
+      ext: lockout.ext,
+      name: ext?.name,
+      dialled: '',
+      callback: ext?.ddi ?? lockout.ext,
+      location: lockout.location ?? ext?.location ?? '',
+      at: new Date(lockout.at).toISOString(),
+      callId: '',
+      note: `PIN entry suspended until ${new Date(lockout.until).toISOString()}`,
+    });
+  });
+
+  let draining = false;
+  const calls = attachEdge({
+    srf: drachtio.srf,
+    plan,
+    state,
+    alerts,
+    media: NO_MEDIA_SERVER,
+    logger,
+    metrics,
+    trusted: settings.trustedSources,
+    draining: () => draining,
+    now: Date.now,
+  });
+  drachtio.connect();
+
+  const http = await startHttp(settings.http.host, settings.http.port, {
+    metrics,
+    health: () => ({
+      ok: drachtio.connected && !draining,
+      draining,
+      drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
+      redis: settings.redisUrl ? { configured: true, reachable: state.backend.reachable } : { configured: false },
+      media: { available: NO_MEDIA_SERVER.available, description: NO_MEDIA_SERVER.description },
+      plan: { version, loadedAt: loadedAt.toISOString(), extensions: watcher.current.extensions.size },
+      callsInProgress: calls.size,
+    }),
+  });
+  logger.info(
+    {
+      drachtio: `${settings.drachtio.host}:${settings.drachtio.port}`,
+      http: `${settings.http.host}:${settings.http.port}`,
+      state: state.backend.description,
+      media: NO_MEDIA_SERVER.description,
+      alerts: channels.map((c) => c.name),
+      dialplan: dialplanDir,
+      extensions: watcher.current.extensions.size,
+    },
+    'callguard serving',
+  );
+
+  return {
+    http,
+    async drain() {
+      if (draining) return;
+      draining = true;
+      logger.info({ calls: calls.size, seconds: settings.drainSeconds }, 'draining: new calls get 503, emergency calls still connect');
+      const clean = await calls.whenEmpty(settings.drainSeconds * 1000);
+      if (!clean) {
+        logger.warn({ calls: calls.size }, 'drain time is up: ending the calls still in progress');
+        calls.hangUpAll();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      watcher.close();
+      http.close();
+      drachtio.disconnect();
+      await Promise.allSettled([state.backend.close(), alertRedis?.quit()]);
+      logger.info('drained; exiting');
+    },
+  };
+}

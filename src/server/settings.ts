@@ -1,0 +1,51 @@
+import { isIP } from 'node:net';
+
+/** `callguard serve`'s settings, all from the environment (secrets never on the command line). */
+export interface ServeSettings {
+  drachtio: { host: string; port: number; secret: string };
+  redisUrl?: string | undefined;
+  http: { host: string; port: number };
+  trustedSources: ReadonlySet<string>;
+  alertWebhook?: string | undefined;
+  drainSeconds: number;
+  logLevel: string;
+}
+
+export type SettingsResult = { ok: true; settings: ServeSettings } | { ok: false; problems: string[] };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and checks every setting, reporting each missing or bad value on a line of its own. */
+export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
+  const problems: string[] = [];
+  const port = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${name}="${raw}" is not a port number (1-65535)`);
+    return value;
+  };
+  const secret = env.DRACHTIO_SECRET ?? '';
+  if (!secret) problems.push('DRACHTIO_SECRET is not set: the shared secret of drachtio-server\'s control port');
+  const drainRaw = env.CALLGUARD_DRAIN_SECONDS ?? '30';
+  const drainSeconds = Number(drainRaw);
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 3600) problems.push(`CALLGUARD_DRAIN_SECONDS="${drainRaw}" is not a number of seconds (0-3600)`);
+  const trusted = (env.CALLGUARD_TRUSTED_SOURCES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const address of trusted) if (!isIP(address)) problems.push(`CALLGUARD_TRUSTED_SOURCES: "${address}" is not an IP address`);
+  const webhook = env.CALLGUARD_ALERT_WEBHOOK || undefined;
+  if (webhook && !/^https?:\/\/[^\s]+$/.test(webhook)) problems.push('CALLGUARD_ALERT_WEBHOOK is not an http(s) URL');
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL is not a redis:// or rediss:// URL');
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL="${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const settings: ServeSettings = {
+    drachtio: { host: env.DRACHTIO_HOST || '127.0.0.1', port: port('DRACHTIO_PORT', 9022), secret },
+    redisUrl,
+    http: { host: env.CALLGUARD_HTTP_HOST || '127.0.0.1', port: port('CALLGUARD_HTTP_PORT', 8080) },
+    trustedSources: new Set(trusted),
+    alertWebhook: webhook,
+    drainSeconds,
+    logLevel,
+  };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
+}

@@ -1,0 +1,36 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { AlertDispatcher } from '../audit/alertDispatcher.js';
+import type { Metrics } from '../http/metrics.js';
+import type { MediaGateway } from '../media/gateway.js';
+import type { Decision } from '../policy/decision.js';
+import type { Plan } from '../policy/plan.js';
+import type { RuntimeState } from '../state/index.js';
+import type { CallSetup, TrustedSources } from './callSetup.js';
+import type { CallSession } from './session.js';
+
+/** What the SIP edge works with; built once by the server. */
+export interface EdgeServices {
+  srf: Srf;
+  /** The plan in force; each call keeps the snapshot it started with. */
+  plan(): Plan;
+  state: RuntimeState;
+  alerts: AlertDispatcher;
+  media: MediaGateway;
+  logger: Logger;
+  metrics: Metrics;
+  trusted: TrustedSources;
+  draining(): boolean;
+  now(): number;
+}
+
+/** One call as an action sees it: the decision, narrowed to its action, and everything to carry it out. */
+export interface CallContext<D extends Decision = Decision> {
+  session: CallSession;
+  setup: CallSetup;
+  decision: D;
+  plan: Plan;
+  services: EdgeServices;
+}
+
+export type DecisionOf<A extends Decision['action']> = Extract<Decision, { action: A }>;

@@ -1,0 +1,93 @@
+import type Srf from 'drachtio-srf';
+import { logDecision } from '../audit/decisionLog.js';
+import { decide } from '../policy/decide.js';
+import type { Decision } from '../policy/decision.js';
+import type { Plan } from '../policy/plan.js';
+import { CallRegistry } from './callRegistry.js';
+import { callSetup, type CallSetup } from './callSetup.js';
+import { carryOut } from './carryOut.js';
+import type { EdgeServices } from './context.js';
+import { CallSession } from './session.js';
+
+// drachtio-srf's own typing of the middleware continuation.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Next = Function;
+
+/** What the pipeline has learnt about an INVITE so far. */
+interface Reading {
+  received: bigint;
+  plan: Plan;
+  setup: CallSetup;
+  decision: Decision;
+}
+
+/**
+ * The SIP edge: each INVITE runs through a short pipeline (read the call, decide, drain gate) and its
+ * decision is carried out by `carryOut`. Returns the registry of calls in progress, for the drain.
+ */
+export function attachEdge(services: EdgeServices): CallRegistry {
+  const { srf, logger, metrics } = services;
+  const calls = new CallRegistry();
+  const readings = new WeakMap<Srf.SrfRequest, Reading>();
+
+  const readCall = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
+    const received = process.hrtime.bigint();
+    const plan = services.plan();
+    const result = callSetup(plan, req, services.trusted);
+    if (!result.ok) {
+      logger.info({ callId: req.get('call-id'), status: result.status, problem: result.problem }, 'malformed INVITE refused');
+      res.send(result.status);
+      return;
+    }
+    const now = services.now();
+    const { call } = result.setup;
+    const decision = decide(plan, services.state.replica.phoneState(plan, call.from, now), call, now);
+    const decidedIn = Number(process.hrtime.bigint() - received) / 1e9;
+    metrics.decisionSeconds.observe(decidedIn);
+    metrics.decisions.inc({ action: decision.action, class: decision.class, reason: decision.reason });
+    logDecision(logger, call, decision, now, { callId: req.get('call-id'), decisionMicros: Math.round(decidedIn * 1e6) });
+    readings.set(req, { received, plan, setup: result.setup, decision });
+    next();
+  };
+
+  // Emergency calls pass even while draining: nothing may block them.
+  const drainGate = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
+    if (services.draining() && readings.get(req)?.decision.action !== 'emergency') {
+      res.send(503, { headers: { 'Retry-After': '30', Reason: 'Q.850;cause=41;text="draining"' } });
+      return;
+    }
+    next();
+  };
+
+  srf.use('invite', guarded(readCall));
+  srf.use('invite', guarded(drainGate));
+  srf.invite((req, res) => {
+    const reading = readings.get(req);
+    if (!reading) return;
+    const session = new CallSession(srf, req, res, {
+      finalResponse: (_s, status) => metrics.finalResponseSeconds.observe({ status: `${Math.floor(status / 100)}xx` }, Number(process.hrtime.bigint() - reading.received) / 1e9),
+      ended: (s) => {
+        calls.remove(s);
+        metrics.callsInProgress.dec();
+      },
+    });
+    calls.add(session);
+    metrics.callsInProgress.inc();
+    carryOut({ session, setup: reading.setup, decision: reading.decision, plan: reading.plan, services }).catch((error: Error) => {
+      logger.error({ callId: session.callId, err: error.message, stack: error.stack }, 'call handling failed');
+      session.respond(500, {}, 'failed');
+    });
+  });
+  return calls;
+}
+
+/** A bug in one request's handling answers that request with 500; it never reaches the process. */
+function guarded(step: (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => void) {
+  return (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
+    try {
+      step(req, res, next);
+    } catch {
+      if (!res.finalResponseSent) res.send(500);
+    }
+  };
+}

@@ -1,0 +1,43 @@
+import type { CallContext } from './context.js';
+import { decideFor, partyOf } from './onBehalf.js';
+import { allowedTarget, reasonHeader } from './routing.js';
+import type { DialOptions, LegOutcome } from './session.js';
+import { handleRefer } from './transfer.js';
+import { headerUri, uriUser } from './uri.js';
+
+/** Redirect hops followed for one call; a loop of 3xx answers ends there. */
+const MAX_REDIRECTS = 3;
+
+/** `refused`: a redirect the policy refused; the caller has been told. */
+export type ConnectResult = { kind: 'connected' } | { kind: 'refused' } | Exclude<LegOutcome, { kind: 'answered' }>;
+
+/**
+ * Dials `uri` and, on answer, bridges the caller to it. A 3xx is not followed blindly: its Contact is
+ * decided as a call from the redirecting party and, when allowed, placed through our own routes (never
+ * to the host the redirect names); when refused the caller gets 403 with the reason.
+ */
+export async function connectTo(ctx: CallContext, uri: string, options: DialOptions): Promise<ConnectResult> {
+  let outcome = await ctx.session.dial(uri, options);
+  for (let hop = 0; hop < MAX_REDIRECTS && outcome.kind === 'failed' && outcome.status >= 300 && outcome.status < 400; hop++) {
+    const next = outcome.contact ? uriUser(headerUri(outcome.contact)) : undefined;
+    if (!next?.ok) break;
+    const party = partyOf(ctx, 'callee');
+    const decision = decideFor(ctx, party, next.user);
+    ctx.services.logger.info({ callId: ctx.session.callId, party, redirectTo: next.user, action: decision.action, reason: decision.reason }, 'redirect decided');
+    if (decision.action !== 'allow') {
+      ctx.session.respond(403, reasonHeader(403, decision.reason));
+      return { kind: 'refused' };
+    }
+    const target = allowedTarget(ctx.plan, decision, { ...ctx.setup, call: { from: party, to: next.user } });
+    outcome = await ctx.session.dial(target.uri, { ...options, headers: { ...options.headers, ...target.headers } });
+  }
+  if (outcome.kind !== 'answered') return outcome;
+  const bridged = await ctx.session.bridge(outcome.dialog, { onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other) });
+  return bridged ? { kind: 'connected' } : { kind: 'caller-gone' };
+}
+
+/** Tells the caller how the last leg ended, when nothing else will be tried. */
+export function answerFailure(ctx: CallContext, result: ConnectResult): void {
+  if (result.kind === 'failed') ctx.session.respond(result.status >= 300 && result.status < 400 ? 480 : result.status, {}, 'failed');
+  else if (result.kind === 'no-answer') ctx.session.respond(480, {}, 'no-answer');
+}

@@ -1,0 +1,31 @@
+import type { Decision } from '../policy/decision.js';
+import type { Plan } from '../policy/plan.js';
+import type { CallSetup } from './callSetup.js';
+import { routeTo } from './uri.js';
+
+/** Where an allowed call goes: extensions through the PBX, public numbers through the trunk. */
+export function allowedTarget(plan: Plan, decision: Extract<Decision, { action: 'allow' }>, setup: CallSetup): { uri: string; headers: Record<string, string> } {
+  const { routes } = plan.site;
+  if (decision.class === 'internal') return { uri: routeTo(routes.internal, setup.call.to), headers: {} };
+  const d = decision.destination;
+  const number = (d && d.class !== 'invalid' && (d.e164 ?? d.shortCode)) || setup.call.to;
+  return { uri: routeTo(routes.external, number), headers: { 'P-Asserted-Identity': `<tel:${callbackNumber(plan, setup.call.from)}>` } };
+}
+
+/** The number the public network sees and calls back: the extension's DDI, else the main number. */
+export function callbackNumber(plan: Plan, ext: string): string {
+  return plan.extensions.get(ext)?.ddi ?? plan.site.mainNumber;
+}
+
+/** Security Control and its failovers: an extension via the PBX, an E.164 number via the trunk, a SIP URI as written. */
+export function securityUri(plan: Plan, target: string): string {
+  if (/^sips?:/.test(target)) return target;
+  return routeTo(target.startsWith('+') ? plan.site.routes.external : plan.site.routes.internal, target);
+}
+
+/** RFC 3326 Reason with the Q.850 cause that matches the SIP status (RFC 3398 mapping). */
+const Q850_CAUSE: Record<number, number> = { 403: 21, 404: 1, 484: 28, 503: 41 };
+
+export function reasonHeader(status: number, reason: string): Record<string, string> {
+  return { Reason: `Q.850;cause=${Q850_CAUSE[status] ?? 31};text="${reason}"` };
+}

@@ -1,0 +1,217 @@
+import type Srf from 'drachtio-srf';
+
+type Dialog = Srf.Dialog;
+
+/** How one outbound leg ended. */
+export type LegOutcome =
+  | { kind: 'answered'; dialog: Dialog }
+  | { kind: 'failed'; status: number; contact?: string | undefined }
+  | { kind: 'no-answer' }
+  | { kind: 'caller-gone' };
+
+export interface DialOptions {
+  headers?: Record<string, string>;
+  /** The B-leg's body; the caller's SDP when absent. */
+  body?: string;
+  callingNumber: string;
+  callingName?: string | undefined;
+  /** CANCEL when there is no answer by then. */
+  answerTimeoutMs: number;
+  /** CANCEL when the far end has not even rung by then (a dead trunk), well before Timer B. */
+  progressTimeoutMs?: number;
+  /** Pass 183 with its SDP to the caller; otherwise only ringing (180, no body) is passed on. */
+  earlyMedia?: boolean;
+}
+
+/** Which side of a bridged call a request came from: the caller's (A) or the callee's (B). */
+export type Side = 'caller' | 'callee';
+
+export interface BridgeHooks {
+  onRefer?(side: Side, req: Srf.SrfRequest, res: Srf.SrfResponse, other: Dialog): void;
+}
+
+export type Disposition = 'rejected' | 'answered' | 'cancelled' | 'failed' | 'no-answer';
+
+export interface SessionEvents {
+  finalResponse(session: CallSession, status: number): void;
+  ended(session: CallSession, disposition: Disposition): void;
+}
+
+type Phase =
+  | { name: 'setup'; cancelLeg?: (() => void) | undefined }
+  | { name: 'connected'; legs: [Dialog, Dialog] }
+  | { name: 'ended'; disposition: Disposition };
+
+/**
+ * One call's lifetime, the same for every action: the caller may CANCEL at any moment, every
+ * outbound leg has a timeout, a BYE on either side of a bridge tears down the other, and nothing is
+ * dialled or answered once the caller has gone. Actions ask `dial`, `bridge` and `respond`; they
+ * never track the caller's state themselves.
+ */
+export class CallSession {
+  private phase: Phase = { name: 'setup' };
+  readonly callId: string;
+
+  constructor(
+    private readonly srf: Srf,
+    readonly req: Srf.SrfRequest,
+    private readonly res: Srf.SrfResponse,
+    private readonly events: SessionEvents,
+  ) {
+    this.callId = req.get('call-id') ?? '';
+    req.on('cancel', () => this.callerLeft());
+    (res as unknown as NodeJS.EventEmitter).once('end', ({ status }: { status: number }) => events.finalResponse(this, status));
+  }
+
+  /** True while the caller still waits for an answer. */
+  get wanted(): boolean {
+    return this.phase.name === 'setup';
+  }
+
+  get ended(): boolean {
+    return this.phase.name === 'ended';
+  }
+
+  /** A final non-2xx response to the caller, ending the call. */
+  respond(status: number, headers: Record<string, string> = {}, disposition: Disposition = 'rejected'): void {
+    if (!this.wanted) return;
+    this.res.send(status, { headers });
+    this.end(disposition);
+  }
+
+  /** Places one outbound leg; resolves with how it ended, never rejects. */
+  async dial(uri: string, options: DialOptions): Promise<LegOutcome> {
+    if (this.phase.name !== 'setup') return { kind: 'caller-gone' };
+    const setup = this.phase;
+    let sent: Srf.SrfRequest | undefined;
+    let cancelled: 'caller' | 'timeout' | undefined;
+    const cancel = (why: 'caller' | 'timeout') => {
+      if (cancelled) return;
+      cancelled = why;
+      if (sent) cancelSafely(sent);
+    };
+    setup.cancelLeg = () => cancel('caller');
+    const answerTimer = setTimeout(() => cancel('timeout'), options.answerTimeoutMs);
+    const progressTimer = options.progressTimeoutMs === undefined ? undefined : setTimeout(() => cancel('timeout'), options.progressTimeoutMs);
+    try {
+      const dialog = await this.srf.createUAC(
+        uri,
+        { localSdp: options.body ?? this.req.body, headers: options.headers ?? {}, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
+        {
+          // drachtio-srf calls this as (err, req), whatever its typings say.
+          cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
+            sent = req;
+            if (cancelled && req) cancelSafely(req);
+          }) as unknown as (req: Srf.SrfRequest) => void,
+          cbProvisional: (provisional: Srf.SrfResponse) => {
+            if (provisional.status < 180) return;
+            clearTimeout(progressTimer);
+            this.passProgress(provisional, options.earlyMedia === true);
+          },
+        },
+      );
+      if (cancelled || !this.wanted) {
+        // The answer crossed our CANCEL: hang the leg up again.
+        dialog.destroy();
+        return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
+      }
+      return { kind: 'answered', dialog };
+    } catch (error) {
+      if (cancelled === 'caller' || !this.wanted) return { kind: 'caller-gone' };
+      if (cancelled === 'timeout') return { kind: 'no-answer' };
+      const failure = error as { status?: number; res?: Srf.SrfResponse };
+      return { kind: 'failed', status: failure.status ?? 500, contact: failure.res?.get('contact') };
+    } finally {
+      clearTimeout(answerTimer);
+      clearTimeout(progressTimer);
+      setup.cancelLeg = undefined;
+    }
+  }
+
+  /** Answers the caller with the callee's SDP and ties the two dialogs together until either hangs up. */
+  async bridge(callee: Dialog, hooks: BridgeHooks = {}): Promise<boolean> {
+    if (!this.wanted) {
+      callee.destroy();
+      return false;
+    }
+    let caller: Dialog;
+    try {
+      caller = await this.srf.createUAS(this.req, this.res, { localSdp: callee.remote.sdp });
+    } catch {
+      callee.destroy();
+      this.end('failed');
+      return false;
+    }
+    if (this.phase.name !== 'setup') {
+      // The process is draining and ended this call while the answer was on its way.
+      caller.destroy();
+      callee.destroy();
+      return false;
+    }
+    this.phase = { name: 'connected', legs: [caller, callee] };
+    const sides: [Dialog, Side, Dialog][] = [
+      [caller, 'caller', callee],
+      [callee, 'callee', caller],
+    ];
+    for (const [dialog, side, other] of sides) {
+      dialog.on('destroy', () => {
+        safely(() => other.destroy());
+        this.end('answered');
+      });
+      // Hold, resume and codec changes pass straight through.
+      dialog.on('modify', (req, res) => {
+        other.modify(req.body).then(
+          (sdp) => res.send(200, { body: sdp }),
+          () => res.send(488),
+        );
+      });
+      dialog.on('refer', (req, res) => (hooks.onRefer ? hooks.onRefer(side, req, res, other) : res.send(405)));
+    }
+    return true;
+  }
+
+  /** Ends the call from our side: CANCELs or BYEs whatever is up (drain, shutdown). */
+  hangUp(): void {
+    const phase = this.phase;
+    if (phase.name === 'setup') {
+      phase.cancelLeg?.();
+      this.respond(503, { 'Retry-After': '30' }, 'failed');
+    } else if (phase.name === 'connected') {
+      for (const leg of phase.legs) safely(() => leg.destroy());
+      this.end('answered');
+    }
+  }
+
+  private callerLeft(): void {
+    if (this.phase.name !== 'setup') return;
+    const { cancelLeg } = this.phase;
+    safely(() => this.res.send(487));
+    this.end('cancelled');
+    cancelLeg?.();
+  }
+
+  private passProgress(provisional: Srf.SrfResponse, earlyMedia: boolean): void {
+    if (!this.wanted || this.res.finalResponseSent) return;
+    if (earlyMedia && provisional.body) this.res.send(provisional.status, { body: provisional.body });
+    else if (provisional.status === 180 || provisional.status === 183) this.res.send(180);
+  }
+
+  private end(disposition: Disposition): void {
+    if (this.phase.name === 'ended') return;
+    this.phase = { name: 'ended', disposition };
+    this.events.ended(this, disposition);
+  }
+}
+
+function cancelSafely(req: Srf.SrfRequest): void {
+  safely(() => req.cancel(() => {}));
+}
+
+/** Tearing down a leg that is already gone must not take the process with it. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // the dialog or transaction had already ended
+  }
+}
