@@ -1,0 +1,154 @@
+/**
+ * One e2e stack per test file: drachtio-server, redis-server, `callguard serve` on a copy of the sample
+ * dialplan whose routes point at SIPp peers on fixed loopback ports, and helpers to place calls with a
+ * SIPp UAC and to run the peers (PBX, public trunk, emergency trunk, Security Control and its failover).
+ */
+import { createClient } from 'redis';
+import {
+  copyDialplan,
+  freeSipPort,
+  quietly,
+  RedisServer,
+  startCallguard,
+  startDrachtio,
+  startSipp,
+  stopAll,
+  type Callguard,
+  type Drachtio,
+  type LabPaths,
+  type Sipp,
+  type SipMessage,
+  type SiteOverrides,
+} from '../support/lab.js';
+
+export type PeerName = 'pbx' | 'trunk' | 'emergency' | 'security' | 'backup';
+
+export interface Stack {
+  lab: LabPaths;
+  drachtio: Drachtio;
+  redis: RedisServer;
+  app: Callguard;
+  dialplan: { dir: string; remove(): void };
+  ports: Record<PeerName, number>;
+  /** The site overrides written into the copy (routes to the peers). */
+  site: SiteOverrides;
+}
+
+export const SECURITY_USER = 'security';
+export const BACKUP_USER = 'security-backup';
+
+export function siteFor(ports: Record<PeerName, number>, answerTimeoutSeconds: number): SiteOverrides {
+  return {
+    routes: { internal: `sip:127.0.0.1:${ports.pbx}`, external: `sip:127.0.0.1:${ports.trunk}` },
+    emergencyTrunk: `sip:127.0.0.1:${ports.emergency}`,
+    securityControl: {
+      target: `sip:${SECURITY_USER}@127.0.0.1:${ports.security}`,
+      failover: [`sip:${BACKUP_USER}@127.0.0.1:${ports.backup}`],
+      answerTimeoutSeconds,
+    },
+  };
+}
+
+export interface StackOptions {
+  /** The dialplan schema's minimum is 5 s. */
+  answerTimeoutSeconds?: number;
+  env?: Record<string, string>;
+}
+
+export async function startStack(lab: LabPaths, options: StackOptions = {}): Promise<Stack> {
+  const ports = {
+    pbx: await freeSipPort(),
+    trunk: await freeSipPort(),
+    emergency: await freeSipPort(),
+    security: await freeSipPort(),
+    backup: await freeSipPort(),
+  };
+  const site = siteFor(ports, options.answerTimeoutSeconds ?? 5);
+  const dialplan = copyDialplan(site);
+  const partial: Partial<Stack> = { lab, ports, site, dialplan };
+  try {
+    partial.redis = await RedisServer.start();
+    partial.drachtio = await startDrachtio(lab);
+    partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env: options.env ?? {} });
+    return partial as Stack;
+  } catch (error) {
+    await stopStack(partial);
+    throw error;
+  }
+}
+
+/** Stops everything by PID, app first (so it does not log a lost drachtio connection), never throwing. */
+export async function stopStack(stack: Partial<Stack> | undefined): Promise<void> {
+  if (!stack) return;
+  await quietly(() => stack.app?.stop(15_000));
+  await quietly(() => stack.drachtio?.stop());
+  await quietly(() => stack.redis?.stop());
+  await quietly(() => stopAll());
+  await quietly(() => stack.dialplan?.remove());
+}
+
+/** Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one). */
+export function peer(stack: Stack, name: PeerName, scenario: 'answer' | 'no-answer' | { reject: number; phrase: string }, calls: number): Promise<Sipp> {
+  const service = name === 'security' ? SECURITY_USER : name === 'backup' ? BACKUP_USER : name;
+  if (typeof scenario === 'object') {
+    return startSipp(stack.lab, { role: 'uas', scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase }, port: stack.ports[name], service, calls, timeoutSeconds: 90 });
+  }
+  return startSipp(stack.lab, { role: 'uas', scenarioFile: `uas-${scenario}.xml`, port: stack.ports[name], service, calls, timeoutSeconds: 90 });
+}
+
+export interface DialOptions {
+  from: string;
+  to: string;
+  /** 'call': expects 200, holds, hangs up. A number: expects that final status and ACKs it. */
+  expect: 'call' | number;
+  holdMs?: number;
+  calls?: number;
+  rate?: number;
+}
+
+/** Places calls from a SIPp UAC into drachtio-server's SIP port. */
+export function dial(stack: Stack, options: DialOptions): Promise<Sipp> {
+  const common = { role: 'uac' as const, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds: 90 };
+  if (options.expect === 'call') return startSipp(stack.lab, { ...common, scenarioFile: 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
+  return startSipp(stack.lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
+}
+
+/**
+ * Waits for a peer to finish its calls; if it does not within `timeoutMs` (an expected request never
+ * came), stops it so its trace can still be asserted on. Returns the exit code (null when stopped).
+ */
+export async function finish(sipp: Sipp, timeoutMs = 30_000): Promise<number | null> {
+  try {
+    return await sipp.waitExit(timeoutMs);
+  } catch {
+    await sipp.stop();
+    return null;
+  }
+}
+
+/** The display name of a From/To header value, without quotes. */
+export function displayNameOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const quoted = /^\s*"((?:[^"\\]|\\.)*)"\s*</.exec(header);
+  if (quoted) return quoted[1]!.replace(/\\(.)/g, '$1');
+  const bare = /^\s*([^<"]+?)\s*</.exec(header);
+  return bare ? bare[1] : undefined;
+}
+
+/** Requests of `method` a SIPp instance received. */
+export function requests(sipp: Sipp, method: string): SipMessage[] {
+  return sipp.received((m) => m.method === method);
+}
+
+/** Entries of a Redis stream as field maps. */
+export async function streamEntries(redisUrl: string, key: string): Promise<Array<Record<string, string>>> {
+  const client = createClient({ url: redisUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const entries = await client.xRange(key, '-', '+');
+    return (entries ?? []).map((e) => ({ ...(e.message as Record<string, string>) }));
+  } finally {
+    await client.close();
+  }
+}
