@@ -1,0 +1,126 @@
+/**
+ * End to end through a real drachtio-server: emergency calls (trunk, P-Asserted-Identity, PIDF-LO by
+ * value, Security alert by SIP MESSAGE and Redis stream, failover to the public trunk) and hotline calls
+ * from a lift phone (Security Control, then its failover when it does not answer).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2eLab, multipartParts, waitFor, type SipMessage } from '../support/lab.js';
+import { dial, displayNameOf, finish, peer, requests, startStack, stopStack, streamEntries, type Stack } from './stack.js';
+
+const lab = e2eLab();
+
+const LOCATION_4101 = 'Lindop Building, room 2F410';
+const LIFT = 'Main Building, lift 1 car';
+
+function expectEmergencyInvite(invite: SipMessage | undefined, trunkPort: number, context: string): void {
+  expect(invite, context).toBeDefined();
+  expect(invite!.uri, context).toBe(`sip:999@127.0.0.1:${trunkPort}`);
+  expect(invite!.header('P-Asserted-Identity'), invite!.raw).toMatch(/[:<]\+441707284101[@>;]/);
+  const geolocation = invite!.header('Geolocation');
+  expect(geolocation, invite!.raw).toMatch(/^<cid:[^>]+>/);
+  const cid = /^<cid:([^>]+)>/.exec(geolocation ?? '')?.[1];
+  expect(invite!.header('Content-Type'), invite!.raw).toMatch(/^multipart\/(mixed|related)/i);
+  const parts = multipartParts(invite!);
+  const sdp = parts.find((p) => p.contentType?.toLowerCase().startsWith('application/sdp'));
+  const pidf = parts.find((p) => p.contentType?.toLowerCase().startsWith('application/pidf+xml'));
+  expect(sdp?.body, invite!.raw).toMatch(/^v=0/);
+  expect(pidf, invite!.raw).toBeDefined();
+  // The Geolocation cid names the PIDF-LO part (RFC 6442).
+  expect(pidf!.headers.get('content-id')?.replace(/[<>]/g, ''), invite!.raw).toBe(cid);
+  // RFC 4119 / 5139 civic address: the site's address plus the extension's location.
+  expect(pidf!.body).toMatch(/urn:ietf:params:xml:ns:pidf/);
+  expect(pidf!.body).toMatch(/civicAddress/);
+  expect(pidf!.body).toContain('College Lane');
+  expect(pidf!.body).toContain('AL10 9AB');
+  expect(pidf!.body).toContain(LOCATION_4101);
+}
+
+describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real drachtio-server, SIPp peers)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack(lab!, { answerTimeoutSeconds: 5 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopStack(stack);
+  }, 60_000);
+
+  for (const dialled of ['999', '9999']) {
+    it(`4101 dialling ${dialled} reaches the emergency trunk as sip:999@ with callback, Geolocation and PIDF-LO; Security is alerted by MESSAGE and on Redis`, async () => {
+      const before = (await streamEntries(stack.redis.url, 'callguard:alerts')).length;
+      const trunk = await peer(stack, 'emergency', 'answer', 1);
+      const security = await peer(stack, 'security', 'answer', 1);
+      const uac = await dial(stack, { from: '4101', to: dialled, expect: 'call' });
+      expect(await uac.waitExit(), uac.describe()).toBe(0);
+      expect(await finish(trunk), trunk.describe()).toBe(0);
+      expectEmergencyInvite(requests(trunk, 'INVITE')[0], stack.ports.emergency, trunk.describe());
+
+      // The alert: a SIP MESSAGE to Security Control's target...
+      await finish(security);
+      const [message] = requests(security, 'MESSAGE');
+      expect(message, security.describe()).toBeDefined();
+      expect(message!.uri).toBe(`sip:security@127.0.0.1:${stack.ports.security}`);
+      expect(message!.header('Content-Type')).toMatch(/^text\/plain/);
+      expect(message!.body.trimStart()).toMatch(/^EMERGENCY\b/);
+      for (const part of ['999', '4101', 'Dr Alice Moreno', '+441707284101', LOCATION_4101]) expect(message!.body).toContain(part);
+
+      // ...and an entry on the Redis stream.
+      const entries = await waitFor('an alert on callguard:alerts', async () => {
+        const all = await streamEntries(stack.redis.url, 'callguard:alerts');
+        return all.length > before ? all.slice(before) : undefined;
+      }, 20_000, 100);
+      const alert = entries.find((e) => /emergency/i.test(e.kind ?? ''));
+      expect(alert, JSON.stringify(entries)).toBeDefined();
+      expect(alert).toMatchObject({ ext: '4101', callback: '+441707284101', location: LOCATION_4101 });
+      expect(alert!.dialled, JSON.stringify(alert)).toMatch(/^9?999$/);
+      expect(Number.isNaN(Date.parse(alert!.at ?? '')), JSON.stringify(alert)).toBe(false);
+      expect(alert!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      expect(alert!.callId, JSON.stringify(alert)).toBeTruthy();
+    }, 120_000);
+  }
+
+  it('the emergency trunk answering 503: the call is retried on the public trunk with the same number', async () => {
+    const emergency = await peer(stack, 'emergency', { reject: 503, phrase: 'Service Unavailable' }, 1);
+    const trunk = await peer(stack, 'trunk', 'answer', 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call' });
+    const code = await uac.waitExit();
+    await finish(emergency);
+    await finish(trunk);
+    await finish(security, 10_000);
+    expect(requests(emergency, 'INVITE'), emergency.describe()).toHaveLength(1);
+    const [retry] = requests(trunk, 'INVITE');
+    expect(retry?.uri, trunk.describe()).toBe(`sip:999@127.0.0.1:${stack.ports.trunk}`);
+    expect(retry?.header('P-Asserted-Identity'), retry?.raw).toMatch(/[:<]\+441707284101[@>;]/);
+    expect(code, uac.describe()).toBe(0);
+  }, 120_000);
+
+  it('lift phone 2900 dialling anything reaches Security Control with From display name HOTLINE <location>', async () => {
+    // Security gets the call and, as for every hotline call, the alert MESSAGE.
+    const security = await peer(stack, 'security', 'answer', 2);
+    const uac = await dial(stack, { from: '2900', to: '4202', expect: 'call' });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    await finish(security, 15_000);
+    const [invite] = requests(security, 'INVITE');
+    expect(invite?.uri, security.describe()).toBe(`sip:security@127.0.0.1:${stack.ports.security}`);
+    expect(displayNameOf(invite?.header('From')), invite?.raw).toBe(`HOTLINE ${LIFT}`);
+    const [message] = requests(security, 'MESSAGE');
+    expect(message?.body.trimStart(), security.describe()).toMatch(/^HOTLINE\b/);
+  }, 120_000);
+
+  it('Security Control not answering within answerTimeoutSeconds: CANCEL to it, and the call goes to the failover', async () => {
+    const security = await peer(stack, 'security', 'no-answer', 2);
+    const backup = await peer(stack, 'backup', 'answer', 1);
+    const uac = await dial(stack, { from: '2900', to: '0', expect: 'call' });
+    const code = await uac.waitExit();
+    await finish(backup);
+    await finish(security, 15_000);
+    expect(requests(security, 'INVITE'), security.describe()).toHaveLength(1);
+    expect(requests(security, 'CANCEL'), security.describe()).toHaveLength(1);
+    const [failover] = requests(backup, 'INVITE');
+    expect(failover?.uri, backup.describe()).toBe(`sip:security-backup@127.0.0.1:${stack.ports.backup}`);
+    expect(displayNameOf(failover?.header('From')), failover?.raw).toBe(`HOTLINE ${LIFT}`);
+    expect(code, uac.describe()).toBe(0);
+  }, 120_000);
+});
