@@ -1,8 +1,8 @@
 import type { CivicAddress } from '../policy/plan.js';
 
 /** Content-ID of the PIDF-LO part; the Geolocation header points at it (RFC 6442 §4.1). */
-const CID = 'loc@callguard';
-const BOUNDARY = 'cg-boundary';
+const CID = 'loc@cg';
+const BOUNDARY = 'cgloc';
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -10,17 +10,17 @@ function escapeXml(text: string): string {
 
 /**
  * A PIDF-LO civic location (RFC 4119, RFC 5139, RFC 5491), written without whitespace or spare
- * namespaces: the emergency INVITE must stay small enough for UDP (RFC 3261 §18.1.1).
+ * namespaces, XML declaration or optional elements: the emergency INVITE must stay small enough for
+ * UDP (RFC 3261 §18.1.1: within 200 bytes of a 1,500-byte MTU).
  */
 export function pidfLo(entity: string, address: CivicAddress, loc: string | undefined): string {
   const fields = Object.entries(address).filter(([, v]) => v !== undefined && v !== '');
   if (loc) fields.push(['LOC', loc]);
   const civic = fields.map(([k, v]) => `<c:${k}>${escapeXml(v)}</c:${k}>`).join('');
   return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
     `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" xmlns:c="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr" entity="pres:${escapeXml(entity)}">` +
     `<tuple id="t"><status><gp:geopriv><gp:location-info><c:civicAddress>${civic}</c:civicAddress></gp:location-info>` +
-    '<gp:usage-rules/><gp:method>Manual</gp:method></gp:geopriv></status></tuple></presence>'
+    '<gp:usage-rules/></gp:geopriv></status></tuple></presence>'
   );
 }
 
@@ -33,7 +33,6 @@ export function sdpWithLocation(sdp: string, pidf: string): { body: string; head
     headers: {
       'Content-Type': `multipart/mixed;boundary=${BOUNDARY}`,
       Geolocation: `<cid:${CID}>`,
-      'Geolocation-Routing': 'no',
     },
   };
 }

@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { displayName, headerUri, routeTo, uriUser } from '../../src/sip/uri.js';
+
+describe('reading numbers from SIP URIs', () => {
+  it.each([
+    ['sip:4101@pbx.example.ac.uk', '4101'],
+    ['sips:4101@pbx.example.ac.uk:5061;transport=tls', '4101'],
+    ['sip:+44%201707%20284101@trunk;user=phone', '+44 1707 284101'],
+    ['sip:01707284101;phone-context=+44@trunk;user=phone', '01707284101'],
+    ['tel:+44-1707-284101', '+44-1707-284101'],
+    ['tel:7042;phone-context=example.com', '7042'],
+    ['SIP:999@sbc', '999'],
+    ['sip:4101:secret@pbx', '4101'],
+  ])('%s dials %s', (uri, user) => {
+    expect(uriUser(uri)).toEqual({ ok: true, user });
+  });
+
+  it.each([
+    ['sip:pbx.example.ac.uk', 'no-user'],
+    ['im:alice@example.com', 'unsupported-scheme'],
+    ['mailto:alice@example.com', 'unsupported-scheme'],
+    ['garbage', 'malformed'],
+    ['sip:%E0%A4%A@pbx', 'malformed'],
+    ['tel:', 'no-user'],
+  ])('%s is refused as %s', (uri, problem) => {
+    expect(uriUser(uri)).toEqual({ ok: false, problem });
+  });
+
+  it('never throws, whatever arrives', () => {
+    fc.assert(fc.property(fc.string(), (s) => void uriUser(s) === undefined));
+    fc.assert(fc.property(fc.string(), (s) => typeof headerUri(s) === 'string'));
+  });
+
+  it('reads name-addr header values', () => {
+    expect(headerUri('"Dr Alice Moreno" <sip:4101@pbx>;tag=abc')).toBe('sip:4101@pbx');
+    expect(headerUri('sip:4101@pbx;tag=abc')).toBe('sip:4101@pbx');
+    expect(displayName('"Dr Alice Moreno" <sip:4101@pbx>;tag=abc')).toBe('Dr Alice Moreno');
+    expect(displayName('<sip:4101@pbx>')).toBeUndefined();
+  });
+
+  it('puts the number in front of a route', () => {
+    expect(routeTo('sip:pbx.example.ac.uk:5060', '4202')).toBe('sip:4202@pbx.example.ac.uk:5060');
+    expect(routeTo('sips:10.0.0.1:5061;transport=tls', '+441707123456')).toBe('sips:+441707123456@10.0.0.1:5061;transport=tls');
+  });
+});
