@@ -1,22 +1,114 @@
-import { createInterface } from 'node:readline';
+import { once } from 'node:events';
 import type { Classify } from '../numbering/classifier.js';
 import { PUBLIC_CLASSES, type Destination } from '../numbering/destination.js';
 import { dialplanDir, loadNumbering, loadPlan } from '../dialplan/load.js';
 import { formatProblem } from '../dialplan/problem.js';
 import type { ClassifyOptions, Format } from './classify.js';
-import { OutputBuffer } from './outputBuffer.js';
 
-function row(input: string, d: Destination, format: Format): string {
-  const e164 = d.class === 'invalid' ? '' : (d.e164 ?? '');
-  const country = d.class === 'invalid' ? '' : (d.country ?? '');
-  return format === 'json'
-    ? `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n`
-    : `${input}\t${d.class}\t${e164}\t${country}\n`;
+/** Output goes out in pieces of this many bytes, waiting whenever the pipe is full. */
+const CHUNK = 256 * 1024;
+const TAB = 9;
+const NEWLINE = 10;
+
+/**
+ * Bytes for stdout, gathered in Buffers rather than strings, so a million rows leave no garbage for
+ * the collector to chase. ASCII is copied byte by byte; anything else goes through the UTF-8 encoder.
+ */
+class ByteSink {
+  private buffer = Buffer.allocUnsafe(CHUNK);
+  private at = 0;
+  private readonly full: Buffer[] = [];
+
+  /** Makes room for `bytes` more, setting the filled buffer aside when it cannot take them. */
+  room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    this.setAside();
+    if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafe(bytes);
+  }
+
+  /** Appends `s`; the caller has made room for it (three bytes a character at most). */
+  text(s: string): void {
+    const buffer = this.buffer;
+    let at = this.at;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) {
+        this.at += buffer.write(s, this.at, 'utf8');
+        return;
+      }
+      buffer[at++] = c;
+    }
+    this.at = at;
+  }
+
+  byte(b: number): void {
+    this.buffer[this.at++] = b;
+  }
+
+  /** Writes the full buffers (and, at the end, the last one); resolves when the pipe can take more. */
+  async drain(end = false): Promise<void> {
+    if (end) this.setAside();
+    for (const piece of this.full.splice(0)) process.stdout.write(piece);
+    if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+  }
+
+  private setAside(): void {
+    if (this.at === 0) return;
+    this.full.push(this.buffer.subarray(0, this.at));
+    this.buffer = Buffer.allocUnsafe(CHUNK);
+    this.at = 0;
+  }
 }
 
-async function* inputs(numbers: string[]): AsyncGenerator<string> {
-  if (numbers.length > 0) return yield* numbers;
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) yield line;
+/** Classifies each input line and writes its row (or counts it). */
+class Rows {
+  readonly out = new ByteSink();
+  private total = 0;
+  private readonly counts = new Map<string, number>(PUBLIC_CLASSES.map((c) => [c, 0]));
+
+  constructor(
+    private readonly classify: Classify,
+    private readonly format: Format,
+  ) {}
+
+  add(input: string): void {
+    const d: Destination = this.classify(input);
+    this.total++;
+    if (this.format === 'summary') {
+      this.counts.set(d.class, this.counts.get(d.class)! + 1);
+      return;
+    }
+    const invalid = d.class === 'invalid';
+    const e164 = invalid ? '' : (d.e164 ?? '');
+    const country = invalid ? '' : (d.country ?? '');
+    const out = this.out;
+    if (this.format === 'json') {
+      const line = `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n`;
+      out.room(line.length * 3);
+      out.text(line);
+      return;
+    }
+    // Input, class, E.164 and country: every character at most three bytes, the rest well under 64.
+    out.room(input.length * 3 + 64);
+    out.text(input);
+    out.byte(TAB);
+    out.text(d.class);
+    out.byte(TAB);
+    out.text(e164);
+    out.byte(TAB);
+    out.text(country);
+    out.byte(NEWLINE);
+  }
+
+  /** The summary's lines, after the last row. */
+  finish(): void {
+    if (this.format !== 'summary') return;
+    let text = '';
+    for (const [cls, n] of this.counts) if (n > 0) text += `${cls}\t${n}\n`;
+    text += `total\t${this.total}\n`;
+    this.out.room(text.length * 3);
+    this.out.text(text);
+  }
 }
 
 /**
@@ -34,23 +126,37 @@ async function classifierFor(options: ClassifyOptions): Promise<Classify> {
   return numbering.numbering.classifierFor({ country: options.country?.toUpperCase() ?? 'GB', outsidePrefix: options.outsidePrefix });
 }
 
-async function classifyAll(classify: Classify, numbers: string[], format: Format): Promise<void> {
-  const out = new OutputBuffer(process.stdout);
-  const counts = new Map<string, number>(PUBLIC_CLASSES.map((c) => [c, 0]));
-  let total = 0;
-  for await (const input of inputs(numbers)) {
-    const destination = classify(input);
-    total++;
-    if (format === 'summary') counts.set(destination.class, counts.get(destination.class)! + 1);
-    else await out.write(row(input, destination, format));
+/**
+ * One dial string per line of stdin, classified in order as the bytes arrive. Lines end at "\n",
+ * "\r\n" or a lone "\r", as readline splits them; memory holds one input chunk and the output not yet written.
+ */
+async function fromStdin(rows: Rows): Promise<void> {
+  process.stdin.setEncoding('utf8');
+  let rest = '';
+  let pendingCr = false;
+  for await (const chunk of process.stdin as AsyncIterable<string>) {
+    let text = rest + chunk;
+    if (pendingCr && text.startsWith('\n')) text = text.slice(1);
+    pendingCr = false;
+    if (text.includes('\r')) {
+      pendingCr = text.endsWith('\r');
+      text = text.replace(/\r\n?/g, '\n');
+    }
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      rows.add(text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+    await rows.out.drain();
   }
-  if (format === 'summary') {
-    for (const [cls, n] of counts) if (n > 0) await out.write(`${cls}\t${n}\n`);
-    await out.write(`total\t${total}\n`);
-  }
-  await out.flush();
+  if (rest.length > 0) rows.add(rest);
 }
 
 export async function runClassify(numbers: string[], options: ClassifyOptions): Promise<void> {
-  await classifyAll(await classifierFor(options), numbers, options.format);
+  const rows = new Rows(await classifierFor(options), options.format);
+  if (numbers.length > 0) for (const input of numbers) rows.add(input);
+  else await fromStdin(rows);
+  rows.finish();
+  await rows.out.drain(true);
 }

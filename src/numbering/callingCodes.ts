@@ -21,14 +21,14 @@ export interface CallingCodeData {
 }
 
 /** One numbering plan compiled for a single regex test per call. */
-interface PlanRegex {
+export interface PlanRegex {
   region: string | undefined; // undefined for global services (+800, +881, ...)
   pattern: RegExp;
   leading: RegExp | undefined;
   premium: RegExp | undefined;
 }
 
-interface CallingCode {
+export interface CallingCode {
   code: string;
   ids: readonly string[];
   global: boolean;
@@ -125,12 +125,17 @@ export class CallingCodeTable {
 
   /** Splits E.164 digits (no '+') into calling code and national number, finds the region, checks validity. */
   resolve(e164Digits: string): Resolved | undefined {
-    const cc = this.trie.match(e164Digits);
+    const cc = this.callingCode(e164Digits);
     if (!cc) return undefined;
     const national = e164Digits.slice(cc.code.length);
     const plan = this.planFor(cc, national);
     const valid = plan.pattern.test(national);
     return { code: cc.code, national, region: plan.region, valid, premium: valid && plan.premium !== undefined && plan.premium.test(national) };
+  }
+
+  /** The calling code E.164 digits (no '+') start with; the hot path's allocation-free half of `resolve`. */
+  callingCode(e164Digits: string): CallingCode | undefined {
+    return this.trie.match(e164Digits);
   }
 
   private plansOf(cc: CallingCode): PlanRegex[] {
@@ -145,7 +150,8 @@ export class CallingCodeTable {
     }));
   }
 
-  private planFor(cc: CallingCode, national: string): PlanRegex {
+  /** The plan (region) a national number of calling code `cc` belongs to. */
+  planFor(cc: CallingCode, national: string): PlanRegex {
     const plans = this.plansOf(cc);
     const main = plans[0]!;
     if (cc.byAreaCode) {

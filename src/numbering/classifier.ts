@@ -1,5 +1,5 @@
 import { callingCodeTable, type CallingCodeTable } from './callingCodes.js';
-import type { Destination, PublicClass } from './destination.js';
+import type { ClassSource, Destination, PublicClass } from './destination.js';
 import { DigitTrie } from './digitTrie.js';
 import { classOfLibraryType } from './libraryType.js';
 import { normaliseDialString } from './normalise.js';
@@ -7,17 +7,26 @@ import type { NationalPlanSpec, NumberingSpec, RangeRule, SiteContext } from './
 
 export type Classify = (dialString: string) => Destination;
 
+/** A table row as the tries hold it, with the source every destination it decides carries (one object, shared). */
+interface Rule extends RangeRule {
+  source: ClassSource;
+}
+
 interface CompiledPlan {
   spec: NationalPlanSpec;
   emergency: ReadonlySet<string>;
-  shortCodes: DigitTrie<RangeRule>;
-  ranges: DigitTrie<RangeRule>;
+  /** Length of the longest emergency number: longer strings skip the set lookup (and hashing the string). */
+  emergencyLength: number;
+  shortCodes: DigitTrie<Rule>;
+  ranges: DigitTrie<Rule>;
   domestic: ReadonlySet<string | undefined>;
 }
 
 /** Longest E.164 number (ITU-T E.164 §6.1), without the '+'. */
 const MAX_E164_DIGITS = 15;
 const INVALID_SYNTAX: Destination = Object.freeze({ class: 'invalid', source: Object.freeze({ kind: 'syntax' }) }) as Destination;
+const LIBRARY: ClassSource = Object.freeze({ kind: 'library' });
+const INVALID_BY_LIBRARY: Destination = Object.freeze({ class: 'invalid', source: LIBRARY }) as Destination;
 
 /** A conflict found while compiling: two rules claiming the same digits. */
 export interface RuleConflict {
@@ -32,8 +41,8 @@ export interface RuleConflict {
 export class Numbering {
   readonly conflicts: RuleConflict[] = [];
   private readonly plansBySite = new Map<string, CompiledPlan>();
-  private readonly global: DigitTrie<RangeRule>;
-  private readonly highRisk = new Map<string, string>();
+  private readonly global: DigitTrie<Rule>;
+  private readonly highRisk = new Map<string, ClassSource>();
   private readonly codes: CallingCodeTable;
 
   constructor(spec: NumberingSpec) {
@@ -42,6 +51,7 @@ export class Numbering {
       const compiled: CompiledPlan = {
         spec: plan,
         emergency: new Set(plan.emergency),
+        emergencyLength: Math.max(0, ...plan.emergency.map((e) => e.length)),
         shortCodes: this.trieOf(plan.shortCodes, (p) => `${p}$`),
         ranges: this.trieOf(plan.ranges),
         domestic: new Set(plan.domesticRegions),
@@ -49,7 +59,7 @@ export class Numbering {
       for (const site of plan.sites) this.plansBySite.set(site, compiled);
     }
     this.global = this.trieOf(spec.international.ranges);
-    for (const { country, where } of spec.international.highRiskCountries) this.highRisk.set(country, where);
+    for (const { country, where } of spec.international.highRiskCountries) this.highRisk.set(country, Object.freeze({ kind: 'table', rule: where }));
   }
 
   get siteCountries(): string[] {
@@ -79,9 +89,10 @@ export class Numbering {
   }
 
   /** Rules in a trie; two rules claiming the same digits are kept as a conflict for the validator. */
-  private trieOf(rules: RangeRule[], shape: (pattern: string) => string = (p) => p): DigitTrie<RangeRule> {
-    const trie = new DigitTrie<RangeRule>();
-    for (const rule of rules) {
+  private trieOf(rules: RangeRule[], shape: (pattern: string) => string = (p) => p): DigitTrie<Rule> {
+    const trie = new DigitTrie<Rule>();
+    for (const row of rules) {
+      const rule: Rule = { ...row, source: Object.freeze({ kind: 'table', rule: row.where }) };
       const clash = trie.add(shape(rule.pattern), rule);
       if (clash) this.conflicts.push({ rule, with: clash });
     }
@@ -95,34 +106,37 @@ export class Numbering {
     let digits = dialled.digits;
     if (!dialled.plus) {
       // Emergency first, with and without the outside-line prefix (Kari's Law; 9-999).
-      if (plan.emergency.has(digits)) return emergency(spec, site, digits);
+      if (digits.length <= plan.emergencyLength && plan.emergency.has(digits)) return emergency(spec, site, digits);
       const outside = site.outsidePrefix;
       if (outside && digits.length > outside.length && digits.startsWith(outside)) {
         digits = digits.slice(outside.length);
-        if (plan.emergency.has(digits)) return emergency(spec, site, digits);
+        if (digits.length <= plan.emergencyLength && plan.emergency.has(digits)) return emergency(spec, site, digits);
       }
       const short = plan.shortCodes.match(digits);
-      if (short) return { class: short.class, shortCode: digits, country: site.country, source: { kind: 'table', rule: short.where } };
+      if (short) return { class: short.class, shortCode: digits, country: site.country, source: short.source };
     }
     const e164 = toE164(spec, dialled.plus, digits);
     if (e164 === undefined || e164.length > MAX_E164_DIGITS) return INVALID_SYNTAX;
-    const resolved = this.codes.resolve(e164);
-    if (!resolved) return INVALID_SYNTAX;
+    const cc = this.codes.callingCode(e164);
+    if (!cc) return INVALID_SYNTAX;
+    const national = e164.slice(cc.code.length);
+    const region = this.codes.planFor(cc, national);
     const plus = `+${e164}`;
-    const country = resolved.region;
+    const country = region.region;
     const global = this.global.match(e164);
     // Admin and global ranges bar whatever lies under them, valid or not.
-    if (global) return { class: global.class, e164: plus, country, source: { kind: 'table', rule: global.where } };
-    if (!resolved.valid) return { class: 'invalid', source: { kind: 'library' } };
-    if (resolved.code === spec.callingCode && plan.domestic.has(country)) {
-      const range = plan.ranges.match(resolved.national);
-      if (range) return { class: range.class, e164: plus, country, source: { kind: 'table', rule: range.where } };
+    if (global) return { class: global.class, e164: plus, country, source: global.source };
+    if (!region.pattern.test(national)) return INVALID_BY_LIBRARY;
+    if (cc.code === spec.callingCode && plan.domestic.has(country)) {
+      const range = plan.ranges.match(national);
+      if (range) return { class: range.class, e164: plus, country, source: range.source };
       return libraryDecides(plus, country);
     }
-    if (resolved.premium) return { class: 'premium', e164: plus, country, source: { kind: 'library' } };
+    // The region's own premium-rate range (e.g. +33 89) is barred like a domestic premium number.
+    if (region.premium?.test(national)) return { class: 'premium', e164: plus, country, source: LIBRARY };
     const highRisk = country === undefined ? undefined : this.highRisk.get(country);
-    if (highRisk) return { class: 'high-risk', e164: plus, country, source: { kind: 'table', rule: highRisk } };
-    return { class: 'international', e164: plus, country, source: { kind: 'library' } };
+    if (highRisk) return { class: 'high-risk', e164: plus, country, source: highRisk };
+    return { class: 'international', e164: plus, country, source: LIBRARY };
   }
 }
 
@@ -141,5 +155,5 @@ function toE164(spec: NationalPlanSpec, plus: boolean, digits: string): string |
 
 function libraryDecides(e164: string, country: string | undefined): Destination {
   const cls: PublicClass = classOfLibraryType(e164);
-  return cls === 'invalid' ? { class: 'invalid', source: { kind: 'library' } } : { class: cls, e164, country, source: { kind: 'library' } };
+  return cls === 'invalid' ? INVALID_BY_LIBRARY : { class: cls, e164, country, source: LIBRARY };
 }

@@ -13,6 +13,8 @@ const MAX_INPUT = 64;
  */
 export function normaliseDialString(input: string): Dialled | null {
   if (input.length === 0 || input.length > MAX_INPUT) return null;
+  const plain = plainDigits(input);
+  if (plain !== null) return plain;
   let digits = '';
   let plus = false;
   // Many desk phones send the '#' "dial now" key along with the number: 999# is still 999.
@@ -32,4 +34,16 @@ export function normaliseDialString(input: string): Dialled | null {
     }
   }
   return digits.length === 0 ? null : { plus, digits };
+}
+
+/** Digits alone, or '+' and digits, as most dial strings arrive: no copy is made. Null for anything else. */
+function plainDigits(input: string): Dialled | null {
+  const plus = input.charCodeAt(0) === 43;
+  const from = plus ? 1 : 0;
+  if (from === input.length) return null;
+  for (let i = from; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  return { plus, digits: plus ? input.slice(1) : input };
 }
