@@ -13,7 +13,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function udpFree(port: number): Promise<boolean> {
+/** True when nothing holds UDP 127.0.0.1:port (binding it briefly succeeds). */
+export async function udpPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     socket.once('error', () => resolve(false));
@@ -39,7 +40,7 @@ export async function freeSipPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort();
     if (handedOut.has(port)) continue;
-    if ((await udpFree(port)) && (await tcpFree(port))) {
+    if ((await udpPortFree(port)) && (await tcpFree(port))) {
       handedOut.add(port);
       return port;
     }
@@ -54,7 +55,7 @@ export async function freePortRange(count: number): Promise<number> {
     if (base + count > 65535) continue;
     let ok = true;
     for (let p = base; p < base + count && ok; p++) {
-      ok = !handedOut.has(p) && (await udpFree(p)) && (await tcpFree(p));
+      ok = !handedOut.has(p) && (await udpPortFree(p)) && (await tcpFree(p));
     }
     if (ok) {
       for (let p = base; p < base + count; p++) handedOut.add(p);

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
-import { freePort, freePortRange, freeSipPort } from './freePort.js';
+import { freePort, freePortRange, freeSipPort, udpPortFree } from './freePort.js';
 
 export { freePort, freeSipPort } from './freePort.js';
 export { RedisServer } from './redisServer.js';
@@ -553,10 +553,17 @@ export async function startSipp(paths: LabPaths, options: SippOptions): Promise<
       return `${label} exit=${JSON.stringify(proc.status)} ${summary}\n${seen.join('\n')}\n${sipp.errors().slice(-2000)}`;
     },
   };
-  // Fails fast when SIPp cannot start (bad scenario, port taken): it exits within a moment.
-  await sleep(150);
-  if (!proc.alive && proc.status?.code !== 0) {
-    throw new Error(`SIPp failed to start: ${JSON.stringify(proc.status)}\n${proc.tail()}`);
+  const failed = () => new WaitAbort(`SIPp failed to start: ${JSON.stringify(proc.status)}\n${proc.tail()}`);
+  if (options.role === 'uas') {
+    // Ready when its UDP port is taken (by SIPp: we checked it was free), so a call placed next finds it.
+    await waitFor(`${label} listening`, async () => {
+      if (!proc.alive) throw failed();
+      return !(await udpPortFree(port));
+    }, 20_000, 25);
+  } else {
+    // Fails fast when SIPp cannot start (bad scenario, port taken): it exits within a moment.
+    await sleep(150);
+    if (!proc.alive && proc.status?.code !== 0) throw failed();
   }
   return sipp;
 }
