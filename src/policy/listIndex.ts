@@ -1,22 +1,14 @@
 import type { Destination } from '../numbering/destination.js';
-import { DigitTrie } from '../numbering/digitTrie.js';
 import type { Extension } from './plan.js';
 
-/**
- * Names a list entry applies to. Most entries name one or two, and a list may hold 100,000 entries:
- * a short array costs a tenth of a Set and is as quick to search at that size.
- */
+/** Names a list entry applies to. */
 export type Names = readonly string[] | ReadonlySet<string>;
 
-const SMALL = 8;
-
 export function names(list: readonly string[] | undefined): Names {
-  return !list || list.length === 0 ? [] : list.length <= SMALL ? Object.freeze([...list]) : new Set(list);
+  return !list || list.length === 0 ? NO_NAMES : Object.freeze([...list]);
 }
 
-function includes(names: Names, name: string): boolean {
-  return Array.isArray(names) ? names.includes(name) : (names as ReadonlySet<string>).has(name);
-}
+const NO_NAMES: Names = Object.freeze([]);
 
 /** Who a list entry applies to; an empty selector would apply to nobody, so `everyone` is explicit. */
 export type AppliesTo = { everyone: true } | { everyone: false; users: Names; extensions: Names; classes: Names };
@@ -35,52 +27,264 @@ export interface ListEntry {
   where: string;
 }
 
-function applies(entry: ListEntry, caller: Extension, now: number): boolean {
-  if (entry.from !== undefined && now < entry.from) return false;
-  if (entry.until !== undefined && now >= entry.until) return false;
-  const who = entry.appliesTo;
-  if (who.everyone) return true;
-  return (
-    includes(who.extensions, caller.ext) ||
-    (caller.user !== undefined && includes(who.users, caller.user)) ||
-    includes(who.classes, caller.classOfService.name)
-  );
+/**
+ * A ListIndex as plain arrays and one string: what a worker thread hands over (the typed arrays are
+ * transferred, not copied) and what the index reads directly, with no object per entry.
+ */
+export interface PackedLists {
+  size: number;
+  /** Trie nodes, ten children each (0: none); node 0 is the root of E.164 digits, node 1 of short codes. */
+  children: Int32Array;
+  /** Per node, 1 + the group of prefix (or exact-number) entries ending there; 0: none. */
+  prefixGroup: Int32Array;
+  exactGroup: Int32Array;
+  /** Entries of group g are positions groupStart[g] .. groupStart[g+1]-1, deny before allow. */
+  groupStart: Int32Array;
+  /** Per entry: FLAG_* bits. */
+  flags: Uint8Array;
+  /** Per entry: start and end (epoch ms), NaN when open. */
+  from: Float64Array;
+  until: Float64Array;
+  /** Per entry: string ids of the reason, approver (-1: none) and "file:line". */
+  reason: Int32Array;
+  approver: Int32Array;
+  where: Int32Array;
+  /** Per entry: its names are selStart[e] .. selStart[e+1]-1 of selKind (USER, EXTENSION, CLASS) and selName (string id). */
+  selStart: Int32Array;
+  selKind: Uint8Array;
+  selName: Int32Array;
+  /** Every string, end to end; string i is strings.slice(stringStart[i], stringStart[i+1]). */
+  strings: string;
+  stringStart: Int32Array;
+}
+
+const FLAG_DENY = 1;
+const FLAG_EVERYONE = 2;
+const USER = 0;
+const EXTENSION = 1;
+const CLASS = 2;
+const E164_ROOT = 0;
+const SHORT_ROOT = 1;
+/** Deepest path a lookup walks: E.164 numbers have at most 15 digits, dial strings at most 64 characters. */
+const MAX_DEPTH = 66;
+
+/** Collects entries and builds the packed form; entries need not be kept once added. */
+export class ListIndexBuilder {
+  private readonly groups = new Map<string, ListEntry[]>();
+  private count = 0;
+
+  add(entry: ListEntry): void {
+    const key = `${entry.space === 'e164' ? 'e' : 's'}${entry.match === 'number' ? '=' : '~'}${entry.digits}`;
+    const group = this.groups.get(key);
+    if (group) group.push(entry);
+    else this.groups.set(key, [entry]);
+    this.count++;
+  }
+
+  build(): PackedLists {
+    const children: number[] = new Array(20).fill(0);
+    const prefixGroup: number[] = [0, 0];
+    const exactGroup: number[] = [0, 0];
+    const groupStart: number[] = [0];
+    const n = this.count;
+    const flags = new Uint8Array(n);
+    const from = new Float64Array(n);
+    const until = new Float64Array(n);
+    const reason = new Int32Array(n);
+    const approver = new Int32Array(n);
+    const where = new Int32Array(n);
+    const selStart = new Int32Array(n + 1);
+    const selKind: number[] = [];
+    const selName: number[] = [];
+    const ids = new Map<string, number>();
+    const pieces: string[] = [];
+    const stringStart: number[] = [0];
+    const id = (s: string): number => {
+      let i = ids.get(s);
+      if (i === undefined) {
+        i = pieces.length;
+        ids.set(s, i);
+        pieces.push(s);
+        stringStart.push(stringStart[i]! + s.length);
+      }
+      return i;
+    };
+    let e = 0;
+    for (const group of this.groups.values()) {
+      if (group.length > 1) group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
+      const first = group[0]!;
+      let node = first.space === 'e164' ? E164_ROOT : SHORT_ROOT;
+      for (let i = 0; i < first.digits.length; i++) {
+        const slot = node * 10 + (first.digits.charCodeAt(i) - 48);
+        let next = children[slot]!;
+        if (next === 0) {
+          next = prefixGroup.length;
+          children[slot] = next;
+          for (let d = 0; d < 10; d++) children.push(0);
+          prefixGroup.push(0);
+          exactGroup.push(0);
+        }
+        node = next;
+      }
+      (first.match === 'number' ? exactGroup : prefixGroup)[node] = groupStart.length;
+      for (const entry of group) {
+        const who = entry.appliesTo;
+        flags[e] = (entry.kind === 'deny' ? FLAG_DENY : 0) | (who.everyone ? FLAG_EVERYONE : 0);
+        from[e] = entry.from ?? NaN;
+        until[e] = entry.until ?? NaN;
+        reason[e] = id(entry.reason);
+        approver[e] = entry.approver === undefined ? -1 : id(entry.approver);
+        where[e] = id(entry.where);
+        if (!who.everyone) {
+          for (const [kind, list] of [[USER, who.users], [EXTENSION, who.extensions], [CLASS, who.classes]] as const) {
+            for (const name of list) {
+              selKind.push(kind);
+              selName.push(id(name));
+            }
+          }
+        }
+        selStart[++e] = selKind.length;
+      }
+      groupStart.push(e);
+    }
+    return {
+      size: n,
+      children: Int32Array.from(children),
+      prefixGroup: Int32Array.from(prefixGroup),
+      exactGroup: Int32Array.from(exactGroup),
+      groupStart: Int32Array.from(groupStart),
+      flags,
+      from,
+      until,
+      reason,
+      approver,
+      where,
+      selStart,
+      selKind: Uint8Array.from(selKind),
+      selName: Int32Array.from(selName),
+      strings: pieces.join(''),
+      stringStart: Int32Array.from(stringStart),
+    };
+  }
 }
 
 /**
- * Allow- and deny-list entries in digit tries. The most specific entry that applies to the caller
- * wins (a number beats a prefix, a longer prefix a shorter one); at equal specificity deny beats allow.
+ * Allow- and deny-list entries in a digit trie held in typed arrays: 100,000 entries take a few
+ * megabytes and no object each. The most specific entry that applies to the caller wins (a number
+ * beats a prefix, a longer prefix a shorter one); at equal specificity deny beats allow.
  */
 export class ListIndex {
-  private readonly e164 = new DigitTrie<ListEntry[]>();
-  private readonly short = new DigitTrie<ListEntry[]>();
   readonly size: number;
+  private readonly p: PackedLists;
+  /** Groups met on the way down the trie, reused by every lookup (decisions are synchronous). */
+  private readonly path = new Int32Array(MAX_DEPTH + 2);
 
-  constructor(entries: readonly ListEntry[]) {
-    const groups = new Map<string, ListEntry[]>();
-    for (const entry of entries) {
-      const pattern = entry.match === 'number' ? `${entry.digits}$` : entry.digits;
-      const key = entry.space === 'e164' ? pattern : `s${pattern}`;
-      const group = groups.get(key);
-      if (group) group.push(entry);
-      else groups.set(key, [entry]);
+  constructor(entries: readonly ListEntry[] | PackedLists) {
+    if (Array.isArray(entries)) {
+      const builder = new ListIndexBuilder();
+      for (const entry of entries) builder.add(entry);
+      this.p = builder.build();
+    } else {
+      this.p = entries as PackedLists;
     }
-    for (const group of groups.values()) {
-      if (group.length > 1) group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
-      const { space, digits, match } = group[0]!;
-      (space === 'e164' ? this.e164 : this.short).add(match === 'number' ? `${digits}$` : digits, group);
-    }
-    this.size = entries.length;
+    this.size = this.p.size;
+  }
+
+  /** The packed arrays, to hand to another thread (transfer the typed arrays' buffers). */
+  get packed(): PackedLists {
+    return this.p;
   }
 
   lookup(destination: Destination, caller: Extension, now: number): ListEntry | undefined {
     if (this.size === 0 || destination.class === 'invalid') return undefined;
-    const groups: ListEntry[][] = [];
-    if (destination.e164 !== undefined) this.e164.collect(destination.e164.slice(1), groups);
-    else if (destination.shortCode !== undefined) this.short.collect(destination.shortCode, groups);
-    for (let g = groups.length - 1; g >= 0; g--) {
-      for (const entry of groups[g]!) if (applies(entry, caller, now)) return entry;
+    let digits: string;
+    let start: number;
+    let node: number;
+    if (destination.e164 !== undefined) {
+      digits = destination.e164;
+      start = 1;
+      node = E164_ROOT;
+    } else if (destination.shortCode !== undefined) {
+      digits = destination.shortCode;
+      start = 0;
+      node = SHORT_ROOT;
+    } else {
+      return undefined;
+    }
+    const { children, prefixGroup, exactGroup } = this.p;
+    const path = this.path;
+    let found = 0;
+    // path holds (group << 8 | exact << 7 | depth) so a hit can name the digits it matched.
+    if (prefixGroup[node]! !== 0) path[found++] = prefixGroup[node]! << 8;
+    let i = start;
+    for (; i < digits.length && found < MAX_DEPTH; i++) {
+      const d = digits.charCodeAt(i) - 48;
+      node = d >= 0 && d <= 9 ? children[node * 10 + d]! : 0;
+      if (node === 0) break;
+      if (prefixGroup[node]! !== 0) path[found++] = (prefixGroup[node]! << 8) | (i + 1 - start);
+    }
+    if (node !== 0 && i === digits.length && exactGroup[node]! !== 0) path[found++] = (exactGroup[node]! << 8) | EXACT_BIT | (i - start);
+    for (let f = found - 1; f >= 0; f--) {
+      const slot = path[f]!;
+      const group = (slot >>> 8) - 1;
+      const { groupStart } = this.p;
+      for (let e = groupStart[group]!; e < groupStart[group + 1]!; e++) {
+        if (this.applies(e, caller, now)) return this.entry(e, digits.slice(start, start + (slot & DEPTH_MASK)), start === 0, (slot & EXACT_BIT) !== 0);
+      }
     }
     return undefined;
   }
+
+  private applies(e: number, caller: Extension, now: number): boolean {
+    const p = this.p;
+    const from = p.from[e]!;
+    if (from === from && now < from) return false;
+    const until = p.until[e]!;
+    if (until === until && now >= until) return false;
+    if ((p.flags[e]! & FLAG_EVERYONE) !== 0) return true;
+    for (let k = p.selStart[e]!; k < p.selStart[e + 1]!; k++) {
+      const kind = p.selKind[k]!;
+      const name = kind === USER ? caller.user : kind === EXTENSION ? caller.ext : caller.classOfService.name;
+      if (name !== undefined && this.is(p.selName[k]!, name)) return true;
+    }
+    return false;
+  }
+
+  /** Whether string `id` of the table is `s`, without cutting it out. */
+  private is(id: number, s: string): boolean {
+    const at = this.p.stringStart[id]!;
+    return this.p.stringStart[id + 1]! - at === s.length && this.p.strings.startsWith(s, at);
+  }
+
+  private string(id: number): string {
+    return this.p.strings.slice(this.p.stringStart[id]!, this.p.stringStart[id + 1]!);
+  }
+
+  /** The entry at position `e` as an object, made only for the entry a decision cites. */
+  private entry(e: number, digits: string, short: boolean, exact: boolean): ListEntry {
+    const p = this.p;
+    let appliesTo: AppliesTo = { everyone: true };
+    if ((p.flags[e]! & FLAG_EVERYONE) === 0) {
+      const lists: string[][] = [[], [], []];
+      for (let k = p.selStart[e]!; k < p.selStart[e + 1]!; k++) lists[p.selKind[k]!]!.push(this.string(p.selName[k]!));
+      appliesTo = { everyone: false, users: lists[USER]!, extensions: lists[EXTENSION]!, classes: lists[CLASS]! };
+    }
+    const from = p.from[e]!;
+    const until = p.until[e]!;
+    return {
+      kind: (p.flags[e]! & FLAG_DENY) !== 0 ? 'deny' : 'allow',
+      digits,
+      space: short ? 'short' : 'e164',
+      match: exact ? 'number' : 'prefix',
+      appliesTo,
+      reason: this.string(p.reason[e]!),
+      approver: p.approver[e] === -1 ? undefined : this.string(p.approver[e]!),
+      from: from === from ? from : undefined,
+      until: until === until ? until : undefined,
+      where: this.string(p.where[e]!),
+    };
+  }
 }
+
+const DEPTH_MASK = 0x7f;
+const EXACT_BIT = 0x80;
