@@ -7,6 +7,7 @@ import { compileExtensions } from './compileExtensions.js';
 import { compileGrants } from './compileGrants.js';
 import { compileListEntries, type ListContext } from './compileLists.js';
 import { compileNumberingTables } from './compileNumbering.js';
+import { compileRejectPrompts, compileSpoken } from './compileSpoken.js';
 import { checkSecurityTargets, checkTimezone, compileSite } from './compileSite.js';
 import { DateRanges } from './dates.js';
 import { gatherSections, Problems, single, uniquelyNamed, type Sections } from './located.js';
@@ -39,7 +40,7 @@ interface Core {
   listContext: ListContext;
 }
 
-function compileCore(problems: Problems, files: readonly SourceFile[]): Core | undefined {
+function compileCore(problems: Problems, files: readonly SourceFile[], dialplanDir: string): Core | undefined {
   const s = checkShapes(problems, files);
   if (!s) return undefined;
   const siteAt = single(problems, s.site, 'site');
@@ -53,7 +54,9 @@ function compileCore(problems: Problems, files: readonly SourceFile[]): Core | u
   checkTimezone(problems, siteAt);
   const classify = numbering.classifierFor({ country: site.country, outsidePrefix: site.outsidePrefix });
 
-  const notices = new Map(uniquelyNamed(problems, s.notices, 'notice').map((n) => [n.value[0], { text: n.value[1].text, where: n.file.line(n.path) }]));
+  const notices = compileSpoken(problems, s.notices, 'notices', dialplanDir);
+  const prompts = compileSpoken(problems, s.prompts, 'prompts', dialplanDir);
+  const rejectPrompts = compileRejectPrompts(problems, s.prompts);
   if (!notices.has(site.recording.defaultNotice)) problems.at(siteAt, ['recording', 'defaultNotice'], `unknown notice "${site.recording.defaultNotice}"`);
   const classes = new Map(
     uniquelyNamed(problems, s.classes, 'class').map((c): [string, ClassOfService] => [c.value[0], { name: c.value[0], allow: new Set(c.value[1].allow as PublicClass[]), where: c.file.line(c.path) }]),
@@ -66,7 +69,7 @@ function compileCore(problems: Problems, files: readonly SourceFile[]): Core | u
   const grants = compileGrants(problems, s.grants, users, dates);
   const listContext: ListContext = { site, numbering, classify, users, extensions, classes, dates };
   return {
-    plan: { site, numbering, classify, extensions, classes, grants, notices },
+    plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts },
     entries: compileListEntries(problems, s.allow, s.deny, listContext),
     listContext,
   };
@@ -80,7 +83,7 @@ function compileCore(problems: Problems, files: readonly SourceFile[]): Core | u
  */
 export async function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: Iterable<SourceFile> = []): Promise<LoadResult> {
   const problems = new Problems(dirLabel);
-  const core = compileCore(problems, files);
+  const core = compileCore(problems, files, dirLabel);
   const entries = core?.entries ?? [];
   for (const file of listFiles) {
     await yieldToEventLoop();

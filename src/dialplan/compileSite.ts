@@ -1,8 +1,10 @@
+import type { Feature } from '../policy/decision.js';
 import type { Extension, Site } from '../policy/plan.js';
 import type { Located, Problems } from './located.js';
 import type { SiteFile } from './schema.js';
 
-const DEFAULTS = { pinLength: 6, maxAttempts: 5, lockoutMinutes: 15, idleMinutes: 30, answerTimeoutSeconds: 20 };
+const DEFAULTS = { pinLength: 6, maxAttempts: 5, lockoutMinutes: 15, idleMinutes: 30, answerTimeoutSeconds: 20, recordingDirectory: '/var/lib/callguard/recordings' };
+const FEATURES = { lock: 'lock', unlock: 'unlock', changePin: 'change-pin' } as const satisfies Record<string, Feature>;
 
 export function compileSite({ value }: Located<SiteFile>): Site {
   return {
@@ -18,7 +20,11 @@ export function compileSite({ value }: Located<SiteFile>): Site {
       failover: value.securityControl.failover ?? [],
       answerTimeoutSeconds: value.securityControl.answerTimeoutSeconds ?? DEFAULTS.answerTimeoutSeconds,
     },
-    recording: { ...value.recording },
+    recording: { ...value.recording, directory: value.recording.directory ?? DEFAULTS.recordingDirectory },
+    featureCodes: new Map(
+      (Object.entries(value.featureCodes ?? {}) as [keyof typeof FEATURES, string][]).map(([name, code]) => [code, FEATURES[name]]),
+    ),
+    announceRejects: value.announceRejects ?? false,
     pin: {
       length: value.pin?.length ?? DEFAULTS.pinLength,
       maxAttempts: value.pin?.maxAttempts ?? DEFAULTS.maxAttempts,

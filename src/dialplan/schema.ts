@@ -1,4 +1,5 @@
 import { PUBLIC_CLASSES } from '../numbering/destination.js';
+import { REASONS } from '../policy/decision.js';
 import { GRANTABLE_CLASSES } from '../policy/plan.js';
 
 /** Shapes of the admin files as written (before compiling). The JSON Schema below enforces them. */
@@ -8,7 +9,9 @@ export interface SiteFile {
   outsidePrefix?: string;
   emergencyTrunk: string;
   securityControl: { target: string; failover?: string[]; answerTimeoutSeconds?: number };
-  recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: 'connect-flagged' | 'refuse' };
+  recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: 'connect-flagged' | 'refuse'; directory?: string };
+  featureCodes?: { lock?: string; unlock?: string; changePin?: string };
+  announceRejects?: boolean;
   pin?: { length?: number; maxAttempts?: number; lockoutMinutes?: number };
   relock?: { idleMinutes?: number; endOfDay?: string };
   timezone?: string;
@@ -57,6 +60,12 @@ export interface ListEntryFile {
   until?: string;
 }
 
+/** Something callers hear: its words, and a recorded `audio` file (else rendered from the words). */
+export interface SpokenFile {
+  text: string;
+  audio?: string;
+}
+
 export interface NumberingFile {
   plan: string;
   sites: string[];
@@ -82,7 +91,8 @@ export interface DialplanFile {
   grants?: GrantFile[];
   allow?: ListEntryFile[];
   deny?: ListEntryFile[];
-  notices?: Record<string, { text: string }>;
+  notices?: Record<string, SpokenFile>;
+  prompts?: Record<string, SpokenFile & { reasons?: string[] }>;
   numbering?: NumberingFile;
   international?: InternationalFile;
 }
@@ -94,6 +104,7 @@ const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\
 const names = { type: 'array', items: text };
 const classTable = { type: 'object', additionalProperties: { enum: PUBLIC_CLASSES } };
 const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+const featureCode = { type: 'string', pattern: '^\\*[0-9]{2,3}$' };
 const e164 = { type: 'string', pattern: '^\\+[0-9]{6,15}$' };
 /** A SIP next hop as routes are written: scheme, host, optional port and parameters, no user part. */
 const sipHop = { type: 'string', pattern: '^sips?:[A-Za-z0-9.\\-\\[\\]:]+(;[A-Za-z0-9=._-]+)*$' };
@@ -135,6 +146,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
           // Policy 4: recordings are kept no longer than 12 months.
           retentionDays: { type: 'integer', minimum: 1, maximum: 365 },
           noticeUnavailable: { enum: ['connect-flagged', 'refuse'] },
+          directory: text,
         },
         ['defaultNotice', 'retentionDays', 'noticeUnavailable'],
       ),
@@ -145,6 +157,8 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       }),
       relock: strict({ idleMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, endOfDay: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' } }),
       timezone: text,
+      featureCodes: strict({ lock: featureCode, unlock: featureCode, changePin: featureCode }),
+      announceRejects: { type: 'boolean' },
     },
     ['name', 'country', 'emergencyTrunk', 'mainNumber', 'address', 'routes', 'securityControl', 'recording'],
   ),
@@ -189,7 +203,8 @@ export const DIALPLAN_FILE_SCHEMA = strict({
   },
   allow: { type: 'array', items: { ...listEntry, required: ['for', 'reason', 'approver'] } },
   deny: { type: 'array', items: listEntry },
-  notices: { type: 'object', additionalProperties: strict({ text }, ['text']) },
+  notices: { type: 'object', additionalProperties: strict({ text, audio: text }, ['text']) },
+  prompts: { type: 'object', additionalProperties: strict({ text, audio: text, reasons: { type: 'array', items: { enum: REASONS } } }, ['text']) },
   numbering: strict(
     {
       plan: text,

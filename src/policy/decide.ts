@@ -36,6 +36,9 @@ export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): 
     return { action: 'security', class: destination.class, destination, reason: 'emergency-line', rule, target, failover, answerTimeoutSeconds, location: caller.role.location };
   }
 
+  const feature = caller && plan.site.featureCodes.get(call.to);
+  if (feature) return { action: 'feature', class: 'internal', reason: 'feature-code', rule: { id: `feature:${feature}`, where: caller.where }, feature };
+
   const callee = plan.extensions.get(call.to);
   if (callee) {
     const recorded = caller?.recordedNotice ?? callee.recordedNotice;

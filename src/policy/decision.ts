@@ -8,26 +8,30 @@ export interface RuleRef {
 }
 
 /** Stable machine-readable reasons, for the audit log and the monthly usage review. */
-export type Reason =
-  | 'emergency-number'
-  | 'emergency-line'
-  | 'internal'
-  | 'inbound'
-  | 'unknown-extension'
-  | 'unknown-caller'
-  | 'invalid-number'
-  | 'deny-list'
-  | 'allow-list'
-  | 'premium-barred'
-  | 'chat-line-barred'
-  | 'directory-barred'
-  | 'international-not-granted'
-  | 'high-risk-not-granted'
-  | 'international-granted'
-  | 'phone-locked'
-  | 'pin-locked-out'
-  | 'class-of-service'
-  | 'class-not-permitted';
+export const REASONS = [
+  'emergency-number',
+  'emergency-line',
+  'internal',
+  'inbound',
+  'unknown-extension',
+  'unknown-caller',
+  'invalid-number',
+  'deny-list',
+  'allow-list',
+  'premium-barred',
+  'chat-line-barred',
+  'directory-barred',
+  'international-not-granted',
+  'high-risk-not-granted',
+  'international-granted',
+  'phone-locked',
+  'pin-locked-out',
+  'class-of-service',
+  'class-not-permitted',
+  'feature-code',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
 
 interface Common {
   class: DestinationClass;
@@ -55,6 +59,10 @@ export type Decision =
   | (Common & { action: 'reject'; sipStatus: RejectStatus })
   | (Common & { action: 'emergency'; trunk: string; alert: EmergencyAlert })
   | (Common & { action: 'security'; target: string; failover: readonly string[]; answerTimeoutSeconds: number; location?: string | undefined })
-  | (Common & { action: 'pin-required' });
+  | (Common & { action: 'pin-required' })
+  | (Common & { action: 'feature'; feature: Feature });
+
+/** What a feature code asks of the caller's own phone. */
+export type Feature = 'lock' | 'unlock' | 'change-pin';
 
 export type Action = Decision['action'];

@@ -20,6 +20,7 @@ const WHY: Record<Reason, string> = {
   'pin-locked-out': 'PIN entry is locked out after too many wrong PINs; Security has been told',
   'class-of-service': "the caller's class of service includes this destination class",
   'class-not-permitted': "the caller's class of service does not include this destination class",
+  'feature-code': "a feature code for the caller's own phone (lock, unlock, change PIN)",
 };
 
 /** One plain sentence for people: the admin at `callguard check`, the monthly usage review. */

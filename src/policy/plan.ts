@@ -1,5 +1,6 @@
 import type { Classify, Numbering } from '../numbering/classifier.js';
 import { PUBLIC_CLASSES, type PublicClass } from '../numbering/destination.js';
+import type { Feature, Reason } from './decision.js';
 import type { Grant } from './grant.js';
 import type { ListIndex } from './listIndex.js';
 
@@ -21,6 +22,14 @@ export interface ClassOfService {
 
 export type NoticeUnavailable = 'connect-flagged' | 'refuse';
 
+/** Words a caller hears, and the audio file that says them (recorded, or rendered from the text). */
+export interface Spoken {
+  text: string;
+  /** Absolute path of the WAV (8 kHz mono) the media server plays. */
+  audio: string;
+  where: string;
+}
+
 /** A civic address by RFC 5139 element name (country, A1, A3, RD, HNO, PC, NAM, LOC, ...), for PIDF-LO. */
 export type CivicAddress = Readonly<{ country: string } & Record<string, string>>;
 
@@ -36,7 +45,11 @@ export interface Site {
   /** SIP next hops: `internal` for extensions, `external` for public numbers. */
   routes: { internal: string; external: string };
   securityControl: { target: string; failover: readonly string[]; answerTimeoutSeconds: number };
-  recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: NoticeUnavailable };
+  recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: NoticeUnavailable; directory: string };
+  /** Dialled code to feature: `*51` lock, `*52` unlock, `*53` change PIN in the sample. */
+  featureCodes: ReadonlyMap<string, Feature>;
+  /** Play a short spoken reason before a barred call's final response (needs the media server). */
+  announceRejects: boolean;
   pin: { length: number; maxAttempts: number; lockoutMinutes: number };
   relock: { idleMinutes: number; endOfDay?: string | undefined };
   /** IANA zone the end-of-day re-lock time is read in. */
@@ -72,5 +85,9 @@ export interface Plan {
   /** Dialplan grants by user id. */
   grants: ReadonlyMap<string, readonly Grant[]>;
   lists: ListIndex;
-  notices: ReadonlyMap<string, { text: string; where: string }>;
+  notices: ReadonlyMap<string, Spoken>;
+  /** What callers hear at PIN entry, feature codes and spoken rejects. */
+  prompts: ReadonlyMap<string, Spoken>;
+  /** The prompt that explains a refusal, by reason. */
+  rejectPrompts: ReadonlyMap<Reason, string>;
 }

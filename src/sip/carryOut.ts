@@ -1,5 +1,6 @@
 import type { Decision } from '../policy/decision.js';
 import { allowCall } from './actions/allow.js';
+import { featureCall } from './actions/feature.js';
 import { emergencyCall } from './actions/emergency.js';
 import { pinRequiredCall } from './actions/pinRequired.js';
 import { rejectCall } from './actions/reject.js';
@@ -20,6 +21,8 @@ export async function carryOut(ctx: CallContext): Promise<void> {
       return securityCall({ ...ctx, decision });
     case 'pin-required':
       return pinRequiredCall({ ...ctx, decision });
+    case 'feature':
+      return featureCall({ ...ctx, decision });
     default:
       return unreachable(decision);
   }
