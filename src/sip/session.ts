@@ -19,15 +19,22 @@ export interface DialOptions {
   answerTimeoutMs: number;
   /** CANCEL when the far end has not even rung by then (a dead trunk), well before Timer B. */
   progressTimeoutMs?: number;
-  /** Pass 183 with its SDP to the caller; otherwise only ringing (180, no body) is passed on. */
-  earlyMedia?: boolean;
+  /**
+   * What the caller is told while the leg rings: `early-media` passes 183 with its SDP, `ringing` a
+   * bare 180, `none` nothing (the caller already hears our own media).
+   */
+  progress?: 'early-media' | 'ringing' | 'none';
 }
 
 /** Which side of a bridged call a request came from: the caller's (A) or the callee's (B). */
 export type Side = 'caller' | 'callee';
 
-export interface BridgeHooks {
+export interface BridgeOptions {
   onRefer?(side: Side, req: Srf.SrfRequest, res: Srf.SrfResponse, other: Dialog): void;
+  /** Answer the caller with this SDP instead of the callee's (the call runs through the media server). */
+  answerSdp?: string;
+  /** Further dialogs (media server legs) that live and die with the call. */
+  alsoEnd?: Dialog[];
 }
 
 export type Disposition = 'rejected' | 'answered' | 'cancelled' | 'failed' | 'no-answer';
@@ -39,7 +46,7 @@ export interface SessionEvents {
 
 type Phase =
   | { name: 'setup'; cancelLeg?: (() => void) | undefined }
-  | { name: 'connected'; legs: [Dialog, Dialog] }
+  | { name: 'connected'; legs: Dialog[] }
   | { name: 'ended'; disposition: Disposition };
 
 /**
@@ -50,6 +57,7 @@ type Phase =
  */
 export class CallSession {
   private phase: Phase = { name: 'setup' };
+  private readonly releases: (() => void)[] = [];
   readonly callId: string;
 
   constructor(
@@ -70,6 +78,19 @@ export class CallSession {
 
   get ended(): boolean {
     return this.phase.name === 'ended';
+  }
+
+  /** Releases `release` (a media endpoint, a timer) when the call ends, however it ends. */
+  own(release: () => void): void {
+    if (this.phase.name === 'ended') safely(release);
+    else this.releases.push(release);
+  }
+
+  /** 183 with our media server's SDP: the caller hears prompts before any answer. */
+  earlyMedia(sdp: string): boolean {
+    if (!this.wanted || this.res.finalResponseSent) return false;
+    this.res.send(183, { body: sdp });
+    return true;
   }
 
   /** A final non-2xx response to the caller, ending the call. */
@@ -106,7 +127,7 @@ export class CallSession {
           cbProvisional: (provisional: Srf.SrfResponse) => {
             if (provisional.status < 180) return;
             clearTimeout(progressTimer);
-            this.passProgress(provisional, options.earlyMedia === true);
+            this.passProgress(provisional, options.progress ?? 'ringing');
           },
         },
       );
@@ -128,36 +149,42 @@ export class CallSession {
     }
   }
 
-  /** Answers the caller with the callee's SDP and ties the two dialogs together until either hangs up. */
-  async bridge(callee: Dialog, hooks: BridgeHooks = {}): Promise<boolean> {
+  /**
+   * Answers the caller (with the callee's SDP, or `answerSdp` when the call runs through the media
+   * server) and ties the dialogs together: when any of them hangs up, all of them do.
+   */
+  async bridge(callee: Dialog, options: BridgeOptions = {}): Promise<boolean> {
+    const others = [callee, ...(options.alsoEnd ?? [])];
     if (!this.wanted) {
-      callee.destroy();
+      for (const d of others) safely(() => d.destroy());
       return false;
     }
     let caller: Dialog;
     try {
-      caller = await this.srf.createUAS(this.req, this.res, { localSdp: callee.remote.sdp });
+      caller = await this.srf.createUAS(this.req, this.res, { localSdp: options.answerSdp ?? callee.remote.sdp });
     } catch {
-      callee.destroy();
+      for (const d of others) safely(() => d.destroy());
       this.end('failed');
       return false;
     }
     if (this.phase.name !== 'setup') {
-      // The process is draining and ended this call while the answer was on its way.
-      caller.destroy();
-      callee.destroy();
+      // The caller left, or the process is draining, while the answer was on its way.
+      for (const d of [caller, ...others]) safely(() => d.destroy());
       return false;
     }
-    this.phase = { name: 'connected', legs: [caller, callee] };
+    const legs = [caller, ...others];
+    this.phase = { name: 'connected', legs };
+    for (const leg of legs) {
+      leg.on('destroy', () => {
+        for (const d of legs) if (d !== leg) safely(() => d.destroy());
+        this.end('answered');
+      });
+    }
     const sides: [Dialog, Side, Dialog][] = [
       [caller, 'caller', callee],
       [callee, 'callee', caller],
     ];
     for (const [dialog, side, other] of sides) {
-      dialog.on('destroy', () => {
-        safely(() => other.destroy());
-        this.end('answered');
-      });
       // Hold, resume and codec changes pass straight through.
       dialog.on('modify', (req, res) => {
         other.modify(req.body).then(
@@ -165,7 +192,7 @@ export class CallSession {
           () => res.send(488),
         );
       });
-      dialog.on('refer', (req, res) => (hooks.onRefer ? hooks.onRefer(side, req, res, other) : res.send(405)));
+      dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
     }
     return true;
   }
@@ -190,15 +217,16 @@ export class CallSession {
     cancelLeg?.();
   }
 
-  private passProgress(provisional: Srf.SrfResponse, earlyMedia: boolean): void {
-    if (!this.wanted || this.res.finalResponseSent) return;
-    if (earlyMedia && provisional.body) this.res.send(provisional.status, { body: provisional.body });
+  private passProgress(provisional: Srf.SrfResponse, progress: 'early-media' | 'ringing' | 'none'): void {
+    if (progress === 'none' || !this.wanted || this.res.finalResponseSent) return;
+    if (progress === 'early-media' && provisional.body) this.res.send(provisional.status, { body: provisional.body });
     else if (provisional.status === 180 || provisional.status === 183) this.res.send(180);
   }
 
   private end(disposition: Disposition): void {
     if (this.phase.name === 'ended') return;
     this.phase = { name: 'ended', disposition };
+    for (const release of this.releases.splice(0)) safely(release);
     this.events.ended(this, disposition);
   }
 }

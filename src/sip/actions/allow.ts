@@ -28,7 +28,7 @@ export async function allowCall(ctx: CallContext<DecisionOf<'allow'>>): Promise<
     callingName: setup.callerName,
     answerTimeoutMs: RING_TIMEOUT_MS,
     progressTimeoutMs: PROGRESS_TIMEOUT_MS,
-    earlyMedia: true,
+    progress: 'early-media',
   });
   if (result.kind === 'connected' && !setup.inbound && plan.extensions.has(setup.call.from)) {
     // Idle re-lock counts from the last call; a state outage must not touch the call itself.

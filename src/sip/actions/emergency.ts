@@ -38,7 +38,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
     callingName: setup.callerName,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
     progressTimeoutMs: TRUNK_PROGRESS_TIMEOUT_MS,
-    earlyMedia: true,
+    progress: 'early-media' as const,
   };
   let result: ConnectResult = await connectTo(ctx, routeTo(decision.trunk, number), options);
   if (result.kind === 'failed' || result.kind === 'no-answer') {
