@@ -80,15 +80,37 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     }, 120_000);
   }
 
+  it('4301 on another campus dialling 112: the PIDF-LO carries that campus address, not the site address', async () => {
+    const trunk = await peer(stack, 'emergency', 'answer', 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    const uac = await dial(stack, { from: '4301', to: '112', expect: 'call' });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    await finish(trunk);
+    await finish(security, 10_000);
+    const [invite] = requests(trunk, 'INVITE');
+    expect(invite?.uri, trunk.describe()).toBe(`sip:112@127.0.0.1:${stack.ports.emergency}`);
+    expect(invite!.header('P-Asserted-Identity'), invite!.raw).toMatch(/[:<]\+441707284301[@>;]/);
+    const pidf = multipartParts(invite!).find((p) => p.contentType?.toLowerCase().startsWith('application/pidf+xml'));
+    expect(pidf?.body, invite!.raw).toContain('Mosquito Way');
+    expect(pidf?.body).toContain('AL10 9EU');
+    expect(pidf?.body).not.toContain('College Lane');
+    expect(pidf?.body).toContain('De Havilland campus, Business School, room N204');
+  }, 120_000);
+
   it('the emergency trunk answering 503: the call is retried on the public trunk with the same number', async () => {
     const emergency = await peer(stack, 'emergency', { reject: 503, phrase: 'Service Unavailable' }, 1);
     const trunk = await peer(stack, 'trunk', 'answer', 1);
-    const security = await peer(stack, 'security', 'answer', 1);
+    // Security gets the alert, then a second one saying the call went via the public trunk.
+    const security = await peer(stack, 'security', 'answer', 2);
     const uac = await dial(stack, { from: '4101', to: '999', expect: 'call' });
     const code = await uac.waitExit();
     await finish(emergency);
     await finish(trunk);
-    await finish(security, 10_000);
+    await finish(security, 15_000);
+    const alerts = requests(security, 'MESSAGE');
+    expect(alerts, security.describe()).toHaveLength(2);
+    for (const alert of alerts) expect(alert.body.trimStart()).toMatch(/^EMERGENCY\b/);
+    expect(alerts[1]!.body, alerts[1]!.raw).toMatch(/trunk/i);
     expect(requests(emergency, 'INVITE'), emergency.describe()).toHaveLength(1);
     const [retry] = requests(trunk, 'INVITE');
     expect(retry?.uri, trunk.describe()).toBe(`sip:999@127.0.0.1:${stack.ports.trunk}`);

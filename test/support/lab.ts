@@ -9,7 +9,7 @@
  * Timeouts are generous (a busy 2-core CI box); nothing here asserts on timing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -51,16 +51,21 @@ export function labPaths(env: NodeJS.ProcessEnv = process.env): LabPathsResult {
   };
 }
 
-let skipPrinted = false;
+/** True the first time it is asked in this test run (test files run in worker processes of one parent). */
+function firstInRun(what: string): boolean {
+  try {
+    closeSync(openSync(join(tmpdir(), `callguard-e2e-${what}-${process.ppid}`), 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
-/** For `describe.skipIf(!lab)`: the lab paths, or undefined after printing the skip reason once. */
+/** For `describe.skipIf(!lab)`: the lab paths, or undefined after printing the skip reason (once per run). */
 export function e2eLab(): LabPaths | undefined {
   const result = labPaths();
   if (result.ok) return result.paths;
-  if (!skipPrinted) {
-    skipPrinted = true;
-    process.stderr.write(`${result.skip}\n`);
-  }
+  if (firstInRun('skip')) process.stderr.write(`${result.skip}\n`);
   return undefined;
 }
 
