@@ -4,8 +4,8 @@
  * from a lift phone (Security Control, then its failover when it does not answer).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2eLab, multipartParts, waitFor, type SipMessage } from '../support/lab.js';
-import { dial, displayNameOf, finish, peer, requests, startStack, stopStack, streamEntries, type Stack } from './stack.js';
+import { e2eLab, multipartParts, quietly, waitFor, type SipMessage } from '../support/lab.js';
+import { dial, displayNameOf, finish, peer, requests, startStack, startWebhook, stopStack, streamEntries, type Stack } from './stack.js';
 
 const lab = e2eLab();
 
@@ -37,17 +37,20 @@ function expectEmergencyInvite(invite: SipMessage | undefined, trunkPort: number
 
 describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real drachtio-server, SIPp peers)', () => {
   let stack: Stack;
+  let webhook: Awaited<ReturnType<typeof startWebhook>> | undefined;
 
   beforeAll(async () => {
-    stack = await startStack(lab!, { answerTimeoutSeconds: 5 });
+    webhook = await startWebhook();
+    stack = await startStack(lab!, { answerTimeoutSeconds: 5, alertWebhook: webhook.url });
   }, 120_000);
 
   afterAll(async () => {
     await stopStack(stack);
+    await quietly(() => webhook?.close());
   }, 60_000);
 
   for (const dialled of ['999', '9999']) {
-    it(`4101 dialling ${dialled} reaches the emergency trunk as sip:999@ with callback, Geolocation and PIDF-LO; Security is alerted by MESSAGE and on Redis`, async () => {
+    it(`4101 dialling ${dialled} reaches the emergency trunk as sip:999@ with callback, Geolocation and PIDF-LO; Security is alerted by MESSAGE, on Redis and by webhook`, async () => {
       const before = (await streamEntries(stack.redis.url, 'callguard:alerts')).length;
       const trunk = await peer(stack, 'emergency', 'answer', 1);
       const security = await peer(stack, 'security', 'answer', 1);
@@ -77,6 +80,12 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
       expect(Number.isNaN(Date.parse(alert!.at ?? '')), JSON.stringify(alert)).toBe(false);
       expect(alert!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
       expect(alert!.callId, JSON.stringify(alert)).toBeTruthy();
+
+      // ...and the same JSON POSTed to CALLGUARD_ALERT_WEBHOOK.
+      const post = await waitFor('the alert on the webhook', () => webhook!.posts.map((p) => JSON.parse(p.body) as Record<string, unknown>).find((b) => b.callId === alert!.callId), 20_000, 100).catch(() => undefined);
+      expect(post, JSON.stringify(webhook!.posts)).toBeDefined();
+      expect(post).toMatchObject({ ext: '4101', dialled: alert!.dialled, callback: '+441707284101', location: LOCATION_4101, at: alert!.at });
+      expect(String(post!.kind)).toMatch(/emergency/i);
     }, 120_000);
   }
 

@@ -3,6 +3,8 @@
  * dialplan whose routes point at SIPp peers on fixed loopback ports, and helpers to place calls with a
  * SIPp UAC and to run the peers (PBX, public trunk, emergency trunk, Security Control and its failover).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import {
   copyDialplan,
@@ -53,6 +55,8 @@ export interface StackOptions {
   /** The dialplan schema's minimum is 5 s. */
   answerTimeoutSeconds?: number;
   env?: Record<string, string>;
+  /** CALLGUARD_ALERT_WEBHOOK. */
+  alertWebhook?: string;
 }
 
 export async function startStack(lab: LabPaths, options: StackOptions = {}): Promise<Stack> {
@@ -69,7 +73,7 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
   try {
     partial.redis = await RedisServer.start();
     partial.drachtio = await startDrachtio(lab);
-    partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env: options.env ?? {} });
+    partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env: options.env ?? {}, ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}) });
     return partial as Stack;
   } catch (error) {
     await stopStack(partial);
@@ -138,6 +142,30 @@ export function displayNameOf(header: string | undefined): string | undefined {
 /** Requests of `method` a SIPp instance received. */
 export function requests(sipp: Sipp, method: string): SipMessage[] {
   return sipp.received((m) => m.method === method);
+}
+
+/** A loopback HTTP server recording every POST body (the alert webhook). */
+export async function startWebhook(): Promise<{ url: string; posts: Array<{ path: string; contentType: string | undefined; body: string }>; close(): Promise<void> }> {
+  const posts: Array<{ path: string; contentType: string | undefined; body: string }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      if (req.method === 'POST') posts.push({ path: req.url ?? '', contentType: req.headers['content-type'], body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    posts,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 /** Entries of a Redis stream as field maps. */
