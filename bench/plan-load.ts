@@ -1,34 +1,80 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { loadPlan } from '../src/dialplan/load.js';
+import { loadPlanOffThread } from '../src/dialplan/offThread.js';
 import { decide } from '../src/policy/decide.js';
+import type { Plan } from '../src/policy/plan.js';
 import { measure } from './stats.js';
 
 /**
- * Child of plan-scale.bench: loads one plan in a fresh process, as a server starting up would, and
+ * Child of plan-scale.bench: loads one plan in a fresh process, as a server starting up would, then
+ * reloads it in a worker thread (as PlanWatcher does on an edit) while a loop of decisions runs, and
  * prints its figures as JSON. Usage: node --expose-gc dist/bench/plan-load.js DIR FIRST_EXT EXTENSIONS FIRST_NUMBER ENTRIES
  */
 const [dir, firstExt, extensions, firstNumber, entries] = process.argv.slice(2);
 if (!dir) throw new Error('usage: plan-load DIR FIRST_EXT EXTENSIONS FIRST_NUMBER ENTRIES');
 
 const rssBefore = process.memoryUsage().rss;
-// How long calls arriving during a (re)load would wait for the event loop.
-const stalls = monitorEventLoopDelay({ resolution: 5 });
-stalls.enable();
+const coldStalls = monitorEventLoopDelay({ resolution: 1 });
+coldStalls.enable();
 const start = process.hrtime.bigint();
 const result = await loadPlan(dir);
 const loadMs = Number(process.hrtime.bigint() - start) / 1e6;
-stalls.disable();
+coldStalls.disable();
 const peakRss = process.resourceUsage().maxRSS * 1024;
 global.gc?.();
 const { heapUsed } = process.memoryUsage();
 if (!result.ok) throw new Error(result.problems.slice(0, 5).map((p) => `${p.where}: ${p.message}`).join('\n'));
-const { plan } = result;
+let plan: Plan = result.plan;
 
 const phone = { lock: 'unlocked' as const, grants: [] };
 const now = Date.now();
 const exts = Number(extensions);
 const numbers = Number(entries);
-const decision = measure(200_000, (i) => decide(plan, phone, { from: String(Number(firstExt) + (i % exts)), to: `90${Number(firstNumber) + (i % numbers)}` }, now).action);
+const call = (i: number) => ({ from: String(Number(firstExt) + (i % exts)), to: `90${Number(firstNumber) + (i % numbers)}` });
+const decision = measure(200_000, (i) => decide(plan, phone, call(i), now).action);
 
-const longestStallMs = stalls.max / 1e6;
-console.log(JSON.stringify({ extensions: plan.extensions.size, entries: plan.lists.size, loadMs, longestStallMs, rssBefore, peakRss, heapUsed, decision }));
+/**
+ * A hot reload of the same plan in a worker thread while calls keep coming: a timer histogram (1 ms
+ * resolution) and a loop of decisions (100 per turn of the event loop) measure the longest stall.
+ */
+const stalls = monitorEventLoopDelay({ resolution: 1 });
+let reloading = true;
+let decisions = 0;
+let longestGapMs = 0;
+const decisionLoop = (async () => {
+  let last = performance.now();
+  while (reloading) {
+    for (let k = 0; k < 100; k++) decide(plan, phone, call(decisions++), now);
+    await nextTurn();
+    const t = performance.now();
+    longestGapMs = Math.max(longestGapMs, t - last);
+    last = t;
+  }
+})();
+stalls.enable();
+const reloadStart = performance.now();
+const reloaded = await loadPlanOffThread(dir);
+if (!reloaded.ok) throw new Error('the reload was refused');
+plan = reloaded.plan;
+const reloadMs = performance.now() - reloadStart;
+reloading = false;
+await decisionLoop;
+stalls.disable();
+
+console.log(
+  JSON.stringify({
+    extensions: plan.extensions.size,
+    entries: plan.lists.size,
+    loadMs,
+    coldStallMs: coldStalls.max / 1e6,
+    rssBefore,
+    peakRss,
+    heapUsed,
+    decision,
+    reloadMs,
+    reloadStallMs: stalls.max / 1e6,
+    reloadLongestGapMs: longestGapMs,
+    reloadDecisions: decisions,
+  }),
+);

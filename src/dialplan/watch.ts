@@ -1,12 +1,26 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Plan } from '../policy/plan.js';
+import type { LoadResult } from './compile.js';
 import { loadPlan } from './load.js';
+import { loadPlanOffThread } from './offThread.js';
 import type { Problem } from './problem.js';
 
 export interface PlanWatcherEvents {
   onReload(plan: Plan): void;
   /** A bad edit: the previous plan stays in force. */
   onRejected(problems: Problem[]): void;
+}
+
+/**
+ * Loads in a worker thread, so calls are answered throughout (a 50,000-extension plan takes a second or
+ * more to parse); if the thread cannot run, loads here, yielding between files.
+ */
+async function load(dir: string): Promise<LoadResult> {
+  try {
+    return await loadPlanOffThread(dir);
+  } catch {
+    return loadPlan(dir);
+  }
 }
 
 /** Debounce: editors write a file in several steps; reload once they have finished. */
@@ -29,7 +43,7 @@ export class PlanWatcher {
 
   /** Loads the plan once (failing if it is invalid) and starts watching. */
   static async start(dir: string, events: PlanWatcherEvents): Promise<PlanWatcher> {
-    const first = await loadPlan(dir);
+    const first = await load(dir);
     if (!first.ok) throw new Error(`dialplan ${dir} is invalid:\n${first.problems.map((p) => `${p.where}: ${p.message}`).join('\n')}`);
     const w = new PlanWatcher(dir, first.plan, events);
     w.watcher = watch(dir, { recursive: true }, () => w.schedule());
@@ -43,7 +57,12 @@ export class PlanWatcher {
   /** Reloads now; resolves when the new plan is in force or has been refused. */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(async () => {
-      const result = await loadPlan(this.dir);
+      let result: LoadResult;
+      try {
+        result = await load(this.dir);
+      } catch (error) {
+        result = { ok: false, problems: [{ where: this.dir, message: `cannot load the dialplan: ${(error as Error).message}` }] };
+      }
       if (result.ok) {
         this.plan = result.plan;
         this.events.onReload(result.plan);

@@ -45,7 +45,8 @@ export class Numbering {
   private readonly highRisk = new Map<string, ClassSource>();
   private readonly codes: CallingCodeTable;
 
-  constructor(spec: NumberingSpec) {
+  /** The tables as written, to rebuild these tries in another thread. */
+  constructor(readonly spec: NumberingSpec) {
     this.codes = callingCodeTable();
     for (const plan of spec.plans) {
       const compiled: CompiledPlan = {

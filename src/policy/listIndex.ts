@@ -82,7 +82,8 @@ export class ListIndexBuilder {
   }
 
   build(): PackedLists {
-    const children: number[] = new Array(20).fill(0);
+    let children = new Int32Array(20 * 64);
+    let nodes = 2;
     const prefixGroup: number[] = [0, 0];
     const exactGroup: number[] = [0, 0];
     const groupStart: number[] = [0];
@@ -96,17 +97,22 @@ export class ListIndexBuilder {
     const selStart = new Int32Array(n + 1);
     const selKind: number[] = [];
     const selName: number[] = [];
-    const ids = new Map<string, number>();
     const pieces: string[] = [];
-    const stringStart: number[] = [0];
-    const id = (s: string): number => {
-      let i = ids.get(s);
-      if (i === undefined) {
-        i = pieces.length;
-        ids.set(s, i);
-        pieces.push(s);
-        stringStart.push(stringStart[i]! + s.length);
-      }
+    let stringStart = new Int32Array(1024);
+    let ends = 0;
+    const add = (s: string): number => {
+      const i = pieces.length;
+      pieces.push(s);
+      if (i + 2 > stringStart.length) stringStart = grow(stringStart);
+      ends += s.length;
+      stringStart[i + 1] = ends;
+      return i;
+    };
+    // Approvers repeat across thousands of entries; other strings are mostly unique and kept as they come.
+    const approvers = new Map<string, number>();
+    const approverId = (s: string): number => {
+      let i = approvers.get(s);
+      if (i === undefined) approvers.set(s, (i = add(s)));
       return i;
     };
     let e = 0;
@@ -118,9 +124,9 @@ export class ListIndexBuilder {
         const slot = node * 10 + (first.digits.charCodeAt(i) - 48);
         let next = children[slot]!;
         if (next === 0) {
-          next = prefixGroup.length;
+          next = nodes++;
+          if (nodes * 10 > children.length) children = grow(children);
           children[slot] = next;
-          for (let d = 0; d < 10; d++) children.push(0);
           prefixGroup.push(0);
           exactGroup.push(0);
         }
@@ -132,14 +138,14 @@ export class ListIndexBuilder {
         flags[e] = (entry.kind === 'deny' ? FLAG_DENY : 0) | (who.everyone ? FLAG_EVERYONE : 0);
         from[e] = entry.from ?? NaN;
         until[e] = entry.until ?? NaN;
-        reason[e] = id(entry.reason);
-        approver[e] = entry.approver === undefined ? -1 : id(entry.approver);
-        where[e] = id(entry.where);
+        reason[e] = add(entry.reason);
+        approver[e] = entry.approver === undefined ? -1 : approverId(entry.approver);
+        where[e] = add(entry.where);
         if (!who.everyone) {
           for (const [kind, list] of [[USER, who.users], [EXTENSION, who.extensions], [CLASS, who.classes]] as const) {
             for (const name of list) {
               selKind.push(kind);
-              selName.push(id(name));
+              selName.push(add(name));
             }
           }
         }
@@ -149,7 +155,7 @@ export class ListIndexBuilder {
     }
     return {
       size: n,
-      children: Int32Array.from(children),
+      children: children.slice(0, nodes * 10),
       prefixGroup: Int32Array.from(prefixGroup),
       exactGroup: Int32Array.from(exactGroup),
       groupStart: Int32Array.from(groupStart),
@@ -163,7 +169,7 @@ export class ListIndexBuilder {
       selKind: Uint8Array.from(selKind),
       selName: Int32Array.from(selName),
       strings: pieces.join(''),
-      stringStart: Int32Array.from(stringStart),
+      stringStart: stringStart.slice(0, pieces.length + 1),
     };
   }
 }
@@ -284,6 +290,13 @@ export class ListIndex {
       where: this.string(p.where[e]!),
     };
   }
+}
+
+/** The same numbers in an array twice the size. */
+function grow(array: Int32Array): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 const DEPTH_MASK = 0x7f;

@@ -1,0 +1,67 @@
+import { Numbering } from '../numbering/classifier.js';
+import type { NumberingSpec } from '../numbering/spec.js';
+import { ListIndex, type PackedLists } from '../policy/listIndex.js';
+import type { ClassOfService, Extension, Plan } from '../policy/plan.js';
+
+/**
+ * A compiled Plan crossing from a worker thread to the serving thread in pieces small enough that
+ * no single message stalls the event loop: extensions in batches, then the rest, with the list index
+ * as typed arrays that are transferred rather than copied. Tries and closures are rebuilt on arrival.
+ */
+export type PlanMessage =
+  | { type: 'classes'; classes: Map<string, ClassOfService>; numbering: NumberingSpec }
+  | { type: 'extensions'; batch: PackedExtension[] }
+  | { type: 'plan'; rest: PlanRest; lists: PackedLists }
+  | { type: 'rejected'; problems: { where: string; message: string }[] };
+
+type PackedExtension = Omit<Extension, 'classOfService'> & { classOfService: string };
+type PlanRest = Omit<Plan, 'numbering' | 'classify' | 'extensions' | 'classes' | 'lists'>;
+
+/** Well under a millisecond of work for the receiving thread per batch. */
+const BATCH = 500;
+
+export function* packPlan(plan: Plan): Generator<{ message: PlanMessage; transfer: ArrayBuffer[] }> {
+  yield { message: { type: 'classes', classes: new Map(plan.classes), numbering: plan.numbering.spec }, transfer: [] };
+  let batch: PackedExtension[] = [];
+  for (const e of plan.extensions.values()) {
+    batch.push({ ...e, classOfService: e.classOfService.name });
+    if (batch.length === BATCH) {
+      yield { message: { type: 'extensions', batch }, transfer: [] };
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield { message: { type: 'extensions', batch }, transfer: [] };
+  const { numbering, classify: _classify, extensions: _extensions, classes, lists, ...rest } = plan;
+  const packed = lists.packed;
+  const transfer = Object.values(packed)
+    .filter((v): v is ArrayBufferView => ArrayBuffer.isView(v))
+    .map((v) => v.buffer as ArrayBuffer);
+  void classes;
+  void numbering;
+  yield { message: { type: 'plan', rest, lists: packed }, transfer };
+}
+
+/** Receives the messages of `packPlan` in order and assembles the Plan; each call is a small slice of work. */
+export class PlanAssembly {
+  private readonly extensions = new Map<string, Extension>();
+  private classes = new Map<string, ClassOfService>();
+  private numbering: Numbering | undefined;
+
+  /** Returns the Plan once the last message has arrived. */
+  receive(message: Exclude<PlanMessage, { type: 'rejected' }>): Plan | undefined {
+    if (message.type === 'classes') {
+      this.classes = message.classes;
+      this.numbering = new Numbering(message.numbering);
+      return undefined;
+    }
+    if (message.type === 'extensions') {
+      for (const e of message.batch) this.extensions.set(e.ext, Object.freeze({ ...e, classOfService: this.classes.get(e.classOfService)! }));
+      return undefined;
+    }
+    const { rest, lists } = message;
+    const classes = this.classes;
+    const numbering = this.numbering!;
+    const classify = numbering.classifierFor({ country: rest.site.country, outsidePrefix: rest.site.outsidePrefix });
+    return Object.freeze({ ...rest, numbering, classify, extensions: this.extensions, classes, lists: new ListIndex(lists) });
+  }
+}

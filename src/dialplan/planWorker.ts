@@ -1,0 +1,9 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadPlan } from './load.js';
+import { packPlan } from './planTransfer.js';
+
+/** Worker thread: loads the dialplan of `workerData.dir` and sends it back in pieces (planTransfer.ts). */
+const port = parentPort!;
+const result = await loadPlan((workerData as { dir: string }).dir);
+if (!result.ok) port.postMessage({ type: 'rejected', problems: result.problems });
+else for (const { message, transfer } of packPlan(result.plan)) port.postMessage(message, transfer);
