@@ -72,4 +72,17 @@ describe.skipIf(!lab)('callguard serve: rejects and routing (real drachtio-serve
     // The barred transfer never reaches the PBX as a new INVITE to the premium number.
     expect(requests(pbx, 'INVITE').filter((m) => m.uri?.includes('9012345678'))).toEqual([]);
   }, 120_000);
+
+  it('a REFER from the callee (4202) to a premium number on a connected call gets 403', async () => {
+    const pbx = await startSipp(lab!, { role: 'uas', scenarioFile: 'uas-refer.xml', template: { refer_status: 403 }, port: stack.ports.pbx, service: 'pbx', keys: { refer_to: '909012345678' }, calls: 1, timeoutSeconds: 90 });
+    const uac = await dial(stack, { from: '4101', to: '4202', expect: 'call', holdMs: 3_000 });
+    const callerCode = await uac.waitExit();
+    const calleeCode = await finish(pbx);
+    const referAnswers = pbx.received((m) => m.status !== undefined && cseqMethod(m) === 'REFER');
+    expect(referAnswers.map((m) => m.status), pbx.describe()).toContain(403);
+    expect(calleeCode, pbx.describe()).toBe(0);
+    expect(callerCode, uac.describe()).toBe(0);
+    // Nothing reached the caller's side as a transfer to the barred number.
+    expect(uac.received((m) => m.method === 'REFER' || m.method === 'INVITE'), uac.describe()).toEqual([]);
+  }, 120_000);
 });

@@ -361,7 +361,7 @@ export function parseSip(raw: string, direction: 'received' | 'sent' = 'received
     last = { name, index: values.length - 1 };
   }
   const response = /^SIP\/2\.0\s+(\d{3})/.exec(startLine);
-  const request = /^([A-Z]+)\s+(\S+)\s+SIP\/2\.0/.exec(startLine);
+  const request = /^([A-Z]+)\s+(.+?)\s+SIP\/2\.0$/.exec(startLine);
   const canon = (n: string) => COMPACT[n.toLowerCase()] ?? n.toLowerCase();
   return {
     direction,
@@ -394,7 +394,7 @@ export function parseSippTrace(text: string): SipMessage[] {
     const m = /^\s*\S+ message (received|sent)[^\n]*:\s*\n\n?([\s\S]*)$/m.exec(block);
     if (!m) continue;
     const rawMessage = m[2]!.replace(/\n+$/, '\n');
-    if (!/^(SIP\/2\.0 |[A-Z]+ \S+ SIP\/2\.0)/.test(rawMessage)) continue;
+    if (!/^(SIP\/2\.0 |[A-Z]+ .+ SIP\/2\.0\s*$)/m.test(rawMessage.split('\n')[0] ?? '')) continue;
     out.push(parseSip(rawMessage, m[1] as 'received' | 'sent', at));
   }
   return out;
