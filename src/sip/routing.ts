@@ -1,6 +1,7 @@
 import type { Decision } from '../policy/decision.js';
 import type { Plan } from '../policy/plan.js';
 import type { CallSetup } from './callSetup.js';
+import type { DialOptions } from './session.js';
 import { routeTo } from './uri.js';
 
 /** Where an allowed call goes: extensions through the PBX, public numbers through the trunk. */
@@ -10,6 +11,20 @@ export function allowedTarget(plan: Plan, decision: Extract<Decision, { action: 
   const d = decision.destination;
   const number = (d && d.class !== 'invalid' && (d.e164 ?? d.shortCode)) || setup.call.to;
   return { uri: routeTo(routes.external, number), headers: { 'P-Asserted-Identity': `<tel:${callbackNumber(plan, setup.call.from)}>` } };
+}
+
+/** Longest a permitted call may ring before we give up on it (the PBX usually ends it sooner). */
+const RING_TIMEOUT_MS = 180_000;
+/** A next hop that has not even rung by then is treated as down (RFC 3261 Timer B). */
+const PROGRESS_TIMEOUT_MS = 32_000;
+
+/** The outbound leg of an allowed call: where it goes, with the caller's identity and the leg's timeouts. */
+export function allowedLeg(plan: Plan, decision: Extract<Decision, { action: 'allow' }>, setup: CallSetup): { uri: string; options: Omit<DialOptions, 'body' | 'progress'> } {
+  const target = allowedTarget(plan, decision, setup);
+  return {
+    uri: target.uri,
+    options: { headers: target.headers, callingNumber: setup.callerNumber, callingName: setup.callerName, answerTimeoutMs: RING_TIMEOUT_MS, progressTimeoutMs: PROGRESS_TIMEOUT_MS },
+  };
 }
 
 /** The number the public network sees and calls back: the extension's DDI, else the main number. */

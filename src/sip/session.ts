@@ -35,6 +35,8 @@ export interface BridgeOptions {
   answerSdp?: string;
   /** Further dialogs (media server legs) that live and die with the call. */
   alsoEnd?: Dialog[];
+  /** Through the media server, each side renegotiates (hold, codec change) with its own media leg. */
+  mediaLegs?: { caller: Dialog; callee: Dialog };
 }
 
 export type Disposition = 'rejected' | 'answered' | 'cancelled' | 'failed' | 'no-answer';
@@ -133,7 +135,7 @@ export class CallSession {
       );
       if (cancelled || !this.wanted) {
         // The answer crossed our CANCEL: hang the leg up again.
-        dialog.destroy();
+        safely(() => dialog.destroy());
         return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
       }
       return { kind: 'answered', dialog };
@@ -173,6 +175,13 @@ export class CallSession {
       return false;
     }
     const legs = [caller, ...others];
+    if (legs.some(hungUp)) {
+      // A BYE came in before the listeners below existed (the callee hung up while the caller was
+      // being answered, or the caller at once): its 'destroy' has been and gone, so end the rest now.
+      for (const d of legs) if (!hungUp(d)) safely(() => d.destroy());
+      this.end('answered');
+      return false;
+    }
     this.phase = { name: 'connected', legs };
     for (const leg of legs) {
       leg.on('destroy', () => {
@@ -180,14 +189,14 @@ export class CallSession {
         this.end('answered');
       });
     }
-    const sides: [Dialog, Side, Dialog][] = [
-      [caller, 'caller', callee],
-      [callee, 'callee', caller],
+    const sides: [Dialog, Side, Dialog, Dialog][] = [
+      [caller, 'caller', callee, options.mediaLegs?.caller ?? callee],
+      [callee, 'callee', caller, options.mediaLegs?.callee ?? caller],
     ];
-    for (const [dialog, side, other] of sides) {
+    for (const [dialog, side, other, renegotiateWith] of sides) {
       // Hold, resume and codec changes pass straight through.
       dialog.on('modify', (req, res) => {
-        other.modify(req.body).then(
+        renegotiateWith.modify(req.body).then(
           (sdp) => res.send(200, { body: sdp }),
           () => res.send(488),
         );
@@ -231,14 +240,23 @@ export class CallSession {
   }
 }
 
+/** drachtio-srf clears `connected` when either side ends the dialog (it is missing from its typings). */
+function hungUp(dialog: Dialog): boolean {
+  return (dialog as Dialog & { connected?: boolean }).connected === false;
+}
+
 function cancelSafely(req: Srf.SrfRequest): void {
   safely(() => req.cancel(() => {}));
 }
 
-/** Tearing down a leg that is already gone must not take the process with it. */
-function safely(fn: () => void): void {
+/**
+ * Tearing down a leg that is already gone must not take the process with it: drachtio-srf throws, or
+ * (Dialog#destroy without a callback) returns a promise that rejects with ENODIALOG.
+ */
+function safely(fn: () => unknown): void {
   try {
-    fn();
+    const result = fn();
+    if (result instanceof Promise) result.catch(() => {});
   } catch {
     // the dialog or transaction had already ended
   }

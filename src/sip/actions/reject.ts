@@ -1,7 +1,12 @@
 import type { CallContext, DecisionOf } from '../context.js';
 import { reasonHeader } from '../routing.js';
 
-/** A barred call: the decision's status, with the reason code in a Q.850 Reason header. */
-export function rejectCall({ session, decision }: CallContext<DecisionOf<'reject'>>): void {
+/**
+ * A barred call: the decision's status, with the reason code in a Q.850 Reason header. Where the plan
+ * says so and the media server is up, the caller first hears why in early media.
+ */
+export async function rejectCall(ctx: CallContext<DecisionOf<'reject'>>): Promise<void> {
+  const { session, decision, plan, services } = ctx;
+  if (plan.site.announceRejects && services.media.available && (await services.media.announceReject(ctx))) return;
   session.respond(decision.sipStatus, reasonHeader(decision.sipStatus, decision.reason));
 }

@@ -1,0 +1,60 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { CallContext } from '../sip/context.js';
+import { answerFailure } from '../sip/outboundCall.js';
+import type { DialOptions } from '../sip/session.js';
+import { handleRefer } from '../sip/transfer.js';
+import { RINGBACK, stopPlaying } from './prompts.js';
+
+export interface MediaRecording {
+  /** Absolute path of the stereo WAV: the caller on one channel, the callee on the other. */
+  path: string;
+  /** Called once the call has ended, with its connected duration in seconds. */
+  finished(durationSeconds: number): void;
+}
+
+/**
+ * With the caller on `callerEndpoint` (in early media), calls the callee from a second endpoint,
+ * plays ringback meanwhile, and on answer bridges the two endpoints inside FreeSWITCH, answers the
+ * caller and, for recorded calls, records both sides. Any failure is the caller's final response.
+ */
+export async function connectThroughMedia(
+  ctx: CallContext,
+  server: Mrf.MediaServer,
+  callerEndpoint: Mrf.Endpoint,
+  uri: string,
+  options: Omit<DialOptions, 'body' | 'progress'>,
+  recording?: MediaRecording,
+): Promise<void> {
+  const { session } = ctx;
+  const calleeEndpoint = await server.createEndpoint();
+  session.own(() => void calleeEndpoint.destroy().catch(() => undefined));
+  void callerEndpoint.play(RINGBACK).catch(() => undefined);
+  const outcome = await session.dial(uri, { ...options, body: calleeEndpoint.local.sdp, progress: 'none' });
+  await stopPlaying(callerEndpoint);
+  if (outcome.kind !== 'answered') {
+    answerFailure(ctx, outcome);
+    return;
+  }
+  try {
+    await calleeEndpoint.modify(outcome.dialog.remote.sdp);
+    await callerEndpoint.bridge(calleeEndpoint);
+  } catch (error) {
+    ctx.services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not bridge the call');
+    outcome.dialog.destroy();
+    session.respond(503, { 'Retry-After': '30' }, 'failed');
+    return;
+  }
+  const bridged = await session.bridge(outcome.dialog, {
+    answerSdp: callerEndpoint.local.sdp,
+    alsoEnd: [callerEndpoint.dialog, calleeEndpoint.dialog],
+    mediaLegs: { caller: callerEndpoint.dialog, callee: calleeEndpoint.dialog },
+    onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other),
+  });
+  if (!bridged || !recording) return;
+  const answeredAt = Date.now();
+  session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
+  await callerEndpoint.set('RECORD_STEREO', 'true').catch(() => undefined);
+  await callerEndpoint.execute('record_session', recording.path).catch((error: Error) => {
+    ctx.services.logger.error({ callId: session.callId, err: error.message }, 'recording could not start');
+  });
+}

@@ -1,0 +1,22 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { CallContext } from '../sip/context.js';
+
+/**
+ * Puts the caller on a media-server endpoint in early media (183 with FreeSWITCH's SDP): prompts and
+ * notices play, digits are collected, and the call's final response is still ours to give (the
+ * callee's 200, or a 403 after a spoken refusal). The endpoint is released with the call.
+ */
+export async function earlyMediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
+  const { session } = ctx;
+  const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
+  session.own(() => void endpoint.destroy().catch(() => undefined));
+  return session.earlyMedia(endpoint.local.sdp) ? endpoint : undefined;
+}
+
+/** Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). */
+export async function answeredEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
+  const { session } = ctx;
+  const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
+  session.own(() => void endpoint.destroy().catch(() => undefined));
+  return (await session.bridge(endpoint.dialog, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
+}

@@ -1,0 +1,47 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { CallContext, DecisionOf } from '../../sip/context.js';
+import { decideFor } from '../../sip/onBehalf.js';
+import { allowedLeg, reasonHeader } from '../../sip/routing.js';
+import { connectThroughMedia } from '../connectThroughMedia.js';
+import { earlyMediaEndpoint } from '../earlyMedia.js';
+import { pinDialogue } from '../pinDialogue.js';
+import { playBounded, promptFile } from '../prompts.js';
+import type { BeginRecording } from './recordedCall.js';
+
+/**
+ * A locked phone's international call: the PIN is asked for in early media (three tries), then the
+ * call is decided again with the phone unlocked and, when allowed, connected through FreeSWITCH.
+ * Refusals are spoken, then answered 403 (or 503 when the state store is unreachable).
+ */
+export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, server: Mrf.MediaServer, begin: BeginRecording): Promise<void> {
+  const { session, plan, setup, services } = ctx;
+  const ext = setup.call.from;
+  const endpoint = await earlyMediaEndpoint(ctx, server);
+  if (!endpoint) return;
+  const outcome = await pinDialogue(ctx, endpoint, ext);
+  services.logger.info({ callId: session.callId, ext, outcome }, 'PIN entry');
+  if (outcome === 'caller-gone') return;
+  if (outcome !== 'unlocked') {
+    const [prompt, status, reason] =
+      outcome === 'locked-out' ? ['pin-locked-out', 403, 'pin-locked-out'] as const
+      : outcome === 'unavailable' ? ['state-unavailable', 503, 'state-unavailable'] as const
+      : ['pin-refused', 403, 'pin-refused'] as const;
+    await playBounded(endpoint, promptFile(plan, prompt));
+    session.respond(status, reasonHeader(status, reason));
+    return;
+  }
+  const decision = decideFor(ctx, ext, setup.call.to);
+  if (decision.action !== 'allow') {
+    const status = decision.action === 'reject' ? decision.sipStatus : 403;
+    const prompt = plan.rejectPrompts.get(decision.reason);
+    if (prompt) await playBounded(endpoint, promptFile(plan, prompt));
+    session.respond(status, reasonHeader(status, decision.reason));
+    return;
+  }
+  const notice = decision.recording?.notice;
+  const noticeAudio = notice === undefined ? undefined : plan.notices.get(notice)?.audio;
+  if (noticeAudio) await playBounded(endpoint, noticeAudio);
+  const leg = allowedLeg(plan, decision, setup);
+  const recording = notice === undefined ? undefined : begin(ctx, { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId });
+  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, recording);
+}

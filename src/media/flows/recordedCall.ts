@@ -1,0 +1,42 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { CallContext, DecisionOf } from '../../sip/context.js';
+import { allowedLeg } from '../../sip/routing.js';
+import { connectThroughMedia, type MediaRecording } from '../connectThroughMedia.js';
+import { earlyMediaEndpoint } from '../earlyMedia.js';
+import { playBounded } from '../prompts.js';
+
+/** Who a recording is of, for its file name and sidecar. */
+export interface RecordingMeta {
+  ext: string;
+  other: string;
+  direction: 'outbound' | 'inbound' | 'internal';
+  notice: string;
+  at: number;
+  callId: string;
+}
+
+export type BeginRecording = (ctx: CallContext, meta: RecordingMeta) => MediaRecording;
+
+/** The recorded extension on this call: the caller's own recording wins, else the callee's. */
+function recordedParty(ctx: CallContext): { ext: string; other: string; direction: RecordingMeta['direction'] } {
+  const { from, to } = ctx.setup.call;
+  const callerRecorded = ctx.plan.extensions.get(from)?.recordedNotice !== undefined;
+  const direction = ctx.setup.inbound ? 'inbound' : ctx.decision.class === 'internal' ? 'internal' : 'outbound';
+  return callerRecorded ? { ext: from, other: to, direction } : { ext: to, other: from, direction };
+}
+
+/**
+ * Policy 4: the caller hears the notice in early media before the callee is called; if they hang up
+ * during it, the callee is never rung. Then the call is connected through FreeSWITCH and recorded.
+ */
+export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server: Mrf.MediaServer, begin: BeginRecording, notice: string): Promise<void> {
+  const { session, plan, setup, services, decision } = ctx;
+  const endpoint = await earlyMediaEndpoint(ctx, server);
+  if (!endpoint) return;
+  const noticeAudio = plan.notices.get(notice)?.audio;
+  if (noticeAudio) await playBounded(endpoint, noticeAudio);
+  if (!session.wanted) return;
+  const party = recordedParty(ctx);
+  const leg = allowedLeg(plan, decision, setup);
+  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, begin(ctx, { ...party, notice, at: services.now(), callId: session.callId }));
+}

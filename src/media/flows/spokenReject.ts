@@ -1,0 +1,16 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { CallContext, DecisionOf } from '../../sip/context.js';
+import { reasonHeader } from '../../sip/routing.js';
+import { earlyMediaEndpoint } from '../earlyMedia.js';
+import { playBounded } from '../prompts.js';
+
+/** A barred call hears why in early media (183), then gets its status; any media fault still ends in the status. */
+export async function spokenReject(ctx: CallContext<DecisionOf<'reject'>>, server: Mrf.MediaServer, audio: string): Promise<void> {
+  const { session, decision } = ctx;
+  try {
+    const endpoint = await earlyMediaEndpoint(ctx, server);
+    if (endpoint) await playBounded(endpoint, audio);
+  } finally {
+    session.respond(decision.sipStatus, reasonHeader(decision.sipStatus, decision.reason));
+  }
+}

@@ -1,0 +1,41 @@
+import type Mrf from 'drachtio-fsmrf';
+import type { Plan } from '../policy/plan.js';
+
+/** Played when a prompt the code asks for is not in the plan: a short beep rather than silence. */
+const FALLBACK_TONE = 'tone_stream://%(300,100,600)';
+/** UK ringing cadence, while the callee rings behind our media server. */
+export const RINGBACK = 'tone_stream://%(400,200,400,450);%(400,2000,400,450);loops=-1';
+/** A prompt that never ends (a stuck media server) must not hold a call for ever. */
+const PLAY_LIMIT_MS = 60_000;
+
+export function promptFile(plan: Plan, id: string): string {
+  return plan.prompts.get(id)?.audio ?? FALLBACK_TONE;
+}
+
+/** Resolves when the file has played, the endpoint went away, or the limit passed; never rejects. */
+export async function playBounded(endpoint: Mrf.Endpoint, file: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    endpoint.play(file).catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, PLAY_LIMIT_MS))),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
+ * Plays a prompt and collects exactly `length` digits (RFC 2833 or SIP INFO, ended early by '#').
+ * The digits go to the caller of this function only: they are never logged.
+ */
+export async function collectDigits(endpoint: Mrf.Endpoint, file: string, length: number): Promise<string | undefined> {
+  try {
+    const result = await endpoint.playCollect({ file, min: length, max: length, tries: 1, timeout: 10_000, digitTimeout: 5_000, terminators: '#', regexp: `\\d{${length}}` });
+    return result.digits && /^\d+$/.test(result.digits) ? result.digits : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops whatever the endpoint is playing (the ringback when the callee answers). */
+export function stopPlaying(endpoint: Mrf.Endpoint): Promise<unknown> {
+  return endpoint.api('uuid_break', endpoint.uuid).catch(() => undefined);
+}
