@@ -517,6 +517,11 @@ export class FakeDrachtio {
     return this._totalConnections;
   }
 
+  /** Call-IDs of the dialogs the stack still holds (confirmed and not yet ended by a BYE), for orphan checks. */
+  get openDialogs(): string[] {
+    return [...this.dialogs.values()].map((d) => d.callId);
+  }
+
   /** SIP methods (lower case) some authenticated connection has asked to be routed. */
   get routes(): string[] {
     const s = new Set<string>();
