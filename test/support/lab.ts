@@ -702,6 +702,7 @@ export async function startCallguard(options: CallguardOptions): Promise<Callgua
     }, options.readyTimeoutMs ?? 60_000, 200);
   } catch (error) {
     await proc.stop(5_000);
+    if (error instanceof WaitAbort) throw error;
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${proc.tail()}`);
   }
   return app;
