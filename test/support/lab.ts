@@ -123,7 +123,7 @@ export function labTempDir(prefix: string): string {
 }
 
 process.once('exit', () => {
-  if (process.env.E2E_KEEP !== '1') for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
   // Last resort if a test file dies before its afterAll: never leave servers behind.
   for (const p of running) {
     try {
@@ -264,9 +264,17 @@ export class LabProcess {
   }
 }
 
-/** Stops every lab process still running in this test process (an afterAll safety net). */
+/** Removes the temp dirs made so far (SIPp traces, dialplan copies) unless E2E_KEEP=1. */
+export function removeTempDirs(): void {
+  if (process.env.E2E_KEEP === '1') return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** Stops every lab process still running in this test process and removes its temp dirs (afterAll). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop(5_000).catch(() => undefined)));
+  removeTempDirs();
 }
 
 /** Runs `fn` (a teardown step) and never throws, so one failing teardown does not skip the rest. */
