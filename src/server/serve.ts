@@ -6,7 +6,11 @@ import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js'
 import { PlanWatcher } from '../dialplan/watch.js';
 import { Metrics } from '../http/metrics.js';
 import { startHttp } from '../http/server.js';
-import { NO_MEDIA_SERVER } from '../media/gateway.js';
+import { FreeswitchConnection } from '../media/freeswitchConnection.js';
+import { FreeswitchGateway } from '../media/freeswitchGateway.js';
+import { NO_MEDIA_SERVER, type MediaGateway } from '../media/gateway.js';
+import { beginRecording } from '../media/recordingStart.js';
+import { startRetentionTimer } from '../media/recordings.js';
 import type { Plan } from '../policy/plan.js';
 import { attachEdge } from '../sip/edge.js';
 import { securityUri } from '../sip/routing.js';
@@ -71,13 +75,17 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     });
   });
 
+  const freeswitch = settings.freeswitch && new FreeswitchConnection(drachtio.srf, settings.freeswitch, logger);
+  const media: MediaGateway = freeswitch ? new FreeswitchGateway(freeswitch, beginRecording) : NO_MEDIA_SERVER;
+  const retention = startRetentionTimer(plan, logger);
+
   let draining = false;
   const calls = attachEdge({
     srf: drachtio.srf,
     plan,
     state,
     alerts,
-    media: NO_MEDIA_SERVER,
+    media,
     logger,
     metrics,
     trusted: settings.trustedSources,
@@ -85,6 +93,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     now: Date.now,
   });
   drachtio.connect();
+  freeswitch?.start();
 
   const http = await startHttp(settings.http.host, settings.http.port, {
     metrics,
@@ -93,7 +102,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       draining,
       drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
       redis: settings.redisUrl ? { configured: true, reachable: state.backend.reachable } : { configured: false },
-      media: { available: NO_MEDIA_SERVER.available, description: NO_MEDIA_SERVER.description },
+      media: { configured: freeswitch !== undefined, available: media.available, description: media.description },
       plan: { version, loadedAt: loadedAt.toISOString(), extensions: watcher.current.extensions.size },
       callsInProgress: calls.size,
     }),
@@ -103,7 +112,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       drachtio: `${settings.drachtio.host}:${settings.drachtio.port}`,
       http: `${settings.http.host}:${settings.http.port}`,
       state: state.backend.description,
-      media: NO_MEDIA_SERVER.description,
+      media: media.description,
       alerts: channels.map((c) => c.name),
       dialplan: dialplanDir,
       extensions: watcher.current.extensions.size,
@@ -124,6 +133,8 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       watcher.close();
+      retention.stop();
+      freeswitch?.close();
       http.close();
       drachtio.disconnect();
       await Promise.allSettled([state.backend.close(), alertRedis?.quit()]);

@@ -4,6 +4,8 @@ import { isIP } from 'node:net';
 export interface ServeSettings {
   drachtio: { host: string; port: number; secret: string };
   redisUrl?: string | undefined;
+  /** FreeSWITCH's event socket, and where its outbound socket reaches us; absent: no media server. */
+  freeswitch?: { host: string; port: number; secret: string; listenAddress: string } | undefined;
   http: { host: string; port: number };
   trustedSources: ReadonlySet<string>;
   alertWebhook?: string | undefined;
@@ -36,11 +38,17 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   if (webhook && !/^https?:\/\/[^\s]+$/.test(webhook)) problems.push('CALLGUARD_ALERT_WEBHOOK is not an http(s) URL');
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL is not a redis:// or rediss:// URL');
+  const freeswitchHost = env.FREESWITCH_HOST || undefined;
+  const freeswitchSecret = env.FREESWITCH_SECRET ?? '';
+  if (freeswitchHost && !freeswitchSecret) problems.push('FREESWITCH_SECRET is not set: the event socket password of FreeSWITCH at FREESWITCH_HOST');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL="${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   const settings: ServeSettings = {
     drachtio: { host: env.DRACHTIO_HOST || '127.0.0.1', port: port('DRACHTIO_PORT', 9022), secret },
     redisUrl,
+    freeswitch: freeswitchHost
+      ? { host: freeswitchHost, port: port('FREESWITCH_PORT', 8021), secret: freeswitchSecret, listenAddress: env.CALLGUARD_MEDIA_LISTEN || '127.0.0.1' }
+      : undefined,
     http: { host: env.CALLGUARD_HTTP_HOST || '127.0.0.1', port: port('CALLGUARD_HTTP_PORT', 8080) },
     trustedSources: new Set(trusted),
     alertWebhook: webhook,

@@ -45,6 +45,7 @@ declare module 'drachtio-fsmrf' {
     interface MediaServer extends EventEmitter {
       readonly address: string;
       createEndpoint(opts?: { remoteSdp?: string; codecs?: string | string[]; headers?: Record<string, string> }): Promise<Endpoint>;
+      connectCaller(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: { headers?: Record<string, string> }): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }>;
       connected(): boolean;
       disconnect(): void;
     }
