@@ -19,7 +19,7 @@ export class FreeswitchGateway implements MediaGateway {
   }
 
   get description(): string {
-    return `FreeSWITCH at ${this.connection.address}${this.available ? '' : ' (unreachable)'}`;
+    return `FreeSWITCH at ${this.connection.address}`;
   }
 
   recordedCall(ctx: CallContext<DecisionOf<'allow'>>, notice: string): Promise<void> {
