@@ -4,13 +4,19 @@ import { featureCall } from './flows/featureCall.js';
 import { pinCall } from './flows/pinCall.js';
 import { recordedCall, type BeginRecording } from './flows/recordedCall.js';
 import { spokenReject } from './flows/spokenReject.js';
-import type { FreeswitchConnection } from './freeswitchConnection.js';
 import type { MediaGateway } from './gateway.js';
+
+/** Where the media server comes from: the live ESL connection, or a stand-in in tests. */
+export interface MediaServerSource {
+  /** Undefined while FreeSWITCH is unreachable. */
+  readonly mediaServer: Mrf.MediaServer | undefined;
+  readonly address: string;
+}
 
 /** The media seam on FreeSWITCH through drachtio-fsmrf. */
 export class FreeswitchGateway implements MediaGateway {
   constructor(
-    private readonly connection: FreeswitchConnection,
+    private readonly connection: MediaServerSource,
     private readonly beginRecording: BeginRecording,
   ) {}
 
