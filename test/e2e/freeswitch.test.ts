@@ -10,13 +10,13 @@
  * E2E_DRACHTIO_BIN / E2E_DRACHTIO_CONF / E2E_SIPP_BIN / E2E_FREESWITCH_RUN are unset.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Srf from 'drachtio-srf';
 import Mrf from 'drachtio-fsmrf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labTempDir, quietly, startDrachtio, startSipp, stopAll, type Drachtio, type Sipp } from '../support/lab.js';
+import { labTempDir, quietly, SCENARIO_DIR, startDrachtio, startSipp, stopAll, type Drachtio, type Sipp } from '../support/lab.js';
 import { e2eMediaLab, startFreeswitch, type Freeswitch } from '../support/freeswitch.js';
 import { writeRtpPcap } from './rtpPcap.js';
 
@@ -51,12 +51,19 @@ interface DigitsOutcome {
   dtmfSources: string[];
 }
 
-/** Per-channel RMS amplitude of a WAV (sox `stat` on one channel). */
-async function channelRms(file: string, channel: number): Promise<number> {
+/** Sends an in-dialog INFO (same content type and body) to FreeSWITCH on the endpoint's dialog. */
+async function relayInfo(endpoint: Mrf.Endpoint, info: Srf.SrfRequest): Promise<void> {
+  const request = endpoint.dialog.request.bind(endpoint.dialog) as unknown as (opts: { method: 'INFO'; headers: Record<string, string>; body: string }) => Promise<unknown>;
+  await request({ method: 'INFO', headers: { 'Content-Type': info.get('Content-Type') ?? 'application/dtmf-relay' }, body: info.body });
+}
+
+/** RMS amplitude and rough frequency of one channel of a WAV (sox `stat`). */
+async function channelStat(file: string, channel: number): Promise<{ rms: number; hz: number }> {
   const { stderr } = await run('sox', [file, '-n', 'remix', String(channel), 'stat']);
-  const m = /RMS\s+amplitude:\s+([\d.]+)/.exec(stderr);
-  if (!m) throw new Error(`no RMS amplitude in sox stat output:\n${stderr}`);
-  return Number(m[1]);
+  const rms = /RMS\s+amplitude:\s+([\d.]+)/.exec(stderr);
+  const hz = /Rough\s+frequency:\s+(\d+)/.exec(stderr);
+  if (!rms || !hz) throw new Error(`unexpected sox stat output:\n${stderr}`);
+  return { rms: Number(rms[1]), hz: Number(hz[1]) };
 }
 
 describe.skipIf(!lab)('e2e media: drachtio-server + FreeSWITCH with freeswitch-conf/ + drachtio-fsmrf 4.1.2', () => {
@@ -66,7 +73,7 @@ describe.skipIf(!lab)('e2e media: drachtio-server + FreeSWITCH with freeswitch-c
   let ms: MediaServer;
   let callee: Sipp | undefined;
   const work = labTempDir('callguard-media-');
-  const digitsCall = deferred<DigitsOutcome>();
+  const digitsCalls: Record<string, Deferred<DigitsOutcome>> = { '7001': deferred(), '7003': deferred() };
   const recordCall = deferred<{ file: string }>();
   const recording = join(work, 'recorded-4202.wav');
 
@@ -81,11 +88,18 @@ describe.skipIf(!lab)('e2e media: drachtio-server + FreeSWITCH with freeswitch-c
     ms = (await mrf.connect(fs.connectOptions)) as MediaServer;
 
     srf.invite((req, res) => {
-      if (req.calledNumber === '7001') {
+      const digitsCall = digitsCalls[req.calledNumber];
+      if (digitsCall) {
         // Notice + PIN prompt path: answer through FreeSWITCH, play a tone, collect six digits.
         void (async () => {
           const { endpoint, dialog } = await ms.connectCaller(req, res);
           dialog.on('destroy', () => void endpoint.destroy().catch(() => {}));
+          // SIP INFO digits end at the app (the caller's dialog is with drachtio, not FreeSWITCH): relay
+          // them into the endpoint's dialog, where the drachtio_mrf profile accepts them as DTMF.
+          dialog.on('info', (info, infoRes) => {
+            infoRes.send(200);
+            void relayInfo(endpoint, info).catch(() => {});
+          });
           const dtmfEvents: string[] = [];
           const dtmfSources: string[] = [];
           endpoint.on('dtmf', (evt: { dtmf: string; source?: string }) => {
@@ -147,11 +161,48 @@ describe.skipIf(!lab)('e2e media: drachtio-server + FreeSWITCH with freeswitch-c
       { kind: 'silence', ms: 1_000 },
     ]);
     const uac = await startSipp(lab!, { scenarioFile: 'uac-media.xml', template: { pcap, hold: pcapMs + 2_000 }, role: 'uac', remote: `127.0.0.1:${drachtio.sipPort}`, service: '7001', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 });
-    const outcome = await digitsCall.promise;
+    const outcome = await digitsCalls['7001']!.promise;
     expect(await uac.waitExit(), uac.describe()).toBe(0);
     expect(outcome.collected, JSON.stringify(outcome)).toBe('123456');
     expect(outcome.dtmfEvents.join('')).toBe('123456');
+    expect(new Set(outcome.dtmfSources), JSON.stringify(outcome)).toEqual(new Set(['RTP']));
     expect(Number(outcome.played.playbackSeconds ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(await fs.waitForChannelCount(0), await fs.logTail()).toBe(0);
+  });
+
+  it('SIP INFO digits (application/dtmf-relay), relayed by the app into the FreeSWITCH dialog, are collected too; no channel is left', async () => {
+    const pcap = join(work, 'caller-silence.pcap');
+    const pcapMs = writeRtpPcap(pcap, [{ kind: 'silence', ms: 6_000 }]);
+    const info = (digit: string, cseq: number) => `
+  <send retrans="500">
+    <![CDATA[
+      INFO [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller [from]" <sip:[from]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      [routes]
+      Call-ID: [call_id]
+      CSeq: ${cseq} INFO
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=${digit}
+      Duration=160
+    ]]>
+  </send>
+  <recv response="200"/>
+  <pause milliseconds="150"/>`;
+    // uac-media.xml with six INFO digits 2.5 s after the ACK (after the tone), before the hold and BYE.
+    const base = readFileSync(join(SCENARIO_DIR, 'uac-media.xml'), 'utf8');
+    const digits = [...'654321'].map((d, i) => info(d, 10 + i)).join('');
+    const scenarioXml = base.replace('<pause milliseconds="{{hold}}"/>', `<pause milliseconds="2500"/>${digits}\n  <pause milliseconds="{{hold}}"/>`).replace('CSeq: 2 BYE', 'CSeq: 20 BYE');
+    const uac = await startSipp(lab!, { scenarioXml, template: { pcap, hold: 2_000 }, role: 'uac', remote: `127.0.0.1:${drachtio.sipPort}`, service: '7003', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 });
+    const outcome = await digitsCalls['7003']!.promise;
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(pcapMs).toBeGreaterThan(0);
+    expect(outcome.collected, JSON.stringify(outcome)).toBe('654321');
+    expect(outcome.dtmfEvents.join('')).toBe('654321');
     expect(await fs.waitForChannelCount(0), await fs.logTail()).toBe(0);
   });
 
@@ -175,7 +226,11 @@ describe.skipIf(!lab)('e2e media: drachtio-server + FreeSWITCH with freeswitch-c
     const { stdout: rate } = await run('soxi', ['-r', recording]);
     expect(Number(rate.trim())).toBe(8000);
     // One party per channel: the caller's 440 Hz on one, the callee's 1 kHz on the other.
-    expect(await channelRms(recording, 1)).toBeGreaterThan(0.01);
-    expect(await channelRms(recording, 2)).toBeGreaterThan(0.01);
+    const caller = await channelStat(recording, 1);
+    const calleeSide = await channelStat(recording, 2);
+    expect(caller.rms).toBeGreaterThan(0.01);
+    expect(calleeSide.rms).toBeGreaterThan(0.01);
+    expect(Math.abs(caller.hz - 440), JSON.stringify({ caller, calleeSide })).toBeLessThan(60);
+    expect(Math.abs(calleeSide.hz - 1_000), JSON.stringify({ caller, calleeSide })).toBeLessThan(100);
   });
 });
