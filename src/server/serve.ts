@@ -25,7 +25,12 @@ export interface RunningServer {
 }
 
 /** `callguard serve`: the plan, the runtime state, the SIP edge, Security alerts and HTTP, wired together. */
-export async function startServer(settings: ServeSettings, dialplanDir: string, logger: Logger): Promise<RunningServer> {
+export interface ServerParts {
+  /** A media gateway to use instead of the one FREESWITCH_HOST would give (tests: a FreeSWITCH stand-in). */
+  media?: MediaGateway;
+}
+
+export async function startServer(settings: ServeSettings, dialplanDir: string, logger: Logger, parts: ServerParts = {}): Promise<RunningServer> {
   const metrics = new Metrics();
   let loadedAt = new Date();
   let version = 1;
@@ -76,7 +81,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   });
 
   const freeswitch = settings.freeswitch && new FreeswitchConnection(drachtio.srf, settings.freeswitch, logger);
-  const media: MediaGateway = freeswitch ? new FreeswitchGateway(freeswitch, beginRecording) : NO_MEDIA_SERVER;
+  const media: MediaGateway = parts.media ?? (freeswitch ? new FreeswitchGateway(freeswitch, beginRecording) : NO_MEDIA_SERVER);
   const retention = startRetentionTimer(plan, logger);
 
   let draining = false;
