@@ -44,8 +44,11 @@ export function extensionReached(plan: Plan, dialled: string): Extension | undef
   if (direct) return direct;
   const index = ddiIndex(plan);
   if (index.size === 0) return undefined;
-  const d = dialled.startsWith('+') ? undefined : plan.classify(dialled);
-  const e164 = d ? (d.class === 'invalid' ? undefined : d.e164) : dialled;
+  const exact = index.get(dialled);
+  if (exact) return exact;
+  // National, international-prefix and separated forms (`tel:+44-1707-284101`) go through the classifier.
+  const d = plan.classify(dialled);
+  const e164 = d.class === 'invalid' ? undefined : d.e164;
   return (e164 && index.get(e164)) || index.get(`+${dialled}`);
 }
 

@@ -27,7 +27,7 @@ describe('reading a call from an INVITE', () => {
     expect(callSetup(plan, invite('sip:999@cg', headers, '192.0.2.66'), trusted)).toMatchObject({ setup: { call: { from: 'anonymous' } } });
   });
 
-  it.each(['+441707284101', '01707284101', '441707284101', '4101'])('maps an outside call to %s onto extension 4101', (dialled) => {
+  it.each(['+441707284101', '01707284101', '441707284101', '4101', '+44-1707-284101', '01707-284101'])('maps an outside call to %s onto extension 4101', (dialled) => {
     const r = callSetup(plan, invite(`sip:${dialled}@cg`, { From: '<sip:+447700900123@trunk>;tag=1' }), trusted);
     expect(r).toMatchObject({ ok: true, setup: { call: { from: '+447700900123', to: '4101' }, inbound: true } });
   });
