@@ -1,6 +1,15 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { CallContext } from '../sip/context.js';
 
+/** An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it. */
+async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint> {
+  const { session } = ctx;
+  const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
+  session.own(() => void endpoint.destroy().catch(() => undefined));
+  session.onInfoDigits((digits) => void endpoint.api('uuid_recv_dtmf', `${endpoint.uuid} ${digits}`).catch(() => undefined));
+  return endpoint;
+}
+
 /**
  * Puts the caller on a media-server endpoint in early media (183 with FreeSWITCH's SDP): prompts and
  * notices play, digits are collected, and the call's final response is still ours to give (the
@@ -8,15 +17,13 @@ import type { CallContext } from '../sip/context.js';
  */
 export async function earlyMediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
-  const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
-  session.own(() => void endpoint.destroy().catch(() => undefined));
+  const endpoint = await mediaEndpoint(ctx, server);
   return session.earlyMedia(endpoint.local.sdp) ? endpoint : undefined;
 }
 
 /** Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). */
 export async function answeredEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
-  const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
-  session.own(() => void endpoint.destroy().catch(() => undefined));
+  const endpoint = await mediaEndpoint(ctx, server);
   return (await session.bridge(endpoint.dialog, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
 }

@@ -3,6 +3,7 @@ import type { CallSession } from './session.js';
 /** The calls this instance is handling, so a drain can wait for them and a shutdown can end them. */
 export class CallRegistry {
   private readonly calls = new Set<CallSession>();
+  private readonly byCallId = new Map<string, CallSession>();
   private emptied: (() => void)[] = [];
 
   get size(): number {
@@ -11,10 +12,17 @@ export class CallRegistry {
 
   add(session: CallSession): void {
     this.calls.add(session);
+    this.byCallId.set(session.callId, session);
+  }
+
+  /** The call an in-dialog request (an INFO in the early dialog) belongs to. */
+  find(callId: string): CallSession | undefined {
+    return this.byCallId.get(callId);
   }
 
   remove(session: CallSession): void {
     this.calls.delete(session);
+    if (this.byCallId.get(session.callId) === session) this.byCallId.delete(session.callId);
     if (this.calls.size === 0) for (const resolve of this.emptied.splice(0)) resolve();
   }
 

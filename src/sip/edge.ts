@@ -59,6 +59,12 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     next();
   };
 
+  // INFO digits in an early dialog reach no drachtio-srf dialog yet: hand them to their call.
+  srf.use('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    const session = calls.find(req.get('call-id') ?? '');
+    if (session) session.receiveInfo(req, res);
+    else res.send(481);
+  });
   srf.use('invite', guarded(readCall));
   srf.use('invite', guarded(drainGate));
   srf.invite((req, res) => {

@@ -1,4 +1,5 @@
 import type Srf from 'drachtio-srf';
+import { infoDigits } from './infoDigits.js';
 
 type Dialog = Srf.Dialog;
 
@@ -60,6 +61,7 @@ type Phase =
 export class CallSession {
   private phase: Phase = { name: 'setup' };
   private readonly releases: (() => void)[] = [];
+  private digitListener: ((digits: string) => void) | undefined;
   readonly callId: string;
 
   constructor(
@@ -86,6 +88,18 @@ export class CallSession {
   own(release: () => void): void {
     if (this.phase.name === 'ended') safely(release);
     else this.releases.push(release);
+  }
+
+  /** Where digits the caller sends in SIP INFO go (the media server collecting a PIN). */
+  onInfoDigits(listener: (digits: string) => void): void {
+    this.digitListener = listener;
+  }
+
+  /** A SIP INFO from the caller, in the early dialog or after the answer. */
+  receiveInfo(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+    res.send(200);
+    const digits = infoDigits(req.get('content-type'), req.body);
+    if (digits) this.digitListener?.(digits);
   }
 
   /** 183 with our media server's SDP: the caller hears prompts before any answer. */
@@ -202,6 +216,7 @@ export class CallSession {
         );
       });
       dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
+      if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
     }
     return true;
   }
