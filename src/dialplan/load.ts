@@ -3,9 +3,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { packageRoot } from '../packageRoot.js';
-import { compileDialplan, compileNumbering, type LoadResult, type NumberingResult } from './compile.js';
+import type { LoadResult, NumberingResult } from './compile.js';
 import type { Problem } from './problem.js';
-import { SourceFile } from './sourceFile.js';
+import type { SourceFile } from './sourceFile.js';
+
+/**
+ * The parser and compiler (js-yaml, the schema validators, the numbering tables) load on first use,
+ * so a command that only needs `dialplanDir` from this module starts quickly.
+ */
+const compiler = () => Promise.all([import('./compile.js'), import('./sourceFile.js')]);
 
 export const DEFAULT_DIALPLAN_DIR = 'dialplan';
 
@@ -58,7 +64,7 @@ function holdsOnlyLists(text: string): boolean {
   return topLevel.length > 0 && topLevel.every((line) => /^(allow|deny)\s*:/.test(line));
 }
 
-function* parsedOneByOne(sources: Source[]): Generator<SourceFile> {
+function* parsedOneByOne(SourceFile: typeof import('./sourceFile.js').SourceFile, sources: Source[]): Generator<SourceFile> {
   for (const source of sources) yield new SourceFile(source.path, source.text);
 }
 
@@ -70,17 +76,20 @@ export async function loadPlan(dir: string): Promise<LoadResult> {
   const sources = await readSources(dir);
   if (!Array.isArray(sources)) return sources;
   const lists = sources.filter((s) => holdsOnlyLists(s.text));
+  const [{ compileDialplan }, { SourceFile }] = await compiler();
   const rest: SourceFile[] = [];
   for (const source of sources.filter((s) => !lists.includes(s))) {
     rest.push(new SourceFile(source.path, source.text));
     await yieldToEventLoop();
   }
-  return compileDialplan(rest, dir, parsedOneByOne(lists));
+  return compileDialplan(rest, dir, parsedOneByOne(SourceFile, lists));
 }
 
 /** The numbering tables of `dir/numbering`, falling back to the package's own when `dir` has none. */
 export async function loadNumbering(dir: string): Promise<NumberingResult> {
   const numberingDir = join(existsSync(join(dir, 'numbering')) ? dir : join(packageRoot(), DEFAULT_DIALPLAN_DIR), 'numbering');
   const sources = await readSources(numberingDir);
-  return Array.isArray(sources) ? compileNumbering(sources.map((s) => new SourceFile(s.path, s.text)), numberingDir) : sources;
+  if (!Array.isArray(sources)) return sources;
+  const [{ compileNumbering }, { SourceFile }] = await compiler();
+  return compileNumbering(sources.map((s) => new SourceFile(s.path, s.text)), numberingDir);
 }
