@@ -1,0 +1,33 @@
+# callguard (the SIP application server) for docker-compose.yml. Build: docker build -t callguard .
+# Stage 1 compiles TypeScript and generates the build-time tables (npm run build); stage 2 carries only
+# the production dependencies and dist/.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied; the build runs below.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY bench ./bench
+COPY test/support ./test/support
+RUN npm run build
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The sample plan, used when no plan is mounted over /etc/callguard/dialplan.
+COPY dialplan /etc/callguard/dialplan
+# `callguard ...` inside the container (docker compose exec app callguard recordings list).
+RUN chmod +x dist/src/cli/main.js && ln -s /app/dist/src/cli/main.js /usr/local/bin/callguard \
+  # The recordings directory exists owned by the app's user, so that a new named volume mounted here
+  # starts with that owner (Docker copies it from the image) and the app can create <yyyy>/<mm>/<dd>.
+  && mkdir -p /var/lib/callguard/recordings && chown -R node:node /var/lib/callguard && chmod 0750 /var/lib/callguard/recordings
+USER node
+ENV CALLGUARD_DIALPLAN=/etc/callguard/dialplan
+EXPOSE 8080
+ENTRYPOINT ["callguard"]
+CMD ["serve"]
