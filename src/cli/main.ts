@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCheck } from './check.js';
 import { registerClassify } from './classify.js';
 import { registerGrant } from './grant.js';
+import { registerNotices } from './notices.js';
 import { registerPhone } from './phone.js';
 import { registerPin } from './pin.js';
 import { registerServe } from './serve.js';
@@ -19,6 +20,7 @@ registerPhone(program);
 registerPin(program);
 registerGrant(program);
 registerServe(program);
+registerNotices(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`callguard: ${error instanceof Error ? error.message : String(error)}\n`);
