@@ -6,6 +6,7 @@ import { registerGrant } from './grant.js';
 import { registerNotices } from './notices.js';
 import { registerPhone } from './phone.js';
 import { registerPin } from './pin.js';
+import { registerRecordings } from './recordings.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 
@@ -21,6 +22,7 @@ registerPin(program);
 registerGrant(program);
 registerServe(program);
 registerNotices(program);
+registerRecordings(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`callguard: ${error instanceof Error ? error.message : String(error)}\n`);
