@@ -183,7 +183,7 @@ describe('retention sweep (age from the date and time in the path, not the mtime
         get site(): never {
           throw new Error('no plan');
         },
-      } as Plan;
+      } as unknown as Plan;
       expect(await timer.sweepNow()).toBeUndefined();
       expect(logged.at(-1)).toBe('error retention sweep failed');
     } finally {
