@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { MediaGateway } from '../../src/media/gateway.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { FakeDrachtio, type HeaderInput, type InboundTransaction, type OutboundRequest } from './fakeDrachtio.js';
 import { planCopy } from './plans.js';
@@ -39,6 +40,10 @@ export interface EdgeOptions {
   /** Security Control's answer timeout in the plan copy (the schema's minimum is 5). */
   answerTimeoutSeconds?: number;
   drainSeconds?: number;
+  /** The media gateway the server uses (a FreeSWITCH stand-in); none by default. */
+  media?: MediaGateway;
+  /** Edits the plan copy's site.yaml before the server starts (recording directory, announceRejects...). */
+  site?: (siteYaml: string) => string;
 }
 
 export interface InviteOptions {
@@ -87,6 +92,7 @@ export class Edge {
       const site = readFileSync(join(plan.dir, 'site.yaml'), 'utf8');
       plan.write('site.yaml', site.replace(/answerTimeoutSeconds: \d+/, `answerTimeoutSeconds: ${opts.answerTimeoutSeconds}`));
     }
+    if (opts.site) plan.write('site.yaml', opts.site(readFileSync(join(plan.dir, 'site.yaml'), 'utf8')));
     const logs: LogLine[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     const fake = await FakeDrachtio.start({ secret: 'edge-secret', timeoutMs: WAIT_MS });
@@ -104,6 +110,7 @@ export class Edge {
         },
         plan.dir,
         logger,
+        { media: opts.media },
       );
       await fake.waitForRoutes(['invite']);
     } catch (error) {

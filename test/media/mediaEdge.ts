@@ -1,0 +1,82 @@
+/**
+ * The SIP edge in-process on the fake drachtio-server with the FreeSWITCH stand-in behind the media
+ * seam, for the CI-level media tests (test/media/*.test.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FreeswitchGateway } from '../../src/media/freeswitchGateway.js';
+import { beginRecording } from '../../src/media/recordingStart.js';
+import { Edge, until, type EdgeOptions } from '../support/edgeFixture.js';
+import type { InboundTransaction, OutboundRequest, RecordedResponse } from '../support/fakeDrachtio.js';
+import { FreeswitchStandIn } from '../support/freeswitchStandIn.js';
+
+export interface MediaEdge {
+  edge: Edge;
+  fs: FreeswitchStandIn;
+  /** The plan's site.recording.directory (a temp dir). */
+  recordings: string;
+  stop(): Promise<void>;
+}
+
+export async function startMediaEdge(opts: Omit<EdgeOptions, 'media'> = {}): Promise<MediaEdge> {
+  const fs = new FreeswitchStandIn();
+  const recordings = mkdtempSync(join(tmpdir(), 'callguard-recordings-'));
+  const edge = await Edge.start({
+    ...opts,
+    media: new FreeswitchGateway(fs, beginRecording),
+    site: (yaml) => {
+      const edited = yaml.replace(/^(\s+directory:) \S+/m, `$1 ${recordings}`);
+      return opts.site ? opts.site(edited) : edited;
+    },
+  });
+  let stopped = false;
+  return {
+    edge,
+    fs,
+    recordings,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      fs.release();
+      try {
+        await edge.stop();
+      } finally {
+        rmSync(recordings, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The first response to `a` with this status, waiting for it. */
+export function responseWith(a: InboundTransaction, status: number): Promise<RecordedResponse> {
+  return until(`a ${status} to the caller`, () => a.responses.find((r) => r.status === status));
+}
+
+/** INVITEs the app has sent so far (B legs). */
+export function invitesSent(edge: Edge): OutboundRequest[] {
+  return edge.fake.outboundRequests.filter((r) => r.method === 'INVITE');
+}
+
+/** Answers every BYE the app sends from now on (far ends hang up politely), until the edge stops. */
+export function answerByes(edge: Edge): void {
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      let bye: OutboundRequest;
+      try {
+        bye = await edge.nextRequest('BYE', 60_000);
+      } catch {
+        return;
+      }
+      bye.respond(200);
+    }
+  };
+  void loop();
+}
+
+/** No call in progress in the app, no open dialog on the fake, no endpoint left in the stand-in. */
+export async function expectNothingLeft(m: MediaEdge): Promise<void> {
+  await until('no call in progress', async () => (await m.edge.callsInProgress) === 0);
+  await until(`no open dialog (open: ${m.edge.fake.openDialogs.join(', ')})`, () => m.edge.fake.openDialogs.length === 0);
+  await m.fs.allReleased();
+}
