@@ -15,7 +15,19 @@ export function registerServe(program: Command): void {
       }
       const { pino } = await import('pino');
       const { startServer } = await import('../server/serve.js');
-      const logger = pino({ name: 'callguard', level: read.settings.logLevel, redact: { paths: ['pin', '*.pin', 'newPin', '*.newPin', 'secret', '*.secret'], remove: true } });
+      // Buffered, asynchronous writes: a synchronous write(2) per decision line was the largest cost of a
+      // barred call (bench:sip profile). Flushed every 250 ms and before exit.
+      const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+      setInterval(() => destination.flush(), 250).unref();
+      const exit = (code: number) => {
+        try {
+          destination.flushSync();
+        } catch {
+          // a write was still in flight; sonic-boom finishes it before the process ends
+        }
+        process.exit(code);
+      };
+      const logger = pino({ name: 'callguard', level: read.settings.logLevel, redact: { paths: ['pin', '*.pin', 'newPin', '*.newPin', 'secret', '*.secret'], remove: true } }, destination);
       const server = await startServer(read.settings, dialplanDir(options.dialplan), logger);
       let stopping = false;
       const stop = (signal: string) => {
@@ -23,10 +35,10 @@ export function registerServe(program: Command): void {
         stopping = true;
         logger.info({ signal }, 'stopping');
         server.drain().then(
-          () => process.exit(0),
+          () => exit(0),
           (error: Error) => {
             logger.error({ err: error.message }, 'drain failed');
-            process.exit(1);
+            exit(1);
           },
         );
       };

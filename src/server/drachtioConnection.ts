@@ -51,21 +51,29 @@ export class DrachtioConnection {
   }
 
   /** Sends a request outside any dialog and resolves with the final status (drachtio-server times it out). */
-  async request(uri: string, method: Srf.SipMethod, headers: Record<string, string>, body: string): Promise<number> {
-    // drachtio-srf's typings miss the (uri, opts) form its code supports.
-    const send = this.srf.request as unknown as (uri: string, opts: object) => Promise<NodeJS.EventEmitter>;
-    const req = await send.call(this.srf, uri, { method, headers, body });
-    return new Promise<number>((resolve) => {
-      const onResponse = (res: { status: number }) => {
-        if (res.status >= 200) resolve(res.status);
-        else req.once('response', onResponse);
-      };
-      req.once('response', onResponse);
+  request(uri: string, method: Srf.SipMethod, headers: Record<string, string>, body: string): Promise<number> {
+    // drachtio-srf's typings miss the (uri, opts, callback) form its code supports. The callback runs as
+    // drachtio-server confirms the send, so the listener is in place before a response that arrives in
+    // the same read; after an `await` it would be too late and the response lost.
+    const send = this.srf.request as unknown as (uri: string, opts: object, callback: (error: Error | null, req: NodeJS.EventEmitter) => void) => void;
+    return new Promise<number>((resolve, reject) => {
+      send.call(this.srf, uri, { method, headers, body }, (error, req) => {
+        if (error) return reject(error);
+        const onResponse = (res: { status: number }) => {
+          if (res.status >= 200) resolve(res.status);
+          else req.once('response', onResponse);
+        };
+        req.once('response', onResponse);
+      });
     });
   }
 
   disconnect(): void {
-    this.srf.disconnect();
+    try {
+      this.srf.disconnect();
+    } catch {
+      // never connected: drachtio-srf asserts on a socket it does not have
+    }
   }
 
   private lost(why: string): void {
