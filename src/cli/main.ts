@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAudit } from './audit.js';
 import { registerCheck } from './check.js';
 import { registerClassify } from './classify.js';
 import { registerGrant } from './grant.js';
@@ -8,6 +9,7 @@ import { registerPhone } from './phone.js';
 import { registerPin } from './pin.js';
 import { registerRecordings } from './recordings.js';
 import { registerServe } from './serve.js';
+import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
 
 const program = new Command('callguard')
@@ -21,6 +23,8 @@ registerPhone(program);
 registerPin(program);
 registerGrant(program);
 registerServe(program);
+registerToken(program);
+registerAudit(program);
 registerNotices(program);
 registerRecordings(program);
 

@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AdminApi } from './api.js';
+import { serveConsole } from './consolePage.js';
 import type { Metrics } from './metrics.js';
+import { json, send } from './respond.js';
 
 export interface Health {
   /** True when calls can be taken. */
@@ -10,27 +13,38 @@ export interface Health {
 export interface HttpDeps {
   health(): Health;
   metrics: Metrics;
+  /** The admin API and the Security Control console; without it only /health and /metrics answer. */
+  admin?: AdminApi | undefined;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
-}
-
-/** `/health` (200 when calls can be taken, else 503) and `/metrics` (Prometheus text). */
+/**
+ * `/health` (200 when calls can be taken, else 503), `/metrics` (Prometheus text), and with `admin`
+ * the JSON admin API under `/api/` and the Security Control console at `/console`.
+ */
 export function startHttp(host: string, port: number, deps: HttpDeps): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
-    if (path === '/health') {
-      const health = deps.health();
-      return send(res, health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://callguard.invalid');
+    } catch {
+      return send(res, 400, 'text/plain', 'bad request\n');
     }
-    if (path === '/metrics') {
+    const path = url.pathname;
+    if (path === '/health' || path === '/metrics') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n', { allow: 'GET, HEAD' });
+      if (path === '/health') {
+        const health = deps.health();
+        return send(res, health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
+      }
       deps.metrics.registry.metrics().then(
         (text) => send(res, 200, deps.metrics.registry.contentType, text),
         () => send(res, 500, 'text/plain', 'metrics unavailable\n'),
       );
+      return;
+    }
+    if (deps.admin && (path === '/console' || path.startsWith('/console/'))) return serveConsole(req, res, path);
+    if (deps.admin && (path === '/api' || path.startsWith('/api/'))) {
+      deps.admin.handle(req, res, url).catch(() => json(res, 500, { error: 'internal error' }));
       return;
     }
     send(res, 404, 'text/plain', 'not found\n');

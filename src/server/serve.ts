@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMessage } from '../audit/alertChannels.js';
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
 import { PlanWatcher } from '../dialplan/watch.js';
+import { createAdmin } from '../http/admin.js';
 import { Metrics } from '../http/metrics.js';
 import { startHttp } from '../http/server.js';
 import { FreeswitchConnection } from '../media/freeswitchConnection.js';
@@ -61,6 +62,10 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const channels: AlertChannel[] = [sipMessageChannel(() => securityUri(plan(), plan().site.securityControl.target), sendMessage)];
   if (alertRedis) channels.push(redisStreamChannel(alertRedis));
   if (settings.alertWebhook) channels.push(webhookChannel(settings.alertWebhook));
+  const admin = settings.admin
+    ? createAdmin({ settings: settings.admin, redisUrl: settings.redisUrl, dialplanDir, plan, state, reload: () => watcher.reload(), logger })
+    : undefined;
+  if (admin?.channel) channels.push(admin.channel);
   const alerts = new AlertDispatcher(channels, logger, {
     sent: (channel) => metrics.alerts.inc({ channel, outcome: 'sent' }),
     failed: (channel) => metrics.alerts.inc({ channel, outcome: 'failed' }),
@@ -102,6 +107,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
 
   const http = await startHttp(settings.http.host, settings.http.port, {
     metrics,
+    admin: admin?.api,
     health: () => ({
       ok: drachtio.connected && !draining,
       draining,
@@ -141,6 +147,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       retention.stop();
       freeswitch?.close();
       http.close();
+      await admin?.close();
       drachtio.disconnect();
       await Promise.allSettled([state.backend.close(), alertRedis?.quit()]);
       logger.info('drained; exiting');

@@ -9,6 +9,8 @@ export interface ServeSettings {
   http: { host: string; port: number };
   trustedSources: ReadonlySet<string>;
   alertWebhook?: string | undefined;
+  /** The admin API and console: the token file and the audit log; absent, only /health and /metrics answer. */
+  admin?: { tokensFile: string; auditLog: string } | undefined;
   drainSeconds: number;
   logLevel: string;
 }
@@ -43,6 +45,7 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   if (freeswitchHost && !freeswitchSecret) problems.push('FREESWITCH_SECRET is not set: the event socket password of FreeSWITCH at FREESWITCH_HOST');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL="${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const dataDir = env.CALLGUARD_DATA_DIR || 'data';
   const settings: ServeSettings = {
     drachtio: { host: env.DRACHTIO_HOST || '127.0.0.1', port: port('DRACHTIO_PORT', 9022), secret },
     redisUrl,
@@ -52,6 +55,7 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
     http: { host: env.CALLGUARD_HTTP_HOST || '127.0.0.1', port: port('CALLGUARD_HTTP_PORT', 8080) },
     trustedSources: new Set(trusted),
     alertWebhook: webhook,
+    admin: { tokensFile: env.CALLGUARD_TOKENS || `${dataDir}/tokens.json`, auditLog: env.CALLGUARD_AUDIT_LOG || `${dataDir}/audit.jsonl` },
     drainSeconds,
     logLevel,
   };

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import { AuditLog } from '../admin/auditLog.js';
+import { PlanEditor } from '../admin/planEditor.js';
+import { TokenVerifier } from '../admin/tokens.js';
+import type { AlertChannel } from '../audit/alertDispatcher.js';
+import type { Plan } from '../policy/plan.js';
+import type { RuntimeState } from '../state/index.js';
+import { AlertFeed, consoleChannel, RedisAlertReader } from './alertFeed.js';
+import { AdminApi } from './api.js';
+import type { RateLimit } from './auth.js';
+
+export interface AdminSettings {
+  tokensFile: string;
+  auditLog: string;
+}
+
+export interface AdminParts {
+  api: AdminApi;
+  feed: AlertFeed;
+  /** For the alert dispatcher: this instance's alerts to its console (only without Redis). */
+  channel?: AlertChannel | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The admin API and the console feed as `callguard serve` runs them: with Redis the console follows
+ * the shared alert stream (every instance's alerts, acknowledgements shared); without, this instance's own.
+ */
+export function createAdmin(options: {
+  settings: AdminSettings;
+  redisUrl?: string | undefined;
+  dialplanDir: string;
+  plan: () => Plan;
+  state: RuntimeState;
+  reload: () => Promise<void>;
+  logger: Logger;
+  rateLimit?: RateLimit;
+  heartbeatMs?: number;
+}): AdminParts {
+  const { logger } = options;
+  const feed = new AlertFeed(options.redisUrl ? 'redis' : 'local');
+  const reader = options.redisUrl ? new RedisAlertReader(options.redisUrl, feed, logger) : undefined;
+  reader?.start();
+  const tokens = new TokenVerifier(options.settings.tokensFile, (message) => logger.error({ file: options.settings.tokensFile, err: message }, 'token file unreadable: every API request is refused'));
+  if (tokens.count === 0) logger.warn({ file: options.settings.tokensFile }, 'no API tokens yet: create one with `callguard token add NAME --role admin`');
+  const api = new AdminApi({
+    tokens,
+    audit: new AuditLog(options.settings.auditLog),
+    editor: new PlanEditor(options.dialplanDir, options.reload),
+    plan: options.plan,
+    state: options.state,
+    feed,
+    publishAck: reader && ((id, ack) => reader.publishAck(id, ack)),
+    logger,
+    rateLimit: options.rateLimit,
+    heartbeatMs: options.heartbeatMs,
+  });
+  return {
+    api,
+    feed,
+    channel: reader ? undefined : consoleChannel(feed),
+    async close() {
+      api.closeStreams();
+      await reader?.close();
+    },
+  };
+}

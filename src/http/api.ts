@@ -1,0 +1,343 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { AuditLog, readAudit } from '../admin/auditLog.js';
+import { BadBody, grantBody, listEntryBody, merged, pinBody } from '../admin/bodies.js';
+import { EditRefused, type EditOp, type EditResult, type PlanEditor, type Resource, type Section } from '../admin/planEditor.js';
+import type { Caller, Role, TokenVerifier } from '../admin/tokens.js';
+import { decisionRecord } from '../audit/decisionRecord.js';
+import { parseAdminDate } from '../dialplan/dates.js';
+import { decide, type Call } from '../policy/decide.js';
+import { explain } from '../policy/explain.js';
+import type { Plan } from '../policy/plan.js';
+import { weakPin, weakPinMessage } from '../state/pinRules.js';
+import { StateRefused, StateUnavailable, type RuntimeState } from '../state/index.js';
+import type { Acknowledgement, AlertFeed, FeedItem } from './alertFeed.js';
+import { Authenticator, type RateLimit } from './auth.js';
+import { HttpError, json, readJson } from './respond.js';
+
+export interface AdminDeps {
+  tokens: TokenVerifier;
+  audit: AuditLog;
+  editor: PlanEditor;
+  plan(): Plan;
+  state: RuntimeState;
+  feed: AlertFeed;
+  /** Shares an acknowledgement with the other instances (the Redis ack stream); absent without Redis. */
+  publishAck?: ((id: string, ack: Acknowledgement) => Promise<void>) | undefined;
+  logger: Logger;
+  rateLimit?: RateLimit | undefined;
+  now?: () => number;
+  /** SSE keep-alive comment interval; the console treats a silent feed as disconnected. */
+  heartbeatMs?: number;
+}
+
+interface Context {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  caller: Caller;
+  address: string;
+  params: string[];
+  dryRun: boolean;
+}
+
+type Handler = (ctx: Context) => Promise<void>;
+
+interface Route {
+  method: string;
+  path: RegExp;
+  roles: readonly Role[];
+  handler: Handler;
+}
+
+const ALL: readonly Role[] = ['admin', 'security', 'auditor'];
+const READ: readonly Role[] = ['admin', 'auditor'];
+const ADMIN: readonly Role[] = ['admin'];
+const CONSOLE: readonly Role[] = ['admin', 'security'];
+
+const EXT = /^[0-9*#+]{1,20}$/;
+
+/** The JSON admin API and the console's feed, behind bearer-token authentication with roles. */
+export class AdminApi {
+  private readonly auth: Authenticator;
+  private readonly routes: Route[];
+  private readonly streams = new Set<ServerResponse>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AdminDeps) {
+    this.now = deps.now ?? Date.now;
+    this.auth = new Authenticator(deps.tokens, deps.rateLimit, this.now);
+    const r = (method: string, path: RegExp, roles: readonly Role[], handler: Handler): Route => ({ method, path, roles, handler });
+    this.routes = [
+      r('GET', /^\/api\/whoami$/, ALL, async (c) => json(c.res, 200, c.caller)),
+      r('GET', /^\/api\/lists$/, READ, (c) => this.list(c, 'lists')),
+      r('GET', /^\/api\/lists\/([^/]+)$/, READ, (c) => this.one(c, 'lists')),
+      r('POST', /^\/api\/lists\/(allow|deny)$/, ADMIN, (c) => this.add(c, 'lists', c.params[0] as Section)),
+      r('PUT', /^\/api\/lists\/((?:allow|deny)-\d+)$/, ADMIN, (c) => this.change(c, 'lists', false)),
+      r('PATCH', /^\/api\/lists\/((?:allow|deny)-\d+)$/, ADMIN, (c) => this.change(c, 'lists', true)),
+      r('DELETE', /^\/api\/lists\/((?:allow|deny)-\d+)$/, ADMIN, (c) => this.remove(c, 'lists')),
+      r('GET', /^\/api\/grants$/, READ, (c) => this.list(c, 'grants')),
+      r('POST', /^\/api\/grants$/, ADMIN, (c) => this.add(c, 'grants', 'grants')),
+      r('GET', /^\/api\/grants\/([^/]+)$/, READ, (c) => this.one(c, 'grants')),
+      r('PUT', /^\/api\/grants\/([^/]+)$/, ADMIN, (c) => this.change(c, 'grants', false)),
+      r('PATCH', /^\/api\/grants\/([^/]+)$/, ADMIN, (c) => this.change(c, 'grants', true)),
+      r('DELETE', /^\/api\/grants\/([^/]+)$/, ADMIN, (c) => this.remove(c, 'grants')),
+      r('GET', /^\/api\/phones\/([^/]+)$/, READ, (c) => this.phoneStatus(c)),
+      r('POST', /^\/api\/phones\/([^/]+)\/lock$/, ADMIN, (c) => this.phoneLock(c)),
+      r('PUT', /^\/api\/phones\/([^/]+)\/pin$/, ADMIN, (c) => this.pinReset(c)),
+      r('POST', /^\/api\/phones\/([^/]+)\/pin$/, ADMIN, (c) => this.pinReset(c)),
+      r('GET', /^\/api\/check$/, READ, (c) => this.check(c)),
+      r('GET', /^\/api\/audit$/, READ, (c) => this.auditLog(c)),
+      r('GET', /^\/api\/alerts$/, ALL, async (c) => json(c.res, 200, { ...this.deps.feed.status, alerts: this.deps.feed.snapshot() })),
+      r('GET', /^\/api\/alerts\/stream$/, CONSOLE, (c) => this.stream(c)),
+      r('POST', /^\/api\/alerts\/([^/]+)\/ack$/, CONSOLE, (c) => this.ack(c)),
+    ];
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const matching = this.routes.filter((route) => route.path.test(url.pathname));
+    if (matching.length === 0) return json(res, 404, { error: 'not found' });
+    const route = matching.find((m) => m.method === req.method);
+    if (!route) return json(res, 405, { error: 'method not allowed' }, { allow: matching.map((m) => m.method).join(', ') });
+    const outcome = await this.auth.check(req, route.roles);
+    if (!outcome.ok) {
+      req.resume();
+      if (outcome.status === 401) return json(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
+      if (outcome.status === 403) return json(res, 403, { error: 'forbidden' });
+      return json(res, 429, { error: 'too many failed attempts' }, { 'retry-after': String(outcome.retryAfter ?? 60) });
+    }
+    const ctx: Context = {
+      req,
+      res,
+      url,
+      caller: outcome.caller,
+      address: req.socket.remoteAddress ?? 'unknown',
+      params: [],
+      dryRun: url.searchParams.get('dryRun') === 'true' || url.searchParams.get('dryRun') === '1',
+    };
+    try {
+      ctx.params = (route.path.exec(url.pathname) ?? []).slice(1).map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          throw new HttpError(400, 'bad path');
+        }
+      });
+      await route.handler(ctx);
+    } catch (error) {
+      this.fail(ctx, error);
+    }
+  }
+
+  private fail(ctx: Context, error: unknown): void {
+    const { res } = ctx;
+    if (error instanceof HttpError) return json(res, error.status, { error: error.message, ...error.extra });
+    if (error instanceof BadBody) return json(res, 400, { error: error.message });
+    if (error instanceof EditRefused) {
+      const headers: Record<string, string> = error.version ? { etag: error.version } : {};
+      return json(res, error.status, { error: error.message, ...(error.problems ? { problems: error.problems } : {}), ...(error.version ? { version: error.version } : {}) }, headers);
+    }
+    if (error instanceof StateRefused) return json(res, 400, { error: error.message });
+    if (error instanceof StateUnavailable) return json(res, 503, { error: error.message }, { 'retry-after': '5' });
+    this.deps.logger.error({ err: (error as Error)?.message, path: ctx.url.pathname, method: ctx.req.method }, 'admin API request failed');
+    json(res, 500, { error: 'internal error' });
+  }
+
+  private record(ctx: Context, action: string, target: string, before?: unknown, after?: unknown): Promise<void> {
+    this.deps.logger.info({ who: ctx.caller.name, action, target, address: ctx.address }, 'admin change');
+    return this.deps.audit.append({ who: ctx.caller.name, role: ctx.caller.role, address: ctx.address, action, target, before, after });
+  }
+
+  // --- lists and grants -------------------------------------------------------------------------
+
+  private async list(ctx: Context, resource: Resource): Promise<void> {
+    const { version, entries } = await this.deps.editor.list(resource);
+    const body =
+      resource === 'lists'
+        ? { version, allow: entries.filter((e) => e.section === 'allow'), deny: entries.filter((e) => e.section === 'deny') }
+        : {
+            version,
+            grants: entries,
+            runtime: this.deps.state.grants().map((g) => ({ ...g, countries: [...g.countries], from: iso(g.from), until: iso(g.until) })),
+          };
+    json(ctx.res, 200, body, { etag: version });
+  }
+
+  private async one(ctx: Context, resource: Resource): Promise<void> {
+    const { version, entries } = await this.deps.editor.list(resource);
+    const found = entries.find((e) => e.id === ctx.params[0]);
+    if (!found) throw new HttpError(404, `no entry ${ctx.params[0]}`);
+    json(ctx.res, 200, { ...found, version }, { etag: version });
+  }
+
+  private shape(resource: Resource, body: unknown): Record<string, unknown> {
+    return resource === 'lists' ? listEntryBody(body) : grantBody(body);
+  }
+
+  private async applyEdit(ctx: Context, resource: Resource, op: EditOp, status: number): Promise<void> {
+    const result: EditResult = await this.deps.editor.edit(resource, op, ctx.req.headers['if-match'], ctx.dryRun);
+    if (!result.dryRun) {
+      const action = `${resource === 'lists' ? 'list' : 'grant'}.${op.op}`;
+      await this.record(ctx, action, result.id, result.before, result.after);
+    }
+    json(ctx.res, result.dryRun ? 200 : status, result, { etag: result.version });
+  }
+
+  private async add(ctx: Context, resource: Resource, section: Section): Promise<void> {
+    const entry = this.shape(resource, await readJson(ctx.req));
+    await this.applyEdit(ctx, resource, { op: 'add', section, entry }, 201);
+  }
+
+  private async change(ctx: Context, resource: Resource, patch: boolean): Promise<void> {
+    const body = await readJson(ctx.req);
+    const id = ctx.params[0]!;
+    let raw = body;
+    if (patch) {
+      const { entries } = await this.deps.editor.list(resource);
+      const current = entries.find((e) => e.id === id);
+      if (!current) throw new HttpError(404, `no entry ${id}`);
+      raw = merged(current.entry, body);
+    }
+    await this.applyEdit(ctx, resource, { op: 'change', id, entry: this.shape(resource, raw) }, 200);
+  }
+
+  private async remove(ctx: Context, resource: Resource): Promise<void> {
+    ctx.req.resume();
+    await this.applyEdit(ctx, resource, { op: 'remove', id: ctx.params[0]! }, 200);
+  }
+
+  // --- phones ---------------------------------------------------------------------------------------
+
+  private extension(ctx: Context): string {
+    const ext = ctx.params[0]!;
+    if (!EXT.test(ext)) throw new HttpError(400, 'an extension is digits');
+    if (!this.deps.plan().extensions.has(ext)) throw new HttpError(404, `extension ${ext} is not in the dialplan`);
+    return ext;
+  }
+
+  private async phoneStatus(ctx: Context): Promise<void> {
+    const status = this.deps.state.status(this.extension(ctx), this.now());
+    json(ctx.res, 200, { ...status, relocksAt: iso(status.relocksAt), lockoutUntil: iso(status.lockoutUntil) });
+  }
+
+  private async phoneLock(ctx: Context): Promise<void> {
+    ctx.req.resume();
+    const ext = this.extension(ctx);
+    const before = this.deps.state.status(ext, this.now()).lock;
+    if (ctx.dryRun) return json(ctx.res, 200, { dryRun: true, ext, before, after: 'locked' });
+    await this.deps.state.lock(ext);
+    await this.record(ctx, 'phone.lock', ext, { lock: before }, { lock: 'locked' });
+    json(ctx.res, 200, { ext, lock: 'locked' });
+  }
+
+  /** The new PIN is in the body only: never logged, audited or echoed. */
+  private async pinReset(ctx: Context): Promise<void> {
+    const ext = this.extension(ctx);
+    const pin = pinBody(await readJson(ctx.req));
+    if (ctx.dryRun) {
+      const plan = this.deps.plan();
+      const weak = weakPin(pin, plan.site.pin.length, ext, plan.extensions.get(ext)!.ddi);
+      if (weak) throw new HttpError(400, `PIN refused: ${weakPinMessage(weak)}`);
+      return json(ctx.res, 200, { dryRun: true, ext, pin: 'would be set; the phone would lock' });
+    }
+    await this.deps.state.setPin(ext, pin);
+    await this.record(ctx, 'pin.reset', ext, undefined, { pin: 'set', lock: 'locked' });
+    json(ctx.res, 200, { ext, pin: 'set', lock: 'locked' });
+  }
+
+  // --- check, audit ---------------------------------------------------------------------------------
+
+  private async check(ctx: Context): Promise<void> {
+    const q = ctx.url.searchParams;
+    const from = q.get('from') ?? '';
+    const to = q.get('to') ?? '';
+    if (!from || !to || from.length > 64 || to.length > 64) throw new HttpError(400, 'give from= (the caller) and to= (the dialled string), each up to 64 characters');
+    const atText = q.get('at');
+    const now = atText ? Date.parse(atText) : this.now();
+    if (Number.isNaN(now)) throw new HttpError(400, 'at= is not an ISO-8601 date or time');
+    const lock = q.get('lock');
+    if (lock !== null && lock !== 'locked' && lock !== 'unlocked') throw new HttpError(400, 'lock= is locked or unlocked');
+    const plan = this.deps.plan();
+    const live = this.deps.state.replica.phoneState(plan, from, now);
+    const phone = lock ? { ...live, lock: lock as 'locked' | 'unlocked' } : live;
+    const call: Call = { from, to };
+    const decision = decide(plan, phone, call, now);
+    const { at: _at, ...record } = decisionRecord(call, decision, now);
+    json(ctx.res, 200, {
+      ...record,
+      lock: phone.lock,
+      trunk: decision.action === 'emergency' ? decision.trunk : undefined,
+      target: decision.action === 'security' ? decision.target : undefined,
+      failover: decision.action === 'security' ? decision.failover : undefined,
+      record: decision.action === 'allow' ? decision.recording !== undefined : undefined,
+      explanation: explain(decision),
+    });
+  }
+
+  private async auditLog(ctx: Context): Promise<void> {
+    const sinceText = ctx.url.searchParams.get('since');
+    let since: number | undefined;
+    if (sinceText) {
+      since = parseAdminDate(sinceText, 'from') ?? Date.parse(sinceText);
+      if (Number.isNaN(since)) throw new HttpError(400, 'since= is not a date such as 2026-03-01');
+    }
+    json(ctx.res, 200, { records: await readAudit(this.deps.audit.path, since) });
+  }
+
+  // --- alerts -------------------------------------------------------------------------------------
+
+  private async ack(ctx: Context): Promise<void> {
+    ctx.req.resume();
+    const id = ctx.params[0]!;
+    const item = this.deps.feed.get(id);
+    if (!item) throw new HttpError(404, `no alert ${id}`);
+    if (item.ack) return json(ctx.res, 200, item);
+    const ack: Acknowledgement = { by: ctx.caller.name, at: new Date(this.now()).toISOString() };
+    this.deps.feed.applyAck(id, ack);
+    await this.record(ctx, 'alert.ack', id, { kind: item.alert.kind, ext: item.alert.ext, callId: item.alert.callId }, ack);
+    await this.deps.publishAck?.(id, ack).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'acknowledgement not shared with other instances'));
+    json(ctx.res, 200, item);
+  }
+
+  private async stream(ctx: Context): Promise<void> {
+    const { res, req } = ctx;
+    const feed = this.deps.feed;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-content-type-options': 'nosniff',
+    });
+    const event = (name: string, data: unknown, id?: string) => res.write(`${id ? `id: ${id}\n` : ''}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    event('hello', { name: ctx.caller.name, role: ctx.caller.role });
+    event('snapshot', { ...feed.status, alerts: feed.snapshot() });
+    const onItem = (item: FeedItem) => event('alert', item, item.id);
+    const onAck = (item: FeedItem) => event('ack', item);
+    const onStatus = (status: unknown) => event('status', status);
+    feed.on('item', onItem);
+    feed.on('ack', onAck);
+    feed.on('status', onStatus);
+    const beat = setInterval(() => res.write(`: keep-alive ${Date.now()}\n\n`), this.deps.heartbeatMs ?? 5_000);
+    this.streams.add(res);
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      req.on('close', done);
+      res.on('close', done);
+    });
+    clearInterval(beat);
+    feed.off('item', onItem);
+    feed.off('ack', onAck);
+    feed.off('status', onStatus);
+    this.streams.delete(res);
+  }
+
+  /** Ends every open console feed (drain, tests). */
+  closeStreams(): void {
+    for (const res of this.streams) res.destroy();
+  }
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
