@@ -4,17 +4,26 @@ import { prepareRecording, writeSidecar } from './recordings.js';
 
 /**
  * Where a recorded call's WAV goes (`<directory>/<yyyy>/<mm>/<dd>/<ext>-<time>-<call-id>.wav`, dirs
- * 0750) and, when the call ends, its sidecar: who, when, direction, the notice heard, the duration.
+ * 0750) and its sidecar (who, when, direction, the notice heard), written when recording starts so a
+ * crash leaves no orphan WAV, and again with the duration when the call ends. A recording directory
+ * that cannot be written leaves the call connected and unrecorded, flagged in the log.
  */
-export const beginRecording: BeginRecording = (ctx, meta): MediaRecording => {
+export const beginRecording: BeginRecording = (ctx, meta): MediaRecording | undefined => {
   const { site } = ctx.plan;
-  const path = prepareRecording({ directory: site.recording.directory, ext: meta.ext, at: meta.at, callId: meta.callId, timezone: site.timezone });
+  const { logger } = ctx.services;
+  const logFailure = (path: string) => (error: Error) => logger.error({ callId: meta.callId, recording: path, err: error.message }, 'recording sidecar could not be written');
+  let path: string;
+  try {
+    path = prepareRecording({ directory: site.recording.directory, ext: meta.ext, at: meta.at, callId: meta.callId, timezone: site.timezone });
+  } catch (error) {
+    logger.error({ callId: meta.callId, directory: site.recording.directory, err: (error as Error).message, recordingUnavailable: true }, 'recording directory cannot be written: the call goes on unrecorded');
+    return undefined;
+  }
+  writeSidecar(path, meta).catch(logFailure(path));
   return {
     path,
     finished(durationSeconds) {
-      writeSidecar(path, { ...meta, durationSeconds }).catch((error: Error) =>
-        ctx.services.logger.error({ callId: meta.callId, recording: path, err: error.message }, 'recording sidecar could not be written'),
-      );
+      writeSidecar(path, { ...meta, durationSeconds }).catch(logFailure(path));
     },
   };
 };
