@@ -36,6 +36,7 @@ function compileOne(problems: Problems, at: Located<ExtensionFile>, { classes, n
     role: e.emergencyLine ? { kind: 'emergency-line' as const, location: e.location ?? '' } : { kind: 'desk' as const },
     recordedNotice: typeof e.recorded === 'object' ? e.recorded.notice : e.recorded ? site.recording.defaultNotice : undefined,
     location: e.location,
+    department: e.department,
     ddi: e.ddi,
     address: e.address && Object.freeze({ ...e.address }),
     where: at.file.line(at.path),

@@ -68,6 +68,8 @@ export interface Extension {
   /** Recording notice id when the extension is recorded. */
   recordedNotice?: string | undefined;
   location?: string | undefined;
+  /** For the monthly usage review: calls and costs are reported per department. */
+  department?: string | undefined;
   ddi?: string | undefined;
   /** The phone's own address when it sits away from the site's (another campus). */
   address?: CivicAddress | undefined;

@@ -11,6 +11,7 @@ import { FreeswitchConnection } from '../media/freeswitchConnection.js';
 import { FreeswitchGateway } from '../media/freeswitchGateway.js';
 import { NO_MEDIA_SERVER, type MediaGateway } from '../media/gateway.js';
 import { beginRecording } from '../media/recordingStart.js';
+import { CallRecorder, RecordingAlertDispatcher } from '../oversight/callRecords.js';
 import { startRetentionTimer } from '../media/recordings.js';
 import type { Plan } from '../policy/plan.js';
 import { attachEdge } from '../sip/edge.js';
@@ -66,7 +67,9 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     ? createAdmin({ settings: settings.admin, redisUrl: settings.redisUrl, dialplanDir, plan, state, reload: () => watcher.reload(), logger })
     : undefined;
   if (admin?.channel) channels.push(admin.channel);
-  const alerts = new AlertDispatcher(channels, logger, {
+  // Call records (src/oversight): one JSON line per call in CALLGUARD_DATA_DIR, written in the background.
+  const callRecords = new CallRecorder({ dataDir: process.env.CALLGUARD_DATA_DIR || 'data', timezone: () => plan().site.timezone, logger });
+  const alerts = new RecordingAlertDispatcher(callRecords, channels, logger, {
     sent: (channel) => metrics.alerts.inc({ channel, outcome: 'sent' }),
     failed: (channel) => metrics.alerts.inc({ channel, outcome: 'failed' }),
   });
@@ -101,6 +104,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     trusted: settings.trustedSources,
     draining: () => draining,
     now: Date.now,
+    callRecords,
   });
   drachtio.connect();
   freeswitch?.start();
@@ -149,6 +153,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       http.close();
       await admin?.close();
       drachtio.disconnect();
+      await callRecords.close();
       await Promise.allSettled([state.backend.close(), alertRedis?.quit()]);
       logger.info('drained; exiting');
     },

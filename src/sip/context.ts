@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AlertDispatcher } from '../audit/alertDispatcher.js';
 import type { Metrics } from '../http/metrics.js';
 import type { MediaGateway } from '../media/gateway.js';
+import type { CallRecorder } from '../oversight/callRecords.js';
 import type { Decision } from '../policy/decision.js';
 import type { Plan } from '../policy/plan.js';
 import type { RuntimeState } from '../state/index.js';
@@ -22,6 +23,8 @@ export interface EdgeServices {
   trusted: TrustedSources;
   draining(): boolean;
   now(): number;
+  /** One call record per call, written off the call's path (absent: none kept). */
+  callRecords?: CallRecorder | undefined;
 }
 
 /** One call as an action sees it: the decision, narrowed to its action, and everything to carry it out. */

@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import { logDecision } from '../audit/decisionLog.js';
 import { decide } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
+import type { PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
 import { CallRegistry } from './callRegistry.js';
 import { callSetup, type CallSetup } from './callSetup.js';
@@ -19,6 +20,9 @@ interface Reading {
   plan: Plan;
   setup: CallSetup;
   decision: Decision;
+  /** When it was decided (epoch ms) and the caller's lock as the decision saw it: for the call record. */
+  at: number;
+  lock: PhoneState['lock'];
 }
 
 /**
@@ -41,12 +45,13 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     }
     const now = services.now();
     const { call } = result.setup;
-    const decision = decide(plan, services.state.replica.phoneState(plan, call.from, now), call, now);
+    const phone = services.state.replica.phoneState(plan, call.from, now);
+    const decision = decide(plan, phone, call, now);
     const decidedIn = Number(process.hrtime.bigint() - received) / 1e9;
     metrics.decisionSeconds.observe(decidedIn);
     metrics.decisions.inc({ action: decision.action, class: decision.class, reason: decision.reason });
     logDecision(logger, call, decision, now, { callId: req.get('call-id'), decisionMicros: Math.round(decidedIn * 1e6) });
-    readings.set(req, { received, plan, setup: result.setup, decision });
+    readings.set(req, { received, plan, setup: result.setup, decision, at: now, lock: phone.lock });
     next();
   };
 
@@ -70,11 +75,17 @@ export function attachEdge(services: EdgeServices): CallRegistry {
   srf.invite((req, res) => {
     const reading = readings.get(req);
     if (!reading) return;
+    const { plan, setup, decision, at, lock } = reading;
+    const record = services.callRecords?.begin({ callId: req.get('call-id') ?? '', call: setup.call, decision, plan, lock, at });
     const session = new CallSession(srf, req, res, {
-      finalResponse: (_s, status) => metrics.finalResponseSeconds.observe({ status: `${Math.floor(status / 100)}xx` }, Number(process.hrtime.bigint() - reading.received) / 1e9),
-      ended: (s) => {
+      finalResponse: (_s, status) => {
+        metrics.finalResponseSeconds.observe({ status: `${Math.floor(status / 100)}xx` }, Number(process.hrtime.bigint() - reading.received) / 1e9);
+        record?.finalResponse(status, services.now());
+      },
+      ended: (s, disposition) => {
         calls.remove(s);
         metrics.callsInProgress.dec();
+        record?.ended(disposition, services.now());
       },
     });
     calls.add(session);
