@@ -2,6 +2,8 @@
  * One e2e stack per test file: drachtio-server, redis-server, `callguard serve` on a copy of the sample
  * dialplan whose routes point at SIPp peers on fixed loopback ports, and helpers to place calls with a
  * SIPp UAC and to run the peers (PBX, public trunk, emergency trunk, Security Control and its failover).
+ * With `media`, FreeSWITCH (freeswitch-conf/) runs too and callguard serve is given it (FREESWITCH_*),
+ * recording into a temp directory.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +11,7 @@ import { createClient } from 'redis';
 import {
   copyDialplan,
   freeSipPort,
+  labTempDir,
   quietly,
   RedisServer,
   startCallguard,
@@ -22,6 +25,7 @@ import {
   type SipMessage,
   type SiteOverrides,
 } from '../support/lab.js';
+import { startFreeswitch, type Freeswitch, type MediaLabPaths } from '../support/freeswitch.js';
 
 export type PeerName = 'pbx' | 'trunk' | 'emergency' | 'security' | 'backup';
 
@@ -34,6 +38,9 @@ export interface Stack {
   ports: Record<PeerName, number>;
   /** The site overrides written into the copy (routes to the peers). */
   site: SiteOverrides;
+  /** With `media`: FreeSWITCH, and the directory callguard records into (site.recording.directory). */
+  freeswitch?: Freeswitch;
+  recordings?: string;
 }
 
 export const SECURITY_USER = 'security';
@@ -57,6 +64,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** CALLGUARD_ALERT_WEBHOOK. */
   alertWebhook?: string;
+  /** Start FreeSWITCH (the lab must have E2E_FREESWITCH_RUN) and serve with it; ready once connected. */
+  media?: boolean;
 }
 
 export async function startStack(lab: LabPaths, options: StackOptions = {}): Promise<Stack> {
@@ -67,13 +76,22 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
     security: await freeSipPort(),
     backup: await freeSipPort(),
   };
-  const site = siteFor(ports, options.answerTimeoutSeconds ?? 5);
+  const recordings = options.media ? labTempDir('callguard-recordings-') : undefined;
+  const site = { ...siteFor(ports, options.answerTimeoutSeconds ?? 5), ...(recordings ? { recording: { directory: recordings } } : {}) };
   const dialplan = copyDialplan(site);
-  const partial: Partial<Stack> = { lab, ports, site, dialplan };
+  const partial: Partial<Stack> = { lab, ports, site, dialplan, ...(recordings ? { recordings } : {}) };
   try {
-    partial.redis = await RedisServer.start();
-    partial.drachtio = await startDrachtio(lab);
-    partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env: options.env ?? {}, ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}) });
+    if (options.media) {
+      if (!lab.freeswitchRun) throw new Error('startStack: media needs E2E_FREESWITCH_RUN (use e2eMediaLab())');
+      [partial.redis, partial.drachtio, partial.freeswitch] = await Promise.all([RedisServer.start(), startDrachtio(lab), startFreeswitch(lab as MediaLabPaths)]);
+    } else {
+      partial.redis = await RedisServer.start();
+      partial.drachtio = await startDrachtio(lab);
+    }
+    const env = { ...(partial.freeswitch ? partial.freeswitch.appEnv : {}), ...options.env };
+    partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env, ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}) });
+    // /health is 200 before the event socket is up; media calls need drachtio-fsmrf connected.
+    if (partial.freeswitch) await partial.app.waitForLog('connected to FreeSWITCH', (e) => e.msg === 'connected to FreeSWITCH', 60_000);
     return partial as Stack;
   } catch (error) {
     await stopStack(partial);
@@ -85,6 +103,7 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
 export async function stopStack(stack: Partial<Stack> | undefined): Promise<void> {
   if (!stack) return;
   await quietly(() => stack.app?.stop(15_000));
+  await quietly(() => stack.freeswitch?.stop());
   await quietly(() => stack.drachtio?.stop());
   await quietly(() => stack.redis?.stop());
   await quietly(() => stopAll());
