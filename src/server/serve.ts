@@ -154,8 +154,15 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       await admin?.close();
       drachtio.disconnect();
       await callRecords.close();
-      await Promise.allSettled([state.backend.close(), alertRedis?.quit()]);
+      await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis)]);
       logger.info('drained; exiting');
     },
   };
+}
+
+/** Quits politely when connected; a client still retrying an unreachable Redis is dropped, as QUIT would wait for it for ever. */
+function closeRedis(client: { isReady: boolean; isOpen: boolean; close(): Promise<void>; destroy(): void }): Promise<void> {
+  if (client.isReady) return client.close().catch(() => client.destroy());
+  if (client.isOpen) client.destroy();
+  return Promise.resolve();
 }
