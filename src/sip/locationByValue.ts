@@ -16,11 +16,13 @@ function escapeXml(text: string): string {
 export function pidfLo(entity: string, address: CivicAddress, loc: string | undefined): string {
   const fields = Object.entries(address).filter(([, v]) => v !== undefined && v !== '');
   if (loc) fields.push(['LOC', loc]);
-  const civic = fields.map(([k, v]) => `<c:${k}>${escapeXml(v)}</c:${k}>`).join('');
+  const civic = fields.map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join('');
+  // Each namespace is the default of the element it starts at, so no element name carries a prefix.
   return (
-    `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" xmlns:c="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr" entity="pres:${escapeXml(entity)}">` +
-    `<tuple id="t"><status><gp:geopriv><gp:location-info><c:civicAddress>${civic}</c:civicAddress></gp:location-info>` +
-    '<gp:usage-rules/></gp:geopriv></status></tuple></presence>'
+    `<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:${escapeXml(entity)}"><tuple id="t"><status>` +
+    '<geopriv xmlns="urn:ietf:params:xml:ns:pidf:geopriv10"><location-info>' +
+    `<civicAddress xmlns="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr">${civic}</civicAddress></location-info>` +
+    '<usage-rules/></geopriv></status></tuple></presence>'
   );
 }
 
