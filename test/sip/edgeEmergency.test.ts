@@ -1,0 +1,313 @@
+/**
+ * Emergency calls on the wire (trunk URI, callback in P-Asserted-Identity, location by value in a
+ * multipart body small enough for UDP, public-trunk failover) and the Security alert on its three
+ * channels: a SIP MESSAGE, XADD on a real redis-server's `callguard:alerts`, a POST to a local webhook.
+ * A failing channel never holds or fails the call.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, until } from '../support/edgeFixture.js';
+import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
+import { RedisServer } from '../support/redisServer.js';
+import * as sip from '../support/sipText.js';
+
+const OFFER = sip.sdp({ ip: '192.0.2.10', port: 40000 });
+/**
+ * A one-codec offer like SIPp's (130 bytes). The UDP budget (1,300 bytes for the whole INVITE) holds
+ * for offers of this size; the harness's three-codec offer (193 bytes) takes the De Havilland INVITE
+ * to about 1,360 bytes (see the issue note).
+ */
+const SMALL_OFFER = 'v=0\r\no=user1 53655765 2353687637 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+const ANSWER = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+
+/** A local webhook: records every POST; answers with `status`, or holds the request until released. */
+class Webhook {
+  readonly posts: Array<Record<string, string>> = [];
+  status = 200;
+  hold = false;
+  private held: ServerResponse[] = [];
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<Webhook> {
+    let hook: Webhook | undefined;
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        hook!.posts.push(JSON.parse(body) as Record<string, string>);
+        if (hook!.hold) hook!.held.push(res);
+        else res.writeHead(hook!.status).end();
+      });
+    });
+    hook = new Webhook(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return hook;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/alerts`;
+  }
+
+  release(): void {
+    for (const res of this.held.splice(0)) res.writeHead(200).end();
+  }
+
+  async stop(): Promise<void> {
+    this.release();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+async function streamEntries(url: string): Promise<Array<Record<string, string>>> {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const entries = (await client.xRange('callguard:alerts', '-', '+')) ?? [];
+    return entries.map((e) => ({ ...e.message }) as Record<string, string>);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Everything the SIP contract says about the emergency INVITE. */
+function expectEmergencyInvite(invite: OutboundRequest, expected: { uri: string; callback: string; address: string[]; loc: string; offer?: string }): void {
+  expect(invite.uri).toBe(expected.uri);
+  expect(invite.get('P-Asserted-Identity')).toMatch(new RegExp(`^<(tel|sip):\\${expected.callback}[>@;]`));
+  const geolocation = invite.get('Geolocation') ?? '';
+  const cid = /^<cid:([^>]+)>/.exec(geolocation)?.[1];
+  expect(cid, invite.raw).toBeTruthy();
+  const contentType = invite.get('Content-Type') ?? '';
+  expect(contentType).toMatch(/^multipart\/(mixed|related)/i);
+  const parts = multipartParts(contentType, invite.body);
+  const sdp = parts.find((p) => p.headers.get('content-type')?.startsWith('application/sdp'));
+  const pidf = parts.find((p) => p.headers.get('content-type')?.startsWith('application/pidf+xml'));
+  expect(sdp?.body).toBe(expected.offer ?? OFFER);
+  expect(pidf, invite.raw).toBeDefined();
+  expect(pidf!.headers.get('content-id')?.replace(/[<>]/g, '')).toBe(cid);
+  expect(pidf!.body).toContain('urn:ietf:params:xml:ns:pidf');
+  expect(pidf!.body).toContain('urn:ietf:params:xml:ns:pidf:geopriv10"');
+  expect(pidf!.body).toMatch(/<civicAddress xmlns="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr">/);
+  for (const part of expected.address) expect(pidf!.body).toContain(part);
+  expect(pidf!.body).toContain(`<LOC>${expected.loc}</LOC>`);
+  if (expected.offer === SMALL_OFFER) {
+    // small enough for UDP (RFC 3261 §18.1.1: within 200 bytes of a 1,500-byte MTU)
+    expect(Buffer.byteLength(invite.raw, 'utf8'), invite.raw).toBeLessThanOrEqual(1300);
+  }
+}
+
+/** The PSAP answers, the caller hangs up. */
+async function answerAndHangUp(edge: Edge, a: InboundTransaction, b: OutboundRequest): Promise<void> {
+  b.respond(200, { body: ANSWER });
+  expect((await a.finalResponse()).status).toBe(200);
+  await edge.nextRequest('ACK');
+  expect((await a.bye().finalResponse()).status).toBe(200);
+  (await edge.nextRequest('BYE')).respond(200);
+}
+
+const COLLEGE_LANE = ['<country>GB</country>', '<RD>College Lane</RD>', '<PC>AL10 9AB</PC>'];
+
+describe('SIP edge: emergency calls', () => {
+  let edge: Edge;
+
+  afterEach(async () => {
+    await edge?.stop();
+  });
+
+  describe('routing and location', () => {
+    it.each([
+      ['4101', '999', '999', '+441707284101', 'Lindop Building, room 2F410'],
+      ['4101', '9999', '999', '+441707284101', 'Lindop Building, room 2F410'],
+      ['4101', '112', '112', '+441707284101', 'Lindop Building, room 2F410'],
+      ['4150', '999', '999', '+441707284000', 'Lindop Building, room 1L100'],
+      ['2900', '999', '999', '+441707284000', 'Main Building, lift 1 car'],
+      ['2900', '9112', '112', '+441707284000', 'Main Building, lift 1 car'],
+    ])('%s dialling %s: at once to sip:%s@<emergencyTrunk>, callback %s, PIDF-LO with the site address and LOC', async (from, dialled, number, callback, loc) => {
+      edge = await Edge.start();
+      const a = edge.invite(from, dialled, { sdp: SMALL_OFFER });
+      const b = await edge.nextInvite();
+      expectEmergencyInvite(b, { uri: `sip:${number}@${EMERGENCY_TRUNK}`, callback, address: COLLEGE_LANE, loc, offer: SMALL_OFFER });
+      b.respond(180);
+      b.respond(200, { body: ANSWER });
+      const ok = await a.finalResponse();
+      expect(ok.status).toBe(200);
+      expect(ok.body).toBe(ANSWER);
+      await edge.nextRequest('ACK');
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
+
+    it('4301 on the De Havilland campus: its own address (Mosquito Way), not College Lane', async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4301', '999', { sdp: SMALL_OFFER });
+      const b = await edge.nextInvite();
+      expectEmergencyInvite(b, {
+        offer: SMALL_OFFER,
+        uri: `sip:999@${EMERGENCY_TRUNK}`,
+        callback: '+441707284301',
+        address: ['<RD>Mosquito Way</RD>', '<PC>AL10 9EU</PC>'],
+        loc: 'De Havilland campus, Business School, room N204',
+      });
+      expect(b.body).not.toContain('College Lane');
+      await answerAndHangUp(edge, a, b);
+    });
+
+    it('a locked phone with a PIN (4101) is never asked for it: 999 goes straight out', async () => {
+      edge = await Edge.start();
+      // the same phone is locked for international calls...
+      expect((await edge.invite('4101', '90033142685300').finalResponse()).status).toBe(503);
+      // ...and still reaches the emergency trunk
+      const a = edge.invite('4101', '999', { sdp: OFFER });
+      const b = await edge.nextInvite();
+      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      await answerAndHangUp(edge, a, b);
+    });
+
+    it('the emergency trunk answering 503: the same number is tried on routes.external, and Security is told', async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', { sdp: OFFER });
+      const trunk = await edge.nextInvite();
+      expect(trunk.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      trunk.respond(503);
+      const fallback = await edge.nextInvite();
+      expectEmergencyInvite(fallback, { uri: `sip:999@${EXTERNAL}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
+      fallback.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      await until('a second alert about the failover', () =>
+        edge.fake.outboundRequests.some((r) => r.method === 'MESSAGE' && /^EMERGENCY/.test(r.body) && /public trunk/.test(r.body)),
+      );
+      await edge.nextRequest('ACK');
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
+
+    it('emergency calls are routed even while draining', async () => {
+      edge = await Edge.start({ drainSeconds: 30 });
+      // a call in progress keeps the drain going
+      const call = await edge.connect('4101', '4202');
+      const drained = edge.drain();
+      expect((await edge.get('/health')).status).toBe(503);
+      const refused = await edge.invite('4202', '4101').finalResponse();
+      expect(refused.status).toBe(503);
+      expect(refused.get('Retry-After')).toMatch(/^\d+$/);
+      const a = edge.invite('4101', '999', { sdp: OFFER });
+      const b = await edge.nextInvite();
+      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      await answerAndHangUp(edge, a, b);
+      expect((await call.a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+      await drained;
+    });
+  });
+
+  describe('the Security alert on three channels', () => {
+    let redis: RedisServer;
+    let webhook: Webhook;
+
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      webhook = await Webhook.start();
+    });
+
+    afterAll(async () => {
+      await webhook?.stop();
+      await redis?.stop();
+    });
+
+    it('SIP MESSAGE to Security Control, XADD callguard:alerts with every field, and a webhook POST', async () => {
+      edge = await Edge.start({ redisUrl: redis.url, alertWebhook: webhook.url });
+      webhook.status = 200;
+      webhook.hold = false;
+      const postsBefore = webhook.posts.length;
+      const a = edge.invite('4101', '9999', { sdp: OFFER });
+      const b = await edge.nextInvite();
+
+      const message = await edge.nextRequest('MESSAGE');
+      expect(message.uri).toBe(`sip:2222@${INTERNAL}`);
+      expect(message.get('Content-Type')).toMatch(/^text\/plain/);
+      expect(message.body).toMatch(/^EMERGENCY\b/);
+      for (const part of ['999', '4101', 'Dr Alice Moreno', '+441707284101', 'Lindop Building, room 2F410']) expect(message.body).toContain(part);
+      message.respond(200);
+
+      const entry = await until('the alert on callguard:alerts', async () => (await streamEntries(redis.url)).find((e) => e.callId === a.request!.callId));
+      expect(entry).toMatchObject({ kind: 'emergency', ext: '4101', dialled: '999', callback: '+441707284101', location: 'Lindop Building, room 2F410', callId: a.request!.callId });
+      expect(Number.isNaN(Date.parse(entry.at!))).toBe(false);
+      expect(entry.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+
+      const post = await until('the webhook POST', () => webhook.posts.slice(postsBefore).find((p) => p.callId === a.request!.callId));
+      expect(post).toMatchObject({ kind: 'emergency', ext: '4101', dialled: '999', callback: '+441707284101', location: 'Lindop Building, room 2F410' });
+
+      await until('three alerts counted as sent', async () =>
+        (await edge.metric('callguard_security_alerts_total', { outcome: 'sent' })) >= 3,
+      );
+      for (const channel of ['sip-message', 'redis-stream', 'webhook']) {
+        expect(await edge.metric('callguard_security_alerts_total', { channel, outcome: 'sent' })).toBeGreaterThanOrEqual(1);
+      }
+      await answerAndHangUp(edge, a, b);
+    });
+
+    it('a webhook that hangs, an unanswered MESSAGE: the call is placed and connected regardless', async () => {
+      edge = await Edge.start({ redisUrl: redis.url, alertWebhook: webhook.url });
+      webhook.hold = true;
+      const postsBefore = webhook.posts.length;
+      const a = edge.invite('4101', '999', { sdp: OFFER });
+      const b = await edge.nextInvite();
+      await until('the webhook POST is being held', () => webhook.posts.length > postsBefore);
+      expect(edge.fake.outboundRequests.find((r) => r.method === 'MESSAGE')?.finalStatus).toBeUndefined();
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      webhook.hold = false;
+      webhook.release();
+      await edge.nextRequest('ACK');
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
+
+    it('a failing webhook (500) is retried a bounded number of times and counted as failed; the call is unaffected', async () => {
+      edge = await Edge.start({ redisUrl: redis.url, alertWebhook: webhook.url });
+      webhook.hold = false;
+      webhook.status = 500;
+      const postsBefore = webhook.posts.length;
+      const a = edge.invite('4101', '999', { sdp: OFFER });
+      const b = await edge.nextInvite();
+      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      await until('the webhook failure counted', async () => (await edge.metric('callguard_security_alerts_total', { channel: 'webhook', outcome: 'failed' })) === 1, 15_000);
+      const attempts = webhook.posts.slice(postsBefore).filter((p) => p.callId === a.request!.callId).length;
+      expect(attempts).toBeGreaterThan(1);
+      expect(attempts).toBeLessThanOrEqual(5);
+      expect(await edge.metric('callguard_security_alerts_total', { channel: 'redis-stream', outcome: 'sent' })).toBe(1);
+      expect(edge.logs.some((l) => l.channel === 'webhook' && l.msg === 'security alert could not be delivered')).toBe(true);
+      webhook.status = 200;
+      await edge.nextRequest('ACK');
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
+
+    it('Redis stopped: the call still goes out, the stream channel is counted as failed', async () => {
+      const doomed = await RedisServer.start();
+      try {
+        edge = await Edge.start({ redisUrl: doomed.url, alertWebhook: webhook.url });
+        webhook.status = 200;
+        await doomed.kill();
+        const a = edge.invite('4101', '999', { sdp: OFFER });
+        const b = await edge.nextInvite();
+        expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+        expect(b.get('P-Asserted-Identity')).toMatch(/\+441707284101/);
+        b.respond(200, { body: ANSWER });
+        expect((await a.finalResponse()).status).toBe(200);
+        await until('the stream failure counted', async () => (await edge.metric('callguard_security_alerts_total', { channel: 'redis-stream', outcome: 'failed' })) === 1, 15_000);
+        await until('the webhook still delivered', async () => (await edge.metric('callguard_security_alerts_total', { channel: 'webhook', outcome: 'sent' })) === 1);
+        await edge.nextRequest('ACK');
+        expect((await a.bye().finalResponse()).status).toBe(200);
+        (await edge.nextRequest('BYE')).respond(200);
+      } finally {
+        await doomed.stop();
+      }
+    });
+  });
+});
