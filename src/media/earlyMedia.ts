@@ -1,11 +1,23 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { CallContext } from '../sip/context.js';
+import { reasonHeader } from '../sip/routing.js';
 
-/** An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it. */
+/**
+ * An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it.
+ * When FreeSWITCH ends its channel (drachtio-fsmrf emits 'destroy' only then, not when we destroy it)
+ * the call ends too: 503 while the caller waits, else a BYE. A command running on the channel may
+ * never complete, so the call must not wait for one.
+ */
 async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint> {
-  const { session } = ctx;
+  const { session, services } = ctx;
   const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
   session.own(() => void endpoint.destroy().catch(() => undefined));
+  endpoint.once('destroy', () => {
+    if (session.ended) return;
+    services.logger.warn({ callId: session.callId }, "media server ended the caller's channel: ending the call");
+    if (session.wanted) session.respond(503, { ...reasonHeader(503, 'media-failed'), 'Retry-After': '30' }, 'failed');
+    else session.hangUp();
+  });
   session.onInfoDigits((digits) => void endpoint.api('uuid_recv_dtmf', `${endpoint.uuid} ${digits}`).catch(() => undefined));
   return endpoint;
 }

@@ -12,14 +12,34 @@ export function promptFile(plan: Plan, id: string): string {
   return plan.prompts.get(id)?.audio ?? FALLBACK_TONE;
 }
 
+/** Collecting digits ends by FreeSWITCH's own timeouts; this bounds it should they never fire. */
+const COLLECT_LIMIT_MS = PLAY_LIMIT_MS + 60_000;
+
+/**
+ * `work`, or `fallback` once the limit passes or FreeSWITCH ends the endpoint's channel (a command
+ * on a channel that went away may never complete). Never rejects.
+ */
+async function bounded<T>(endpoint: Mrf.Endpoint, work: Promise<T>, fallback: T, limitMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let gone: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      work.catch(() => fallback),
+      new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(fallback), limitMs);
+        gone = () => resolve(fallback);
+        endpoint.once('destroy', gone);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (gone) endpoint.off('destroy', gone);
+  }
+}
+
 /** Resolves when the file has played, the endpoint went away, or the limit passed; never rejects. */
 export async function playBounded(endpoint: Mrf.Endpoint, file: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    endpoint.play(file).catch(() => undefined),
-    new Promise((resolve) => (timer = setTimeout(resolve, PLAY_LIMIT_MS))),
-  ]);
-  clearTimeout(timer);
+  await bounded(endpoint, Promise.resolve().then(async () => void (await endpoint.play(file))), undefined, PLAY_LIMIT_MS);
 }
 
 /**
@@ -27,12 +47,11 @@ export async function playBounded(endpoint: Mrf.Endpoint, file: string): Promise
  * The digits go to the caller of this function only: they are never logged.
  */
 export async function collectDigits(endpoint: Mrf.Endpoint, file: string, length: number): Promise<string | undefined> {
-  try {
-    const result = await endpoint.playCollect({ file, min: length, max: length, tries: 1, timeout: 10_000, digitTimeout: 5_000, terminators: '#', regexp: `\\d{${length}}` });
-    return result.digits && /^\d+$/.test(result.digits) ? result.digits : undefined;
-  } catch {
-    return undefined;
-  }
+  const collecting = Promise.resolve().then(() =>
+    endpoint.playCollect({ file, min: length, max: length, tries: 1, timeout: 10_000, digitTimeout: 5_000, terminators: '#', regexp: `\\d{${length}}` }),
+  );
+  const result = await bounded(endpoint, collecting, undefined, COLLECT_LIMIT_MS);
+  return result?.digits && /^\d+$/.test(result.digits) ? result.digits : undefined;
 }
 
 /** Stops whatever the endpoint is playing (the ringback when the callee answers). */

@@ -67,7 +67,8 @@ class StandInDialog extends EventEmitter {
       this.destroyed = true;
       this.connected = false;
       this.endpoint.record('dialog-destroy', '');
-      this.endpoint.gone(new Error('the media leg was hung up'));
+      // the BYE reaches FreeSWITCH, which ends the channel
+      this.endpoint.gone(new Error('the media leg was hung up'), 'freeswitch');
     }
     return Promise.resolve();
   }
@@ -86,6 +87,7 @@ export class StandInEndpoint extends EventEmitter {
   /** The app called destroy(). */
   destroyedByApp = false;
   private readonly pending = new Set<Pending>();
+  private keyed = '';
 
   constructor(
     private readonly server: FreeswitchStandIn,
@@ -115,13 +117,38 @@ export class StandInEndpoint extends EventEmitter {
     return this.server.record({ endpoint: this.index, op, arg, detail });
   }
 
-  /** @internal the channel is gone: whatever it was doing fails. */
-  gone(error: Error): void {
+  /**
+   * @internal the channel is gone. drachtio-fsmrf emits 'destroy' when FreeSWITCH ends it (not when
+   * the app destroys the endpoint); commands still running fail, or (`hang`) never finish, as a
+   * modesl execute whose channel went away.
+   */
+  gone(error: Error, by: 'app' | 'freeswitch', pending: 'reject' | 'hang' = 'reject'): void {
     if (!this.connected) return;
     this.connected = false;
     this.dialog.connected = false;
-    for (const p of [...this.pending]) p.fail(error);
-    this.emit('destroy');
+    if (pending === 'reject') for (const p of [...this.pending]) p.fail(error);
+    else this.pending.clear();
+    if (by === 'freeswitch') setImmediate(() => this.emit('destroy', { reason: 'NORMAL_CLEARING' }));
+  }
+
+  /** @internal digits the caller keyed (uuid_recv_dtmf from SIP INFO), collected by a playCollect. */
+  key(digits: string): void {
+    this.keyed += digits;
+    this.collectKeyed();
+  }
+
+  private collectKeyed(): void {
+    for (const p of this.pending) {
+      if (p.step.op !== 'playCollect' || p.held) continue;
+      const max = (p.step.detail as Mrf.PlayCollectOptions).max ?? 128;
+      const hash = this.keyed.indexOf('#');
+      if (hash < 0 && this.keyed.length < max) return;
+      const end = hash >= 0 && hash < max ? hash : max;
+      const digits = this.keyed.slice(0, end);
+      this.keyed = this.keyed.slice(end + (hash === end ? 1 : 0));
+      p.finish('done', { digits, terminatorUsed: hash === end ? '#' : '' });
+      return;
+    }
   }
 
   /** @internal ends what is playing (uuid_break). */
@@ -207,7 +234,9 @@ export class StandInEndpoint extends EventEmitter {
       }
       // the prompt plays, then the caller keys (now, or when the test types)
       setTimeout(() => {
-        if (this.pending.has(p)) this.offerDigits();
+        if (!this.pending.has(p)) return;
+        if (this.keyed) this.collectKeyed();
+        else this.offerDigits();
       }, PLAY_MS);
     });
   }
@@ -219,6 +248,10 @@ export class StandInEndpoint extends EventEmitter {
   api(command: string, args?: string | string[]): Promise<unknown> {
     return this.run('api', command, args, (p) => {
       if (command === 'uuid_break') this.breakPlayback();
+      if (command === 'uuid_recv_dtmf') {
+        const [uuid, digits] = String(args).split(' ');
+        this.server.endpoints.find((e) => e.uuid === uuid)?.key(digits ?? '');
+      }
       this.quick(p, '+OK');
     });
   }
@@ -240,7 +273,7 @@ export class StandInEndpoint extends EventEmitter {
   destroy(): Promise<void> {
     this.record('destroy', '');
     this.destroyedByApp = true;
-    this.gone(new Error('endpoint destroyed'));
+    this.gone(new Error('endpoint destroyed'), 'app');
     this.dialog.destroyed = true;
     return Promise.resolve();
   }
@@ -322,12 +355,16 @@ export class FreeswitchStandIn implements MediaServerSource {
     this.failures.push({ match, error, times });
   }
 
-  /** FreeSWITCH hangs the endpoint's channel up. */
-  hangUp(endpoint: StandInEndpoint): void {
+  /**
+   * FreeSWITCH hangs the endpoint's channel up (a crash, a kill, `uuid_kill`): its media leg gets a
+   * BYE and the endpoint emits 'destroy'. Commands running on it reject, or with `pending: 'hang'`
+   * never finish (what a modesl execute does when its channel goes).
+   */
+  hangUp(endpoint: StandInEndpoint, opts: { pending?: 'reject' | 'hang' } = {}): void {
     this.record({ endpoint: endpoint.index, op: 'hangup', arg: '' });
     endpoint.dialog.connected = false;
-    endpoint.gone(new Error('-ERR channel hung up'));
-    endpoint.dialog.emit('destroy', { reason: 'BYE from FreeSWITCH' });
+    endpoint.gone(new Error('-ERR channel hung up'), 'freeswitch', opts.pending);
+    setImmediate(() => endpoint.dialog.emit('destroy', { reason: 'BYE from FreeSWITCH' }));
   }
 
   /** Resolves with the first journal step matching `match`, waiting for it. */

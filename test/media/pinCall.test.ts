@@ -1,0 +1,203 @@
+/**
+ * pin-required through the media seam, CI level: a locked international user (4101, granted FR)
+ * dials 9 0033 1 42 68 53 00; the PIN is asked for in early media, checked against the runtime state
+ * in a private redis-server, and the call goes on to the trunk, or is refused in words and with 403.
+ */
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/policy/plan.js';
+import { EXTERNAL, INTERNAL, until } from '../support/edgeFixture.js';
+import { samplePlan } from '../support/plans.js';
+import { RedisServer } from '../support/redisServer.js';
+import * as sip from '../support/sipText.js';
+import { redisState, type StateUnderTest } from '../support/stateFixtures.js';
+import { answerByes, expectNothingLeft, invitesSent, responseWith, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+
+const RIGHT = '538271';
+const WRONG = ['904716', '660413', '772950', '318864', '205937'];
+const FRANCE = '90033142685300';
+const prompt = (id: string) => new RegExp(`/audio/prompts/${id}\\.wav$`);
+const promptIds = (files: string[]) => files.map((f) => /\/audio\/prompts\/([\w-]+)\.wav$/.exec(f)?.[1] ?? f);
+
+describe('media: PIN entry for a locked phone', () => {
+  let redis: RedisServer;
+  let plan: Plan;
+  let m: MediaEdge;
+  let state: StateUnderTest;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    plan = await samplePlan();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  beforeEach(async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    await client.flushAll();
+    await client.close();
+    // the admin CLI's path: the same Redis keys the server reads
+    state = await redisState(plan, redis.url, 'callguard:');
+    await state.state.setPin('4101', RIGHT);
+    m = await startMediaEdge({ redisUrl: redis.url });
+  });
+
+  afterEach(async () => {
+    await m?.stop();
+    await state?.close();
+  });
+
+  /** No log line of the server's (or of the state's) carries a PIN entered. */
+  function expectNoDigitsLogged(): void {
+    const lines = [...m.edge.logs.map((l) => JSON.stringify({ ...l, time: undefined })), ...state.logs()];
+    expect(lines.length).toBeGreaterThan(0);
+    for (const pin of [RIGHT, ...WRONG]) expect(lines.filter((l) => l.includes(pin))).toEqual([]);
+  }
+
+  it('the right PIN: prompted in early media, then the call goes on to the trunk through FreeSWITCH', async () => {
+    const { edge, fs } = m;
+    const a = edge.invite('4101', FRANCE);
+    const early = await responseWith(a, 183);
+    expect(early.body).toBe(fs.endpoints[0]!.local.sdp);
+    const ask = await fs.waitFor('the PIN prompt', (s) => s.op === 'playCollect');
+    expect(ask.arg).toMatch(prompt('pin-enter'));
+    expect(ask.detail).toMatchObject({ min: 6, max: 6 });
+    expect(invitesSent(edge)).toHaveLength(0);
+    fs.type(RIGHT);
+
+    const b = await edge.nextInvite();
+    expect(b.uri).toBe(`sip:+33142685300@${EXTERNAL}`);
+    expect(b.get('P-Asserted-Identity')).toContain('+441707284101');
+    expect(b.body).toBe(fs.endpoints[1]!.local.sdp);
+    b.respond(200, { body: sip.sdp({ ip: '192.0.2.30', port: 52000, sessionId: 3000 }) });
+    const ok = await a.finalResponse();
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe(fs.endpoints[0]!.local.sdp);
+    await fs.waitFor('the bridge', (s) => s.op === 'bridge');
+    // not a recorded call
+    expect(fs.journal.some((s) => s.op === 'execute' && s.arg === 'record_session')).toBe(false);
+    expect(await edge.waitForLog('PIN entry', (l) => l.msg === 'PIN entry')).toMatchObject({ outcome: 'unlocked', ext: '4101' });
+
+    answerByes(edge);
+    expect((await a.bye().finalResponse()).status).toBe(200);
+    await expectNothingLeft(m);
+    expectNoDigitsLogged();
+  });
+
+  it('a wrong PIN, then the right one: asked again with pin-wrong, then connected', async () => {
+    const { edge, fs } = m;
+    fs.type(WRONG[0]!, RIGHT);
+    const a = edge.invite('4101', FRANCE);
+    const b = await edge.nextInvite();
+    expect(promptIds(fs.played.filter((f) => f.includes('/prompts/')))).toEqual(['pin-enter', 'pin-wrong']);
+    b.respond(200, { body: sip.sdp({ ip: '192.0.2.30' }) });
+    expect((await a.finalResponse()).status).toBe(200);
+    answerByes(edge);
+    a.bye();
+    await expectNothingLeft(m);
+    expect(state.state.status('4101', Date.now()).failures).toBe(0);
+    expectNoDigitsLogged();
+  });
+
+  it('three wrong PINs: the spoken refusal, then 403 pin-refused; nothing dialled', async () => {
+    const { edge, fs } = m;
+    fs.type(WRONG[0]!, WRONG[1]!, WRONG[2]!);
+    const a = edge.invite('4101', FRANCE);
+    await responseWith(a, 183);
+    const final = await a.finalResponse();
+    expect(final.status).toBe(403);
+    expect(final.get('Reason')).toBe('Q.850;cause=21;text="pin-refused"');
+    expect(promptIds(fs.played)).toEqual(['pin-enter', 'pin-wrong', 'pin-wrong', 'pin-refused']);
+    // the refusal was heard before the 403
+    expect(fs.journal.find((s) => s.op === 'play' && prompt('pin-refused').test(s.arg))!.outcome).toBe('done');
+    expect(invitesSent(edge)).toHaveLength(0);
+    await expectNothingLeft(m);
+    await until('three failures counted', () => state.state.status('4101', Date.now()).failures === 3 || undefined);
+    expectNoDigitsLogged();
+  });
+
+  it('five wrong PINs across two calls: the lockout prompt, 403, a PIN-LOCKOUT alert; the next call is refused before any prompt', async () => {
+    const { edge, fs } = m;
+    const first = edge.invite('4101', FRANCE);
+    fs.type(WRONG[0]!, WRONG[1]!, WRONG[2]!);
+    expect((await first.finalResponse()).status).toBe(403);
+    await expectNothingLeft(m);
+
+    const second = edge.invite('4101', FRANCE);
+    fs.type(WRONG[3]!, WRONG[4]!);
+    const final = await second.finalResponse();
+    expect(final.status).toBe(403);
+    expect(final.get('Reason')).toBe('Q.850;cause=21;text="pin-locked-out"');
+    const secondCall = fs.played.slice(4);
+    expect(promptIds(secondCall)).toEqual(['pin-enter', 'pin-wrong', 'pin-locked-out']);
+
+    // Security is told: a SIP MESSAGE to Security Control, and the Redis stream
+    const message = await edge.nextRequest('MESSAGE');
+    message.respond(200);
+    expect(message.uri).toBe(`sip:2222@${INTERNAL}`);
+    expect(message.body).toMatch(/^PIN-LOCKOUT\b/);
+    expect(message.body).toContain('4101');
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const entries = await until('the alert in callguard:alerts', async () => {
+        const found = await client.xRange('callguard:alerts', '-', '+');
+        return found && found.length > 0 ? found : undefined;
+      });
+      expect(entries.map((e) => e.message)).toEqual([expect.objectContaining({ kind: 'pin-lockout', ext: '4101' })]);
+    } finally {
+      await client.close();
+    }
+    await expectNothingLeft(m);
+
+    // while locked out, the decision itself refuses (spoken, announceRejects is on): no PIN prompt
+    await until('the lockout in the replica', () => state.state.status('4101', Date.now()).lockoutUntil);
+    const third = edge.invite('4101', FRANCE);
+    const refused = await third.finalResponse();
+    expect(refused.status).toBe(403);
+    expect(refused.get('Reason')).toBe('Q.850;cause=21;text="pin-locked-out"');
+    expect(promptIds(fs.played.slice(7))).toEqual(['pin-locked-out']);
+    expect(fs.journal.filter((s) => s.op === 'playCollect')).toHaveLength(5);
+    await expectNothingLeft(m);
+    expectNoDigitsLogged();
+  });
+
+  it('no digits at all (three timeouts): refused, and no attempt is counted', async () => {
+    const { edge, fs } = m;
+    fs.type(null, null, null);
+    const a = edge.invite('4101', FRANCE);
+    const final = await a.finalResponse();
+    expect(final.status).toBe(403);
+    expect(final.get('Reason')).toBe('Q.850;cause=21;text="pin-refused"');
+    await expectNothingLeft(m);
+    expect(state.state.status('4101', Date.now()).failures).toBe(0);
+  });
+
+  it('caller CANCEL during the PIN prompt: 487, nothing dialled, no attempt counted, endpoints released', async () => {
+    const { edge, fs } = m;
+    const a = edge.invite('4101', FRANCE);
+    await fs.waitFor('the PIN prompt', (s) => s.op === 'playCollect');
+    a.cancel();
+    expect((await a.finalResponse()).status).toBe(487);
+    await expectNothingLeft(m);
+    fs.type(RIGHT);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(invitesSent(edge)).toHaveLength(0);
+    expect(state.state.status('4101', Date.now()).failures).toBe(0);
+  });
+
+  it('FreeSWITCH hangs up during the PIN prompt: the caller gets 503, never a hang, and nothing is dialled', async () => {
+    const { edge, fs } = m;
+    const a = edge.invite('4101', FRANCE);
+    await fs.waitFor('the PIN prompt', (s) => s.op === 'playCollect');
+    // as modesl does, the command whose channel went away never completes
+    fs.hangUp(fs.endpoints[0]!, { pending: 'hang' });
+    const final = await a.finalResponse();
+    expect(final.status).toBe(503);
+    expect(invitesSent(edge)).toHaveLength(0);
+    await expectNothingLeft(m);
+  });
+});
