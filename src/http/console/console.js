@@ -1,0 +1,344 @@
+// @ts-check
+/**
+ * The Security Control console: signs in with a token (kept in sessionStorage for this tab), follows
+ * /api/alerts/stream (Server-Sent Events read with fetch, so the token travels in a header, never in a
+ * URL), shows alerts newest first, pins unacknowledged emergencies with a repeating tone (WebAudio),
+ * and says plainly when the feed is down while it reconnects. No framework, no build step.
+ */
+
+const TOKEN_KEY = 'callguard.console.token';
+/** The server sends a keep-alive every 5 s; silence this long means the feed is gone. */
+const SILENCE_MS = 15_000;
+const TONE_EVERY_MS = 1_500;
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string}} Alert */
+/** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}}} Item */
+
+/** @type {Map<string, Item>} */
+const items = new Map();
+let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+/** @type {AbortController | undefined} */
+let feed;
+let signedIn = false;
+
+// ---- the page's observable state (the browser tests read it) ------------------------------------------
+const consoleState = { feed: 'signed-out', alarm: false, beeps: 0, audio: 'none', connects: 0 };
+// @ts-ignore
+window.callguardConsole = consoleState;
+
+function setFeed(/** @type {string} */ state, /** @type {string} */ label) {
+  consoleState.feed = state;
+  document.body.dataset.feed = state;
+  $('feed-state').textContent = label;
+  $('disconnected').hidden = state !== 'disconnected';
+}
+
+// ---- sound --------------------------------------------------------------------------------------------
+/** @type {AudioContext | undefined} */
+let audio;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let alarmTimer;
+
+function audioContext() {
+  if (!audio) {
+    audio = new AudioContext();
+    audio.addEventListener('statechange', showAudioState);
+  }
+  if (audio.state === 'suspended') void audio.resume().catch(() => {});
+  return audio;
+}
+
+function showAudioState() {
+  consoleState.audio = audio ? audio.state : 'none';
+  $('sound').hidden = !(consoleState.alarm && audio && audio.state !== 'running');
+}
+
+/** Two short tones, high then low: distinct from a phone ring. */
+function beep() {
+  const ctx = audioContext();
+  const start = ctx.currentTime + 0.02;
+  [880, 660].forEach((frequency, i) => {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = 'square';
+    osc.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, start + i * 0.3);
+    gain.gain.exponentialRampToValueAtTime(0.25, start + i * 0.3 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + i * 0.3 + 0.26);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(start + i * 0.3);
+    osc.stop(start + i * 0.3 + 0.28);
+  });
+  if (ctx.state === 'running') consoleState.beeps++;
+  showAudioState();
+}
+
+function setAlarm(/** @type {number} */ open) {
+  const on = open > 0;
+  document.title = on ? `(${open}) EMERGENCY — Security Control` : 'Security Control — callguard';
+  if (on === consoleState.alarm) return;
+  consoleState.alarm = on;
+  document.body.dataset.alarm = on ? 'on' : 'off';
+  if (on) {
+    beep();
+    alarmTimer = setInterval(beep, TONE_EVERY_MS);
+  } else {
+    clearInterval(alarmTimer);
+    alarmTimer = undefined;
+  }
+  showAudioState();
+}
+
+// ---- rendering ----------------------------------------------------------------------------------------
+const order = (/** @type {string} */ id) => id.split('-').map(Number);
+function newestFirst(/** @type {Item} */ a, /** @type {Item} */ b) {
+  const [am = 0, as = 0] = order(a.id);
+  const [bm = 0, bs = 0] = order(b.id);
+  return bm - am || bs - as;
+}
+
+const KIND = { emergency: 'EMERGENCY', hotline: 'HOTLINE', 'pin-lockout': 'PIN LOCKOUT' };
+const time = (/** @type {string} */ iso) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString('en-GB');
+};
+const day = (/** @type {string} */ iso) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+};
+
+function el(/** @type {string} */ tag, /** @type {string} */ className, /** @type {string} */ text = '') {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+/**
+ * Follow-ups (a hotline answered by a failover, an emergency trunk failover) carry the first alert's
+ * call id and a note: they are shown on the first alert's card rather than as alerts of their own.
+ */
+function grouped() {
+  const all = [...items.values()].sort(newestFirst);
+  /** @type {Map<string, string>} */
+  const firstOf = new Map();
+  /** @type {Map<string, string[]>} */
+  const notes = new Map();
+  const followUps = new Set();
+  for (const item of [...all].reverse()) {
+    const a = item.alert;
+    if (!a.callId || a.kind === 'pin-lockout') continue;
+    const key = `${a.kind}|${a.callId}`;
+    const first = firstOf.get(key);
+    if (first === undefined) firstOf.set(key, item.id);
+    else if (a.note) {
+      notes.set(first, [...(notes.get(first) ?? []), a.note]);
+      followUps.add(item.id);
+    }
+  }
+  return { shown: all.filter((i) => !followUps.has(i.id)), notes };
+}
+
+function card(/** @type {Item} */ item, /** @type {string[]} */ followUps, /** @type {boolean} */ pinned) {
+  const { alert } = item;
+  const li = el('li', `alert ${alert.kind}`);
+  li.tabIndex = 0;
+  li.dataset.id = item.id;
+  li.dataset.kind = alert.kind;
+  const what = alert.kind === 'pin-lockout' ? 'PIN entry locked out' : `dialled ${alert.dialled}`;
+  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
+  li.append(el('span', 'kind', KIND[alert.kind]), el('span', 'where', alert.location || 'Location unknown'), el('span', 'time', time(alert.at)));
+  const who = el('span', 'who', `Ext ${alert.ext}${alert.name ? ` · ${alert.name}` : ''}`);
+  const meta = el('span', 'meta', `${alert.kind === 'pin-lockout' ? 'PIN lockout' : `Dialled ${alert.dialled}`} · Callback ${alert.callback || '—'}`);
+  li.append(who, meta, el('span', 'meta day', day(alert.at)));
+  const notes = [...(alert.note ? [alert.note] : []), ...followUps];
+  if (alert.kind === 'hotline' && notes.length === 0) li.append(el('span', 'outcome', 'To Security Control'));
+  for (const note of notes) li.append(el('span', `outcome${/not answered|failed/.test(note) ? ' bad' : ''}`, note.charAt(0).toUpperCase() + note.slice(1)));
+  if (item.ack) li.append(el('span', 'acked', `Acknowledged by ${item.ack.by} at ${time(item.ack.at)}`));
+  else if (alert.kind === 'emergency') {
+    const button = el('button', 'ack', 'Acknowledge');
+    button.setAttribute('type', 'button');
+    button.setAttribute('aria-label', `Acknowledge emergency from extension ${alert.ext}`);
+    button.addEventListener('click', () => acknowledge(item.id, button));
+    li.append(button);
+  }
+  if (pinned) li.classList.add('open');
+  return li;
+}
+
+function render() {
+  const { shown, notes } = grouped();
+  const open = shown.filter((i) => i.alert.kind === 'emergency' && !i.ack);
+  const rest = shown.filter((i) => !open.includes(i));
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest('[data-id]')?.getAttribute('data-id') : undefined;
+  const focusedButton = document.activeElement instanceof HTMLButtonElement;
+  $('pinned').replaceChildren(...open.map((i) => card(i, notes.get(i.id) ?? [], true)));
+  $('recent').replaceChildren(...rest.map((i) => card(i, notes.get(i.id) ?? [], false)));
+  $('empty').hidden = shown.length > 0;
+  if (focused) {
+    const again = document.querySelector(`[data-id="${CSS.escape(focused)}"]`);
+    const target = focusedButton ? again?.querySelector('button') ?? again : again;
+    if (target instanceof HTMLElement) target.focus();
+  }
+  setAlarm(open.length);
+}
+
+// ---- acknowledgement ------------------------------------------------------------------------------
+async function acknowledge(/** @type {string} */ id, /** @type {HTMLElement | undefined} */ button) {
+  audioContext(); // a key press or click is the gesture that lets the page make sound
+  if (button) button.setAttribute('disabled', '');
+  try {
+    const r = await fetch(`/api/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    if (r.status === 401 || r.status === 403) return signOut('Your token is no longer accepted: sign in again.');
+    if (r.ok) {
+      const item = await r.json();
+      items.set(item.id, item);
+      render();
+    }
+  } finally {
+    button?.removeAttribute('disabled');
+  }
+}
+
+document.addEventListener('keydown', (event) => {
+  if (!signedIn || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target instanceof HTMLInputElement) return;
+  if (event.key === 'a' || event.key === 'A') {
+    const top = document.querySelector('#pinned [data-id]');
+    if (top instanceof HTMLElement && top.dataset.id) {
+      event.preventDefault();
+      void acknowledge(top.dataset.id, top.querySelector('button') ?? undefined);
+    }
+  }
+});
+
+// ---- the feed -----------------------------------------------------------------------------------------
+function onEvent(/** @type {string} */ name, /** @type {string} */ data) {
+  const value = JSON.parse(data);
+  if (name === 'snapshot') {
+    items.clear();
+    for (const item of value.alerts) items.set(item.id, item);
+    $('stream-down').hidden = value.connected !== false;
+    setFeed('connected', 'Live');
+    render();
+  } else if (name === 'alert' || name === 'ack') {
+    items.set(value.id, value);
+    render();
+  } else if (name === 'status') {
+    $('stream-down').hidden = value.connected !== false;
+  }
+}
+
+async function follow(/** @type {AbortSignal} */ signal) {
+  const response = await fetch('/api/alerts/stream', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal, cache: 'no-store' });
+  if (response.status === 401 || response.status === 403) {
+    signOut(response.status === 403 ? 'This token may not open the console.' : 'Your token is no longer accepted: sign in again.');
+    return;
+  }
+  if (!response.ok || !response.body) throw new Error(`feed answered ${response.status}`);
+  consoleState.connects++;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    let silence;
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise((_, reject) => {
+        silence = setTimeout(() => reject(new Error('feed silent')), SILENCE_MS);
+      }),
+    ]).finally(() => clearTimeout(silence));
+    const { value, done } = /** @type {ReadableStreamReadResult<string>} */ (chunk);
+    if (done) throw new Error('feed ended');
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      }
+      if (data.length > 0) onEvent(name, data.join('\n'));
+    }
+  }
+}
+
+async function run() {
+  feed?.abort();
+  const controller = new AbortController();
+  feed = controller;
+  let wait = 500;
+  while (!controller.signal.aborted) {
+    try {
+      await follow(controller.signal);
+      if (!signedIn) return;
+    } catch {
+      if (controller.signal.aborted) return;
+    }
+    setFeed('disconnected', 'Disconnected');
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, 4_000);
+    if (consoleState.feed === 'connected') wait = 500;
+  }
+}
+
+// ---- signing in ---------------------------------------------------------------------------------------
+function showBoard(/** @type {{name: string, role: string}} */ who) {
+  signedIn = true;
+  $('sign-in').hidden = true;
+  $('board').hidden = false;
+  $('officer').hidden = false;
+  $('officer').textContent = `${who.name} (${who.role})`;
+  $('sign-out').hidden = false;
+  setFeed('disconnected', 'Connecting…');
+  $('disconnected').hidden = true;
+  void run();
+}
+
+function signOut(/** @type {string} */ message = '') {
+  signedIn = false;
+  feed?.abort();
+  token = '';
+  sessionStorage.removeItem(TOKEN_KEY);
+  items.clear();
+  render();
+  $('board').hidden = true;
+  $('officer').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = message;
+  setFeed('signed-out', 'Signed out');
+  /** @type {HTMLInputElement} */ ($('token')).focus();
+}
+
+async function signIn(/** @type {string} */ candidate) {
+  const r = await fetch('/api/whoami', { headers: { authorization: `Bearer ${candidate}` } });
+  if (r.status === 429) return signOut('Too many failed attempts from here: wait a minute and try again.');
+  if (!r.ok) return signOut('That token was not accepted.');
+  const who = await r.json();
+  if (who.role !== 'security' && who.role !== 'admin') return signOut('This token may not open the console (it needs role security or admin).');
+  token = candidate;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  showBoard(who);
+}
+
+$('sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  audioContext(); // the sign-in is the user gesture that allows the alarm tone later
+  const input = /** @type {HTMLInputElement} */ ($('token'));
+  const value = input.value.trim();
+  input.value = '';
+  void signIn(value);
+});
+$('sign-out').addEventListener('click', () => signOut());
+$('sound').addEventListener('click', () => {
+  audioContext();
+  showAudioState();
+});
+
+if (token) void signIn(token);
+else /** @type {HTMLInputElement} */ ($('token')).focus();
