@@ -15,7 +15,8 @@ export interface MediaRecording {
 /**
  * With the caller on `callerEndpoint` (in early media), calls the callee from a second endpoint,
  * plays ringback meanwhile, and on answer bridges the two endpoints inside FreeSWITCH, answers the
- * caller and, for recorded calls, records both sides. Any failure is the caller's final response.
+ * caller and, for recorded calls, records both sides: `record` is asked for the recording only then,
+ * so a call that is never connected leaves no file behind. Any failure is the caller's final response.
  */
 export async function connectThroughMedia(
   ctx: CallContext,
@@ -23,7 +24,7 @@ export async function connectThroughMedia(
   callerEndpoint: Mrf.Endpoint,
   uri: string,
   options: Omit<DialOptions, 'body' | 'progress'>,
-  recording?: MediaRecording,
+  record?: () => MediaRecording | undefined,
 ): Promise<void> {
   const { session } = ctx;
   const calleeEndpoint = await server.createEndpoint();
@@ -50,7 +51,8 @@ export async function connectThroughMedia(
     mediaLegs: { caller: callerEndpoint.dialog, callee: calleeEndpoint.dialog },
     onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other),
   });
-  if (!bridged || !recording) return;
+  const recording = bridged ? record?.() : undefined;
+  if (!recording) return;
   const answeredAt = Date.now();
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
   await callerEndpoint.set('RECORD_STEREO', 'true').catch(() => undefined);

@@ -6,7 +6,7 @@ import { connectThroughMedia } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint } from '../earlyMedia.js';
 import { pinDialogue } from '../pinDialogue.js';
 import { playBounded, promptFile } from '../prompts.js';
-import type { BeginRecording } from './recordedCall.js';
+import type { BeginRecording, RecordingMeta } from './recordedCall.js';
 
 /**
  * A locked phone's international call: the PIN is asked for in early media (three tries), then the
@@ -42,6 +42,6 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   const noticeAudio = notice === undefined ? undefined : plan.notices.get(notice)?.audio;
   if (noticeAudio) await playBounded(endpoint, noticeAudio);
   const leg = allowedLeg(plan, decision, setup);
-  const recording = notice === undefined ? undefined : begin(ctx, { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId });
-  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, recording);
+  const meta: RecordingMeta | undefined = notice === undefined ? undefined : { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId };
+  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, meta && (() => begin(ctx, meta)));
 }

@@ -39,5 +39,6 @@ export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server
   if (!session.wanted) return;
   const party = recordedParty(ctx);
   const leg = allowedLeg(plan, decision, setup);
-  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, begin(ctx, { ...party, notice, at: services.now(), callId: session.callId }));
+  const meta: RecordingMeta = { ...party, notice, at: services.now(), callId: session.callId };
+  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, () => begin(ctx, meta));
 }
