@@ -19,11 +19,12 @@ export const beginRecording: BeginRecording = (ctx, meta): MediaRecording | unde
     logger.error({ callId: meta.callId, directory: site.recording.directory, err: (error as Error).message, recordingUnavailable: true }, 'recording directory cannot be written: the call goes on unrecorded');
     return undefined;
   }
-  writeSidecar(path, meta).catch(logFailure(path));
+  const started = writeSidecar(path, meta).catch(logFailure(path));
   return {
     path,
     finished(durationSeconds) {
-      writeSidecar(path, { ...meta, durationSeconds }).catch(logFailure(path));
+      // after the first write, or a short call's start could land last and lose the duration
+      void started.then(() => writeSidecar(path, { ...meta, durationSeconds })).catch(logFailure(path));
     },
   };
 };

@@ -132,6 +132,8 @@ export interface Sidecar {
   [extra: string]: unknown;
 }
 
+let sidecarWrites = 0;
+
 /**
  * Writes (or rewrites) the sidecar of the recording at `wav`, 0640, whole or not at all, creating the
  * directories if need be; also brings the WAV itself to 0640 when it exists and is ours to change (the
@@ -151,7 +153,8 @@ export async function writeSidecar(wav: string, meta: SidecarInput): Promise<str
     durationSeconds: meta.durationSeconds ?? null,
     ...meta.extra,
   };
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  // One temp file per write: the start and end writes of a short call overlap.
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++sidecarWrites}.tmp`);
   const handle = await open(temp, 'w', FILE_MODE);
   try {
     await handle.writeFile(`${JSON.stringify(sidecar, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * before the callee is rung; the call is bridged through FreeSWITCH and recorded; every endpoint is
  * released however the call ends.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INTERNAL, until } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
@@ -12,6 +12,7 @@ import { answerByes, expectNothingLeft, invitesSent, responseWith, startMediaEdg
 
 const CALLEE_SDP = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 });
 const isNotice = (file: string) => file.includes('/audio/notices/');
+const filesUnder = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
 
 describe('media: recorded extension', () => {
   let m: MediaEdge;
@@ -93,10 +94,13 @@ describe('media: recorded extension', () => {
     expect((await a.bye().finalResponse()).status).toBe(200);
     await expectNothingLeft(m);
     const sidecarFile = path.replace(/\.wav$/, '.json');
-    await until('the sidecar', () => existsSync(sidecarFile));
-    const sidecar = JSON.parse(readFileSync(sidecarFile, 'utf8')) as Record<string, unknown>;
+    // written when recording starts, and again with the duration once the call has ended
+    const sidecar = await until('the sidecar with the duration', () => {
+      if (!existsSync(sidecarFile)) return undefined;
+      const json = JSON.parse(readFileSync(sidecarFile, 'utf8')) as Record<string, unknown>;
+      return typeof json.durationSeconds === 'number' ? json : undefined;
+    });
     expect(sidecar).toMatchObject({ ext: '3000', other: from, direction, notice: 'service-desk', callId });
-    expect(typeof sidecar.durationSeconds).toBe('number');
   });
 
   it('the callee hangs up first: the caller gets BYE and every endpoint goes', async () => {
@@ -137,6 +141,7 @@ describe('media: recorded extension', () => {
     expect((await a.finalResponse()).status).toBe(487);
     await expectNothingLeft(m);
     expect(fs.journal.some((s) => s.op === 'execute' && s.arg === 'record_session')).toBe(false);
+    expect(filesUnder(m.recordings)).toEqual([]);
   });
 
   it('the callee is busy: the caller gets 486 and every endpoint goes', async () => {
@@ -146,5 +151,7 @@ describe('media: recorded extension', () => {
     expect((await a.finalResponse()).status).toBe(486);
     await expectNothingLeft(m);
     expect(fs.endpoints).toHaveLength(2);
+    // nothing was recorded, so nothing is filed
+    expect(filesUnder(m.recordings)).toEqual([]);
   });
 });
