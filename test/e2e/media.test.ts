@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callguard } from '../support/cli.js';
 import { e2eMediaLab, type Freeswitch } from '../support/freeswitch.js';
 import { labTempDir, startSipp, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
@@ -110,6 +110,11 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
     stack = await startStack(lab!, { media: true });
     fs = stack.freeswitch!;
   }, 180_000);
+
+  afterEach(() => {
+    // A crashed callguard shows up as drachtio-server's bare 503 in every later scenario: say so here.
+    if (stack && !stack.app.process.alive) throw new Error(`callguard exited ${JSON.stringify(stack.app.process.status)}\n${stack.app.output()}`);
+  });
 
   afterAll(async () => {
     await stopStack(stack);

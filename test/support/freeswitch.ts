@@ -46,6 +46,8 @@ export interface FreeswitchOptions {
   logLevel?: string;
   /** How long to wait for the event socket and the SIP profile; default 60 s. */
   readyTimeoutMs?: number;
+  /** Size of the RTP port range (2 ports a channel); default 400. Benches with many calls want more. */
+  rtpPorts?: number;
 }
 
 export interface Freeswitch {
@@ -126,7 +128,7 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
 
   const eslPort = await freeSipPort();
   const sipPort = await freeSipPort();
-  const rtp = await rtpRange(400);
+  const rtp = await rtpRange(options.rtpPorts ?? 400);
   const secret = `fs-${randomBytes(8).toString('hex')}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
