@@ -8,6 +8,7 @@ import { registerNotices } from './notices.js';
 import { registerPhone } from './phone.js';
 import { registerPin } from './pin.js';
 import { registerRecordings } from './recordings.js';
+import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
@@ -27,6 +28,7 @@ registerToken(program);
 registerAudit(program);
 registerNotices(program);
 registerRecordings(program);
+registerReplay(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`callguard: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -31,10 +31,19 @@ class InternTable {
   private readonly map = new Map<number, { raw: Buffer; text: string }[]>();
 
   get(buf: Buffer, start: number, end: number, escaped: boolean): string {
-    let h = 0x811c9dc5 ^ (end - start);
+    const length = end - start;
+    let h = 0x811c9dc5 ^ length;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const bucket = this.map.get(h);
-    if (bucket) for (const entry of bucket) if (entry.raw.length === end - start && entry.raw.compare(buf, start, end) === 0) return entry.text;
+    if (bucket) {
+      for (const entry of bucket) {
+        const raw = entry.raw;
+        if (raw.length !== length) continue;
+        let same = true;
+        for (let i = 0; i < length && same; i++) same = raw[i] === buf[start + i];
+        if (same) return entry.text;
+      }
+    }
     const raw = Buffer.from(buf.subarray(start, end));
     const text = decode(buf, start, end, escaped);
     if (bucket) bucket.push({ raw, text });
@@ -43,8 +52,17 @@ class InternTable {
   }
 }
 
+function digits(b: Buffer, at: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) v = v * 10 + (b[at + k]! - 0x30);
+  return v;
+}
+
 function decode(buf: Buffer, start: number, end: number, escaped: boolean): string {
-  return escaped ? (JSON.parse(`"${buf.toString('utf8', start, end)}"`) as string) : buf.toString('utf8', start, end);
+  if (escaped) return JSON.parse(`"${buf.toString('utf8', start, end)}"`) as string;
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return buf.toString('utf8', start, end);
+  // ASCII (nearly every value): latin1 is the same text, decoded faster.
+  return buf.toString('latin1', start, end);
 }
 
 /** One record line, valid until the next line is scanned. */
@@ -55,6 +73,8 @@ export class RecordView {
   readonly end = new Int32Array(FIELD_COUNT);
   readonly escaped = new Uint8Array(FIELD_COUNT);
   private readonly tables: InternTable[] = Array.from({ length: FIELD_COUNT }, () => new InternTable());
+  private readonly lastDay = new Uint8Array(10);
+  private lastDayMs = Number.NaN;
 
   has(f: Field): boolean {
     return this.start[f]! >= 0;
@@ -94,13 +114,15 @@ export class RecordView {
     const s = this.start[f]!;
     if (s < 0 || this.end[f]! - s < 20) return Number.NaN;
     const b = this.buf;
-    const d = (i: number, n: number) => {
-      let v = 0;
-      for (let k = 0; k < n; k++) v = v * 10 + (b[s + i + k]! - 0x30);
-      return v;
-    };
-    const ms = b[s + 19] === 0x2e ? d(20, 3) : 0;
-    return Date.UTC(d(0, 4), d(5, 2) - 1, d(8, 2), d(11, 2), d(14, 2), d(17, 2), ms);
+    // The date part changes once a day: keep the last one's epoch ms.
+    let sameDay = this.lastDayMs === this.lastDayMs;
+    for (let i = 0; i < 10 && sameDay; i++) sameDay = b[s + i] === this.lastDay[i];
+    if (!sameDay) {
+      for (let i = 0; i < 10; i++) this.lastDay[i] = b[s + i]!;
+      this.lastDayMs = Date.UTC(digits(b, s, 4), digits(b, s + 5, 2) - 1, digits(b, s + 8, 2));
+    }
+    const ms = b[s + 19] === 0x2e ? digits(b, s + 20, 3) : 0;
+    return this.lastDayMs + digits(b, s + 11, 2) * 3_600_000 + digits(b, s + 14, 2) * 60_000 + digits(b, s + 17, 2) * 1000 + ms;
   }
 
   /** True when the string field equals `ascii` (no allocation). */
@@ -162,17 +184,30 @@ export class RecordView {
   }
 }
 
-/** Field index of a key, or -1 for a key this reader does not know (a newer writer's field). */
+/**
+ * Field index of a key, or -1 for a key this reader does not know (a newer writer's field). Every known
+ * key is told apart by its length, first and last letters; a table on those finds the candidate, which
+ * is then compared whole.
+ */
+const KEY_TABLE = new Int8Array(1 << 20).fill(-1);
+const keyCode = (length: number, first: number, last: number) => ((length & 0xf) << 16) | (first << 8) | last;
+for (const [key, index] of KEY_INDEX) {
+  const code = keyCode(key.length, key.charCodeAt(0), key.charCodeAt(key.length - 1));
+  if (KEY_TABLE[code] !== -1) throw new Error(`record keys ${key} and another share a code`);
+  KEY_TABLE[code] = index;
+}
+const KEY_NAMES: string[] = [];
+for (const [key, index] of KEY_INDEX) KEY_NAMES[index] = key;
+
 function keyIndex(buf: Buffer, start: number, end: number): number {
   const length = end - start;
-  // Each known key is distinguishable by its length and first two letters.
-  for (const [key, index] of KEY_INDEX) {
-    if (key.length !== length || key.charCodeAt(0) !== buf[start] || key.charCodeAt(length - 1) !== buf[end - 1]) continue;
-    let same = true;
-    for (let i = 1; i < length - 1 && same; i++) same = key.charCodeAt(i) === buf[start + i];
-    if (same) return index;
-  }
-  return -1;
+  if (length === 0 || length > 15) return -1;
+  const index = KEY_TABLE[keyCode(length, buf[start]!, buf[end - 1]!)]!;
+  if (index < 0) return -1;
+  const key = KEY_NAMES[index]!;
+  if (key.length !== length) return -1;
+  for (let i = 1; i < length - 1; i++) if (key.charCodeAt(i) !== buf[start + i]) return -1;
+  return index;
 }
 
 export interface ScanStats {

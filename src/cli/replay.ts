@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+
+interface ReplayCliOptions {
+  records?: string[];
+  month?: string;
+  dialplan: string;
+  dataDir?: string;
+  at?: string;
+  json?: boolean;
+  summaryOnly?: boolean;
+}
+
+export function dataDirOption(option: string | undefined): string {
+  return option ?? (process.env.CALLGUARD_DATA_DIR || 'data');
+}
+
+export function checkMonth(month: string): string {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error(`--month "${month}" is not a month (yyyy-mm)`);
+  return month;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('what-if: decide every recorded call again with another dialplan and list the calls whose decision changes')
+    .requiredOption('--dialplan <dir>', 'the new dialplan directory to prove')
+    .option('--records <files...>', 'call record files (JSON lines)')
+    .option('--month <yyyy-mm>', 'the records of the calls made in this month')
+    .option('--data-dir <dir>', 'where the call records are (default: $CALLGUARD_DATA_DIR or ./data)')
+    .option('--at <iso8601>', 'decide every call as of this time instead of its own')
+    .option('--json', 'one JSON object per changed call, then the summary')
+    .option('--summary-only', 'only the summary per reason')
+    .action(async (options: ReplayCliOptions) => {
+      const [{ planFrom }, { replayFiles, changeLine }, { monthFiles }] = await Promise.all([
+        import('./planOrThrow.js'),
+        import('../oversight/replay.js'),
+        import('../oversight/recordScan.js'),
+      ]);
+      if (!options.records && !options.month) throw new Error('give --records FILES or --month yyyy-mm');
+      const month = options.month === undefined ? undefined : checkMonth(options.month);
+      const at = options.at === undefined ? undefined : Date.parse(options.at);
+      if (at !== undefined && Number.isNaN(at)) throw new Error(`--at "${options.at}" is not an ISO-8601 date or time`);
+      const plan = await planFrom(options.dialplan);
+      const files = options.records ?? monthFiles(dataDirOption(options.dataDir), month!);
+      if (files.length === 0) throw new Error(`no call records for ${month} in ${dataDirOption(options.dataDir)}`);
+      let out = '';
+      const emit = (text: string) => {
+        out += text;
+        if (out.length > 1 << 16) {
+          process.stdout.write(out);
+          out = '';
+        }
+      };
+      const summary = replayFiles(plan, files, {
+        at,
+        month,
+        onChange: options.summaryOnly ? undefined : (c) => emit(options.json ? `${JSON.stringify(c)}\n` : `${changeLine(c)}\n`),
+      });
+      if (options.json) {
+        emit(`${JSON.stringify({ summary: { replayed: summary.replayed, changed: summary.changed, skippedLines: summary.scan.skipped, byChange: Object.fromEntries(summary.byChange), byNewReason: Object.fromEntries(summary.byNewReason) } })}\n`);
+      } else {
+        if (!options.summaryOnly && summary.changed > 0) emit('\n');
+        emit(`${summary.replayed.toLocaleString('en-GB')} calls replayed, ${summary.changed.toLocaleString('en-GB')} would be decided differently` +
+          `${summary.scan.skipped ? ` (${summary.scan.skipped} torn lines skipped)` : ''}\n`);
+        for (const [change, n] of summary.byChange) emit(`  ${String(n).padStart(9)}  ${change}\n`);
+        if (summary.byNewReason.length > 0) emit('by new reason:\n');
+        for (const [reason, n] of summary.byNewReason) emit(`  ${String(n).padStart(9)}  ${reason}\n`);
+      }
+      process.stdout.write(out);
+    });
+}

@@ -1,0 +1,101 @@
+import { decide } from '../policy/decide.js';
+import type { Decision } from '../policy/decision.js';
+import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
+import type { Plan } from '../policy/plan.js';
+import { DayOf } from './callRecords.js';
+import { F, scanFiles, type RecordView, type ScanStats } from './recordScan.js';
+
+/**
+ * What-if replay: every recorded call decided again by another plan (the edit an admin is about to
+ * make), listing the calls whose decision would change. The caller's lock is the one recorded; run-time
+ * grants (issued through the CLI or API, not in the plan) are not in the records, so a call that
+ * relied on one replays as if it had none. `callguard replay` and the admin API's dry-run use this.
+ */
+
+export interface DecisionSummary {
+  action: Decision['action'];
+  reason: string;
+  rule: string;
+  where?: string | undefined;
+}
+
+export interface ReplayChange {
+  id: string;
+  invite: string;
+  from: string;
+  to: string;
+  before: DecisionSummary;
+  after: DecisionSummary & { sipStatus?: number | undefined };
+}
+
+export interface ReplayOptions {
+  /** Decide every call as of this instant (epoch ms) instead of its own time. */
+  at?: number | undefined;
+  /** Only calls whose INVITE falls in this month (yyyy-mm, site time zone). */
+  month?: string | undefined;
+  /** Called for each changed call, in file order. */
+  onChange?(change: ReplayChange): void;
+}
+
+export interface ReplaySummary {
+  scan: ScanStats;
+  /** Records replayed (in the month, when one is given). */
+  replayed: number;
+  changed: number;
+  /** `old action/reason -> new action/reason` to count, most first. */
+  byChange: [string, number][];
+  /** New reason of the changed calls, to count. */
+  byNewReason: [string, number][];
+}
+
+const UNLOCKED: PhoneState = Object.freeze({ lock: 'unlocked', grants: Object.freeze([]) });
+const UNKNOWN: PhoneState = Object.freeze({ lock: 'unknown', grants: Object.freeze([]) });
+
+function phoneFor(view: RecordView): PhoneState {
+  if (view.is(F.lock, 'unlocked')) return UNLOCKED;
+  if (view.is(F.lock, 'unknown')) return UNKNOWN;
+  return LOCKED_PHONE;
+}
+
+export function replayFiles(plan: Plan, files: readonly string[], options: ReplayOptions = {}): ReplaySummary {
+  const byChange = new Map<string, number>();
+  const byNewReason = new Map<string, number>();
+  const days = new DayOf();
+  const zone = plan.site.timezone;
+  const month = options.month;
+  const call = { from: '', to: '' };
+  let replayed = 0;
+  let changed = 0;
+  const scan = scanFiles(files, (view) => {
+    const invite = view.time(F.invite);
+    if (month !== undefined && !days.of(invite, zone).startsWith(month)) return;
+    replayed++;
+    call.from = view.intern(F.from) ?? '';
+    call.to = view.text(F.to) ?? '';
+    const decision = decide(plan, phoneFor(view), call, options.at ?? invite);
+    // Same action for the same reason is the same decision (a rule that moved lines is not a change).
+    if (view.is(F.action, decision.action) && view.is(F.reason, decision.reason)) return;
+    changed++;
+    const beforeAction = view.intern(F.action) ?? '';
+    const beforeReason = view.intern(F.reason) ?? '';
+    const key = `${beforeAction}/${beforeReason} -> ${decision.action}/${decision.reason}`;
+    byChange.set(key, (byChange.get(key) ?? 0) + 1);
+    byNewReason.set(decision.reason, (byNewReason.get(decision.reason) ?? 0) + 1);
+    options.onChange?.({
+      id: view.text(F.id) ?? '',
+      invite: new Date(invite).toISOString(),
+      from: call.from,
+      to: call.to,
+      before: { action: beforeAction as Decision['action'], reason: beforeReason, rule: view.intern(F.rule) ?? '', where: view.intern(F.where) },
+      after: { action: decision.action, reason: decision.reason, rule: decision.rule.id, where: decision.rule.where, sipStatus: decision.action === 'reject' ? decision.sipStatus : undefined },
+    });
+  });
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { scan, replayed, changed, byChange: sorted(byChange), byNewReason: sorted(byNewReason) };
+}
+
+/** One line of the human listing: when, who, what, old -> new with the new rule's file:line. */
+export function changeLine(c: ReplayChange): string {
+  const where = c.after.where ? ` (${c.after.rule} at ${c.after.where})` : ` (${c.after.rule})`;
+  return `${c.invite}  ${c.from} -> ${c.to}  ${c.before.action}/${c.before.reason} -> ${c.after.action}/${c.after.reason}${where}`;
+}
