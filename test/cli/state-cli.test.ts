@@ -11,7 +11,9 @@ afterAll(async () => redis.stop());
 const withRedis = (args: string[], input?: string) => callguard([...args, '--redis', redis.url], input);
 const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, unknown>;
 
-describe('state commands', () => {
+// Each case runs several callguard processes (scrypt PIN hashing, a Redis round trip each): on a busy
+// 2-core machine one process can take seconds, so the cases get room; nothing here measures time.
+describe('state commands', { timeout: 120_000 }, () => {
   it('refuse to run without a shared store, saying why', () => {
     expect(callguard(['phone', 'status', '4101'], undefined, { REDIS_URL: '' })).toMatchObject({ status: 2, stderr: expect.stringContaining('no shared state store: give --redis URL or set REDIS_URL') });
   });
