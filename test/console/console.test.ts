@@ -3,7 +3,7 @@
  * playwright-core), against `callguard serve` in-process on the fake drachtio-server: a 999 call made
  * through the SIP edge appears on the page, the page sounds until an officer acknowledges it, the
  * acknowledgement shows on a second console, and a dropped feed shows as disconnected and recovers.
- * Screenshots for the README are written to docs/console-*.png.
+ * Screenshots for the README: `CALLGUARD_SCREENSHOTS=1 npx vitest run test/console` writes docs/console-*.png.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +23,8 @@ const CHROMIUM = process.env.CALLGUARD_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.log(`console browser tests skipped: no Chromium at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`);
 
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+/** The README's screenshots are rewritten only on request (CALLGUARD_SCREENSHOTS=1); otherwise they go to a temp dir. */
+const DOCS = process.env.CALLGUARD_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'callguard-shots-'));
 const WAIT = 15_000;
 const APP_HOST = 'callguard.herts.example.ac.uk';
 
@@ -103,6 +104,7 @@ describe.skipIf(!haveChromium)('Security Control console in Chromium', () => {
     await fake?.close();
     plan?.remove();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.CALLGUARD_SCREENSHOTS !== '1') rmSync(DOCS, { recursive: true, force: true });
   });
 
   it('refuses a token without the console role, and opens for an officer using the keyboard only', async () => {
