@@ -8,7 +8,8 @@ import { securityCall } from './actions/security.js';
 import type { CallContext } from './context.js';
 
 /** The one place a decision becomes an action on the wire. */
-export async function carryOut(ctx: CallContext): Promise<void> {
+export async function carryOut(call: Omit<CallContext, 'divert'>): Promise<void> {
+  const ctx: CallContext = { ...call, divert: (decision, setup) => carryOut({ ...call, decision, setup }) };
   const decision: Decision = ctx.decision;
   switch (decision.action) {
     case 'reject':

@@ -34,6 +34,11 @@ export interface CallContext<D extends Decision = Decision> {
   decision: D;
   plan: Plan;
   services: EdgeServices;
+  /**
+   * Carries out another decision on this same call: a redirect to an emergency number becomes an
+   * emergency call in full (trunk, location, alert) rather than a refusal.
+   */
+  divert(decision: Decision, setup: CallSetup): Promise<void>;
 }
 
 export type DecisionOf<A extends Decision['action']> = Extract<Decision, { action: A }>;

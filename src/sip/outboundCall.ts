@@ -8,8 +8,8 @@ import { headerUri, uriUser } from './uri.js';
 /** Redirect hops followed for one call; a loop of 3xx answers ends there. */
 const MAX_REDIRECTS = 3;
 
-/** `refused`: a redirect the policy refused; the caller has been told. */
-export type ConnectResult = { kind: 'connected' } | { kind: 'refused' } | Exclude<LegOutcome, { kind: 'answered' }>;
+/** `refused`: a redirect the policy refused, `diverted`: one carried out as an emergency call. */
+export type ConnectResult = { kind: 'connected' } | { kind: 'refused' } | { kind: 'diverted' } | Exclude<LegOutcome, { kind: 'answered' }>;
 
 /**
  * Dials `uri` and, on answer, bridges the caller to it. A 3xx is not followed blindly: its Contact is
@@ -24,6 +24,11 @@ export async function connectTo(ctx: CallContext, uri: string, options: DialOpti
     const party = partyOf(ctx, 'callee');
     const decision = decideFor(ctx, party, next.user);
     ctx.services.logger.info({ callId: ctx.session.callId, party, redirectTo: next.user, action: decision.action, reason: decision.reason }, 'redirect decided');
+    if (decision.action === 'emergency') {
+      // Emergency numbers are never refused, whoever redirects to them.
+      await ctx.divert(decision, { ...ctx.setup, call: { from: party, to: next.user } });
+      return { kind: 'diverted' };
+    }
     if (decision.action !== 'allow') {
       ctx.session.respond(403, reasonHeader(403, decision.reason));
       return { kind: 'refused' };

@@ -4,7 +4,7 @@
  * followed (3xx, the caller gets 403); allowed redirects go through our own routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Edge, EXTERNAL, INTERNAL } from '../support/edgeFixture.js';
+import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import * as sip from '../support/sipText.js';
 
@@ -101,6 +101,20 @@ describe('SIP edge: REFER and 3xx', () => {
     expect(next.get('P-Asserted-Identity')).toMatch(/^<(tel|sip):\+44/);
     next.respond(486);
     expect((await a.finalResponse()).status).toBe(486);
+  });
+
+  it('3xx to 999: never refused, carried out as an emergency call (trunk, location, alert)', async () => {
+    const a = edge.invite('4101', '4202');
+    const b = await edge.nextInvite();
+    b.respond(302, { headers: { Contact: '<sip:999@evil.example.com>' } });
+    const next = await edge.nextInvite();
+    expect(next.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+    expect(next.get('Geolocation')).toMatch(/^<cid:/);
+    expect(next.body).toContain('application/pidf+xml');
+    next.respond(200, { body: sip.sdp({ ip: '192.0.2.50' }) });
+    expect((await a.finalResponse()).status).toBe(200);
+    await edge.nextRequest('ACK');
+    await hangUp(a);
   });
 
   it('a redirect loop ends after a few hops with a failure for the caller', async () => {

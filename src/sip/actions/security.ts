@@ -36,7 +36,7 @@ export async function securityCall(ctx: CallContext<DecisionOf<'security'>>): Pr
       if (i > 0) services.alerts.send({ ...alert, note: `answered by failover ${target}` });
       return;
     }
-    if (result.kind === 'caller-gone' || result.kind === 'refused') return;
+    if (result.kind === 'caller-gone' || result.kind === 'refused' || result.kind === 'diverted') return;
     services.logger.warn({ callId: session.callId, target, outcome: result.kind }, 'Security Control target did not answer: trying the next');
   }
   services.alerts.send({ ...alert, note: 'not answered by Security Control or any failover' });
