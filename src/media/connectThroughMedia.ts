@@ -3,6 +3,7 @@ import type { CallContext } from '../sip/context.js';
 import { answerFailure } from '../sip/outboundCall.js';
 import type { DialOptions } from '../sip/session.js';
 import { handleRefer } from '../sip/transfer.js';
+import { mediaFailed } from './earlyMedia.js';
 import { RINGBACK, stopPlaying } from './prompts.js';
 
 export interface MediaRecording {
@@ -27,7 +28,14 @@ export async function connectThroughMedia(
   record?: () => MediaRecording | undefined,
 ): Promise<void> {
   const { session } = ctx;
-  const calleeEndpoint = await server.createEndpoint();
+  let calleeEndpoint: Mrf.Endpoint;
+  try {
+    calleeEndpoint = await server.createEndpoint();
+  } catch (error) {
+    ctx.services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not make an endpoint for the callee');
+    mediaFailed(ctx);
+    return;
+  }
   session.own(() => void calleeEndpoint.destroy().catch(() => undefined));
   void callerEndpoint.play(RINGBACK).catch(() => undefined);
   const outcome = await session.dial(uri, { ...options, body: calleeEndpoint.local.sdp, progress: 'none' });
@@ -42,7 +50,7 @@ export async function connectThroughMedia(
   } catch (error) {
     ctx.services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not bridge the call');
     outcome.dialog.destroy();
-    session.respond(503, { 'Retry-After': '30' }, 'failed');
+    mediaFailed(ctx);
     return;
   }
   const bridged = await session.bridge(outcome.dialog, {

@@ -5,17 +5,24 @@ import { reasonHeader } from '../sip/routing.js';
 /**
  * An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it.
  * When FreeSWITCH ends its channel (drachtio-fsmrf emits 'destroy' only then, not when we destroy it)
- * the call ends too: 503 while the caller waits, else a BYE. A command running on the channel may
- * never complete, so the call must not wait for one.
+ * the call ends too: `whenGone` while the caller waits (503, unless the flow gives its own answer),
+ * else a BYE. A command running on the channel may never complete, so the call must not wait for one.
+ * A failure to make the endpoint is logged and yields undefined.
  */
-async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint> {
+async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer, whenGone: (ctx: CallContext) => void): Promise<Mrf.Endpoint | undefined> {
   const { session, services } = ctx;
-  const endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
+  let endpoint: Mrf.Endpoint;
+  try {
+    endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
+  } catch (error) {
+    services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not make an endpoint for the caller');
+    return undefined;
+  }
   session.own(() => void endpoint.destroy().catch(() => undefined));
   endpoint.once('destroy', () => {
     if (session.ended) return;
     services.logger.warn({ callId: session.callId }, "media server ended the caller's channel: ending the call");
-    if (session.wanted) session.respond(503, { ...reasonHeader(503, 'media-failed'), 'Retry-After': '30' }, 'failed');
+    if (session.wanted) whenGone(ctx);
     else session.hangUp();
   });
   session.onInfoDigits((digits) => void endpoint.api('uuid_recv_dtmf', `${endpoint.uuid} ${digits}`).catch(() => undefined));
@@ -27,15 +34,23 @@ async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise
  * notices play, digits are collected, and the call's final response is still ours to give (the
  * callee's 200, or a 403 after a spoken refusal). The endpoint is released with the call.
  */
-export async function earlyMediaEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
+export async function earlyMediaEndpoint(ctx: CallContext, server: Mrf.MediaServer, whenGone = mediaFailed): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
-  const endpoint = await mediaEndpoint(ctx, server);
-  return session.earlyMedia(endpoint.local.sdp) ? endpoint : undefined;
+  const endpoint = await mediaEndpoint(ctx, server, whenGone);
+  return endpoint && session.earlyMedia(endpoint.local.sdp) ? endpoint : undefined;
 }
 
 /** Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). */
 export async function answeredEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
-  const endpoint = await mediaEndpoint(ctx, server);
-  return (await session.bridge(endpoint.dialog, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
+  const endpoint = await mediaEndpoint(ctx, server, mediaFailed);
+  return endpoint && (await session.bridge(endpoint.dialog, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
+}
+
+/**
+ * The media server failed while the caller still waits (no endpoint, or FreeSWITCH hung it up): 503
+ * with a Reason, as for any component that is down. Does nothing once the caller has an answer or left.
+ */
+export function mediaFailed(ctx: CallContext): void {
+  ctx.session.respond(503, { ...reasonHeader(503, 'media-failed'), 'Retry-After': '30' }, 'failed');
 }

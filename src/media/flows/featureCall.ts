@@ -1,7 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { StateRefused, StateUnavailable } from '../../state/index.js';
-import { answeredEndpoint } from '../earlyMedia.js';
+import { answeredEndpoint, mediaFailed } from '../earlyMedia.js';
 import { pinDialogue, type PinOutcome } from '../pinDialogue.js';
 import { collectDigits, playBounded, promptFile } from '../prompts.js';
 
@@ -20,7 +20,7 @@ export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, serve
   const { session, plan, setup, services, decision } = ctx;
   const ext = setup.call.from;
   const endpoint = await answeredEndpoint(ctx, server);
-  if (!endpoint) return;
+  if (!endpoint) return mediaFailed(ctx);
   const say = (prompt: string) => playBounded(endpoint, promptFile(plan, prompt));
   try {
     if (decision.feature === 'lock') {

@@ -3,7 +3,7 @@ import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { decideFor } from '../../sip/onBehalf.js';
 import { allowedLeg, reasonHeader } from '../../sip/routing.js';
 import { connectThroughMedia } from '../connectThroughMedia.js';
-import { earlyMediaEndpoint } from '../earlyMedia.js';
+import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
 import { pinDialogue } from '../pinDialogue.js';
 import { playBounded, promptFile } from '../prompts.js';
 import type { BeginRecording, RecordingMeta } from './recordedCall.js';
@@ -17,7 +17,7 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   const { session, plan, setup, services } = ctx;
   const ext = setup.call.from;
   const endpoint = await earlyMediaEndpoint(ctx, server);
-  if (!endpoint) return;
+  if (!endpoint) return mediaFailed(ctx);
   const outcome = await pinDialogue(ctx, endpoint, ext);
   services.logger.info({ callId: session.callId, ext, outcome }, 'PIN entry');
   if (outcome === 'caller-gone') return;

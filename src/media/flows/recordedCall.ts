@@ -2,7 +2,7 @@ import type Mrf from 'drachtio-fsmrf';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { allowedLeg } from '../../sip/routing.js';
 import { connectThroughMedia, type MediaRecording } from '../connectThroughMedia.js';
-import { earlyMediaEndpoint } from '../earlyMedia.js';
+import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
 import { playBounded } from '../prompts.js';
 
 /** Who a recording is of, for its file name and sidecar. */
@@ -33,7 +33,7 @@ function recordedParty(ctx: CallContext): { ext: string; other: string; directio
 export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server: Mrf.MediaServer, begin: BeginRecording, notice: string): Promise<void> {
   const { session, plan, setup, services, decision } = ctx;
   const endpoint = await earlyMediaEndpoint(ctx, server);
-  if (!endpoint) return;
+  if (!endpoint) return mediaFailed(ctx);
   const noticeAudio = plan.notices.get(notice)?.audio;
   if (noticeAudio) await playBounded(endpoint, noticeAudio);
   if (!session.wanted) return;

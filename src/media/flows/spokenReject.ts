@@ -8,7 +8,8 @@ import { playBounded } from '../prompts.js';
 export async function spokenReject(ctx: CallContext<DecisionOf<'reject'>>, server: Mrf.MediaServer, audio: string): Promise<void> {
   const { session, decision } = ctx;
   try {
-    const endpoint = await earlyMediaEndpoint(ctx, server);
+    // FreeSWITCH going away ends the prompt; the status below is still the answer
+    const endpoint = await earlyMediaEndpoint(ctx, server, () => undefined);
     if (endpoint) await playBounded(endpoint, audio);
   } finally {
     session.respond(decision.sipStatus, reasonHeader(decision.sipStatus, decision.reason));
