@@ -6,6 +6,8 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
 import { loadPlan } from '../dialplan/load.js';
 import type { Problem } from '../dialplan/problem.js';
+import type { Plan } from '../policy/plan.js';
+import { replayFiles, type ReplayChange } from '../oversight/replay.js';
 import { appendEntry, changeEntry, removeEntry } from './yamlSplice.js';
 import { textDiff } from './textDiff.js';
 
@@ -56,9 +58,23 @@ export interface EditResult {
   after?: Entry | undefined;
   /** The change to the file, as a unified diff. */
   diff: string;
+  /** Dry runs: the recent recorded calls the edited plan would decide differently from how they were decided. */
+  calls?: RecentCallsImpact | undefined;
   file: string;
   version: string;
 }
+
+export interface RecentCallsImpact {
+  /** Calls replayed (the record files of the last 31 days). */
+  replayed: number;
+  changed: number;
+  /** `old action/reason -> new action/reason` with counts, most first. */
+  byChange: [string, number][];
+  /** The first changed calls (at most 100). */
+  examples: ReplayChange[];
+}
+
+const MAX_EXAMPLES = 100;
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -83,6 +99,8 @@ export class PlanEditor {
   constructor(
     readonly dir: string,
     private readonly reload: () => Promise<void> = async () => {},
+    /** The call-record files a dry run replays (the oversight replay); absent: dry runs do not replay. */
+    private readonly recentCallFiles?: () => string[],
   ) {}
 
   private async scan(resource: Resource): Promise<Scan> {
@@ -126,17 +144,25 @@ export class PlanEditor {
   }
 
   /** Validates the whole plan with `file` replaced by `text`, from a temporary copy of the directory. */
-  private async validate(file: string, text: string): Promise<Problem[]> {
+  private async validate(file: string, text: string): Promise<{ problems: Problem[]; plan?: Plan }> {
     const copy = mkdtempSync(join(tmpdir(), 'callguard-edit-'));
     try {
       cpSync(this.dir, copy, { recursive: true, filter: (src) => !basename(src).includes('.callguard-tmp') });
       await writeFile(join(copy, file), text);
       const result = await loadPlan(copy);
-      if (result.ok) return [];
-      return result.problems.map((p) => ({ ...p, where: p.where.split(copy).join(this.dir).replace(`${this.dir}/`, '') }));
+      if (result.ok) return { problems: [], plan: result.plan };
+      return { problems: result.problems.map((p) => ({ ...p, where: p.where.split(copy).join(this.dir).replace(`${this.dir}/`, '') })) };
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  }
+
+  /** The recent calls the edited plan decides differently (the oversight replay over the call records). */
+  private impact(plan: Plan): RecentCallsImpact | undefined {
+    if (!this.recentCallFiles) return undefined;
+    const examples: ReplayChange[] = [];
+    const summary = replayFiles(plan, this.recentCallFiles(), { onChange: (c) => void (examples.length < MAX_EXAMPLES && examples.push(c)) });
+    return { replayed: summary.replayed, changed: summary.changed, byChange: summary.byChange, examples };
   }
 
   edit(resource: Resource, op: EditOp, ifMatch: string | undefined, dryRun: boolean): Promise<EditResult> {
@@ -188,10 +214,10 @@ export class PlanEditor {
     const original = scan.files.get(file) ?? '';
     const doc = parseDocument(original);
     const text = edit(original, doc);
-    const problems = await this.validate(file, text);
-    if (problems.length > 0) throw new EditRefused(422, 'the edit would make the dialplan invalid; nothing was changed', problems, scan.version);
+    const { problems, plan } = await this.validate(file, text);
+    if (problems.length > 0 || !plan) throw new EditRefused(422, 'the edit would make the dialplan invalid; nothing was changed', problems, scan.version);
     const diff = textDiff(file, original, text);
-    if (dryRun) return { dryRun, id, before, after, diff, file, version: scan.version };
+    if (dryRun) return { dryRun, id, before, after, diff, file, version: scan.version, calls: this.impact(plan) };
     const target = join(this.dir, file);
     const temp = join(dirname(target), `.${basename(target)}.callguard-tmp-${randomBytes(4).toString('hex')}`);
     try {

@@ -1,8 +1,11 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AuditLog } from '../admin/auditLog.js';
 import { PlanEditor } from '../admin/planEditor.js';
 import { TokenVerifier } from '../admin/tokens.js';
 import type { AlertChannel } from '../audit/alertDispatcher.js';
+import { recordsDir } from '../oversight/callRecords.js';
 import type { Plan } from '../policy/plan.js';
 import type { RuntimeState } from '../state/index.js';
 import { AlertFeed, consoleChannel, RedisAlertReader } from './alertFeed.js';
@@ -36,6 +39,8 @@ export function createAdmin(options: {
   logger: Logger;
   rateLimit?: RateLimit;
   heartbeatMs?: number;
+  /** Where the call records are (dry runs replay the last 31 days); default CALLGUARD_DATA_DIR, else ./data. */
+  dataDir?: string;
 }): AdminParts {
   const { logger } = options;
   const feed = new AlertFeed(options.redisUrl ? 'redis' : 'local');
@@ -46,7 +51,7 @@ export function createAdmin(options: {
   const api = new AdminApi({
     tokens,
     audit: new AuditLog(options.settings.auditLog),
-    editor: new PlanEditor(options.dialplanDir, options.reload),
+    editor: new PlanEditor(options.dialplanDir, options.reload, () => recentCallFiles(options.dataDir ?? (process.env.CALLGUARD_DATA_DIR || 'data'))),
     plan: options.plan,
     state: options.state,
     feed,
@@ -64,4 +69,15 @@ export function createAdmin(options: {
       await reader?.close();
     },
   };
+}
+
+/** The call-record day files of the last 31 days (`<dataDir>/calls/<yyyy-mm-dd>.jsonl`). */
+function recentCallFiles(dataDir: string, now = Date.now()): string[] {
+  const dir = recordsDir(dataDir);
+  if (!existsSync(dir)) return [];
+  const first = new Date(now - 31 * 86_400_000).toISOString().slice(0, 10);
+  return readdirSync(dir)
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) >= first)
+    .sort()
+    .map((name) => join(dir, name));
 }

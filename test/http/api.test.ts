@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/dialplan/load.js';
@@ -110,7 +110,16 @@ describe('allow and deny lists', () => {
     expect(huge.status).toBe(413);
   });
 
-  it('dry run validates and shows the change without writing', async () => {
+  it('dry run validates and shows the change without writing, with the recent calls it would decide differently', async () => {
+    const now = new Date().toISOString();
+    const record = (id: string, to: string, cls: string) =>
+      JSON.stringify({ v: 1, id, invite: now, end: now, dur: 0, disp: 'answered', status: 200, action: 'allow', class: cls, reason: 'class-of-service', rule: 'class:staff', from: '4102', to, lock: 'locked' });
+    mkdirSync(join(api.dataDir, 'calls'), { recursive: true });
+    writeFileSync(join(api.dataDir, 'calls', `${now.slice(0, 10)}.jsonl`), `${record('c1', '02079460123', 'geographic')}\n${record('c2', '01707284000', 'geographic')}\n`);
+    const impact = await api.request('POST', '/api/lists/deny?dryRun=true', { body: { prefix: '+44207946', reason: 'Fraud range' } });
+    expect(impact.status).toBe(200);
+    expect(impact.body.calls).toMatchObject({ replayed: 2, changed: 1, byChange: [['allow/class-of-service -> reject/deny-list', 1]] });
+    expect(impact.body.calls.examples[0]).toMatchObject({ id: 'c1', from: '4102', to: '02079460123', after: { action: 'reject', reason: 'deny-list' } });
     const before = api.file('lists.yaml');
     const r = await api.request('POST', '/api/lists/deny?dryRun=true', { body: { prefix: '+44871234', reason: 'Another chat line' } });
     expect(r.status).toBe(200);

@@ -63,6 +63,7 @@ export class ApiServer {
       logger,
       rateLimit: opts.rateLimit ?? { maxFailures: 1000, windowMs: 60_000 },
       heartbeatMs: opts.heartbeatMs,
+      dataDir,
     });
     const http = await startHttp('127.0.0.1', 0, { health: () => ({ ok: true }), metrics: new Metrics(), admin: admin.api });
     return new ApiServer(http, plan, dataDir, tokens, watcher, state, admin, logs);
