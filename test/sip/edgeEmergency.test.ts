@@ -12,14 +12,17 @@ import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, until } from
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import { RedisServer } from '../support/redisServer.js';
 import * as sip from '../support/sipText.js';
+import { emergencyOffer } from '../../src/sip/emergencySdp.js';
 
 const OFFER = sip.sdp({ ip: '192.0.2.10', port: 40000 });
-/**
- * A one-codec offer like SIPp's (130 bytes). The UDP budget (1,300 bytes for the whole INVITE) holds
- * for offers of this size; the harness's three-codec offer (193 bytes) takes the De Havilland INVITE
- * to about 1,360 bytes (see the issue note).
- */
+/** A one-codec offer like SIPp's (130 bytes). */
 const SMALL_OFFER = 'v=0\r\no=user1 53655765 2353687637 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+/** What a desk phone offers (G.722, G.711, G.729, telephone-event, ptime): about 300 bytes. */
+const DESK_PHONE_OFFER = [
+  'v=0', 'o=- 1700000000 1700000000 IN IP4 192.0.2.10', 's=-', 'c=IN IP4 192.0.2.10', 't=0 0',
+  'm=audio 40000 RTP/AVP 9 0 8 18 101', 'a=rtpmap:9 G722/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:18 G729/8000', 'a=fmtp:18 annexb=no', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=ptime:20', 'a=sendrecv', '',
+].join('\r\n');
 const ANSWER = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
 
 /** A local webhook: records every POST; answers with `status`, or holds the request until released. */
@@ -74,7 +77,7 @@ async function streamEntries(url: string): Promise<Array<Record<string, string>>
 }
 
 /** Everything the SIP contract says about the emergency INVITE. */
-function expectEmergencyInvite(invite: OutboundRequest, expected: { uri: string; callback: string; address: string[]; loc: string; offer?: string }): void {
+function expectEmergencyInvite(invite: OutboundRequest, expected: { uri: string; callback: string; address: string[]; loc: string | RegExp; offer?: string }): void {
   expect(invite.uri).toBe(expected.uri);
   expect(invite.get('P-Asserted-Identity')).toMatch(new RegExp(`^<(tel|sip):\\${expected.callback}[>@;]`));
   const geolocation = invite.get('Geolocation') ?? '';
@@ -85,18 +88,18 @@ function expectEmergencyInvite(invite: OutboundRequest, expected: { uri: string;
   const parts = multipartParts(contentType, invite.body);
   const sdp = parts.find((p) => p.headers.get('content-type')?.startsWith('application/sdp'));
   const pidf = parts.find((p) => p.headers.get('content-type')?.startsWith('application/pidf+xml'));
-  expect(sdp?.body).toBe(expected.offer ?? OFFER);
+  // The trunk is offered the caller's G.711 and telephone-event only (a subset, so the answer fits the caller).
+  expect(sdp?.body).toBe(emergencyOffer(expected.offer ?? OFFER));
   expect(pidf, invite.raw).toBeDefined();
   expect(pidf!.headers.get('content-id')?.replace(/[<>]/g, '')).toBe(cid);
   expect(pidf!.body).toContain('urn:ietf:params:xml:ns:pidf');
   expect(pidf!.body).toContain('urn:ietf:params:xml:ns:pidf:geopriv10"');
   expect(pidf!.body).toMatch(/<civicAddress xmlns="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr">/);
   for (const part of expected.address) expect(pidf!.body).toContain(part);
-  expect(pidf!.body).toContain(`<LOC>${expected.loc}</LOC>`);
-  if (expected.offer === SMALL_OFFER) {
-    // small enough for UDP (RFC 3261 §18.1.1: within 200 bytes of a 1,500-byte MTU)
-    expect(Buffer.byteLength(invite.raw, 'utf8'), invite.raw).toBeLessThanOrEqual(1300);
-  }
+  if (typeof expected.loc === 'string') expect(pidf!.body).toContain(`<LOC>${expected.loc}</LOC>`);
+  else expect(pidf!.body).toMatch(expected.loc);
+  // small enough for UDP (RFC 3261 §18.1.1: within 200 bytes of a 1,500-byte MTU)
+  expect(Buffer.byteLength(invite.raw, 'utf8'), invite.raw).toBeLessThanOrEqual(1300);
 }
 
 /** The PSAP answers, the caller hangs up. */
@@ -152,6 +155,23 @@ describe('SIP edge: emergency calls', () => {
         loc: 'De Havilland campus, Business School, room N204',
       });
       expect(b.body).not.toContain('College Lane');
+      await answerAndHangUp(edge, a, b);
+    });
+
+    it("a desk phone's full offer from the other campus still fits one UDP datagram: optional civic elements go first, and the log says so", async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4301', '999', { sdp: DESK_PHONE_OFFER });
+      const b = await edge.nextInvite();
+      expectEmergencyInvite(b, {
+        offer: DESK_PHONE_OFFER,
+        uri: `sip:999@${EMERGENCY_TRUNK}`,
+        callback: '+441707284301',
+        address: ['<country>GB</country>', '<A3>Hatfield</A3>', '<RD>Mosquito Way</RD>', '<PC>AL10 9EU</PC>'],
+        // the room may be shortened last, never dropped
+        loc: /<LOC>De Havilland campus, Business[^<]*<\/LOC>/,
+      });
+      expect(emergencyOffer(DESK_PHONE_OFFER)).toContain('m=audio 40000 RTP/AVP 0 8 101');
+      await until('the trimming logged', () => edge.logs.find((l) => l.msg?.startsWith('emergency location shortened')));
       await answerAndHangUp(edge, a, b);
     });
 

@@ -1,6 +1,7 @@
 import type { SecurityAlert } from '../../audit/securityAlert.js';
 import type { CallContext, DecisionOf } from '../context.js';
-import { pidfLo, sdpWithLocation } from '../locationByValue.js';
+import { emergencyOffer } from '../emergencySdp.js';
+import { locatedBody } from '../locationByValue.js';
 import { answerFailure, connectTo, type ConnectResult } from '../outboundCall.js';
 import { routeTo } from '../uri.js';
 
@@ -8,6 +9,18 @@ import { routeTo } from '../uri.js';
 const TRUNK_PROGRESS_TIMEOUT_MS = 5_000;
 /** A PSAP answers; this only bounds a leg that rings for ever. */
 const ANSWER_TIMEOUT_MS = 600_000;
+
+/** drachtio-server's own address as it writes it into Via, From and Contact (an IPv4 host:port is at most 21). */
+const OWN_ADDRESS_ALLOWANCE = 24;
+/** What drachtio-server 0.9 adds whatever the call (start line, Via, Max-Forwards, Call-ID, CSeq, ...), measured. */
+const FIXED_HEADER_BYTES = 262;
+
+/** What the emergency INVITE weighs besides its body, estimated on the generous side. */
+function otherHeaderBytes(ours: Record<string, string>, routes: string[], callerName: string | undefined, callerNumber: string): number {
+  const oursBytes = Object.entries(ours).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+  const host = Math.max(...routes.map((r) => r.length));
+  return FIXED_HEADER_BYTES + oursBytes + 2 * host + 3 * OWN_ADDRESS_ALLOWANCE + 2 * ((callerName?.length ?? 0) + callerNumber.length);
+}
 
 /**
  * 999/112/911: straight to the emergency trunk with the callback number and the location by value;
@@ -30,9 +43,18 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   };
   services.alerts.send(alert);
 
-  const located = sdpWithLocation(session.req.body ?? '', pidfLo(decision.alert.callback, decision.alert.address, decision.alert.location));
+  const routes = [decision.trunk, plan.site.routes.external];
+  const ours = { 'P-Asserted-Identity': `<tel:${decision.alert.callback}>`, Priority: 'emergency' };
+  const located = locatedBody(
+    emergencyOffer(session.req.body ?? ''),
+    decision.alert.callback,
+    decision.alert.address,
+    decision.alert.location,
+    otherHeaderBytes(ours, routes, setup.callerName, setup.callerNumber),
+  );
+  if (located.trimmed.length > 0) services.logger.warn({ callId: session.callId, ext: setup.call.from, trimmed: located.trimmed }, 'emergency location shortened to fit one UDP datagram: shorten the address in the dialplan');
   const options = {
-    headers: { ...located.headers, 'P-Asserted-Identity': `<tel:${decision.alert.callback}>`, Priority: 'emergency' },
+    headers: { ...located.headers, ...ours },
     body: located.body,
     callingNumber: setup.callerNumber,
     callingName: setup.callerName,
