@@ -30,10 +30,10 @@ describe('fitting the location into one UDP datagram', () => {
     expect(locatedBody(sdp, '+441707284301', address, 'room N204', 400).trimmed).toEqual([]);
   });
   it('drops optional elements first, then shortens LOC, and never country, town, road or postcode', () => {
-    const fitted = locatedBody(sdp, '+441707284301', address, 'De Havilland campus, Business School, room N204', 700);
+    const fitted = locatedBody(sdp, '+441707284301', address, 'De Havilland campus, Business School, room N204', 500);
     expect(fitted.trimmed.slice(0, 2)).toEqual(['A2', 'NAM']);
     for (const kept of ['<country>GB', '<A3>Hatfield', '<RD>Mosquito Way', '<PC>AL10 9EU', '<LOC>De Havilland']) expect(fitted.body).toContain(kept);
     const own = Object.entries(fitted.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
-    expect(700 + own + Buffer.byteLength(fitted.body)).toBeLessThanOrEqual(UDP_REQUEST_LIMIT);
+    expect(500 + own + Buffer.byteLength(fitted.body)).toBeLessThanOrEqual(UDP_REQUEST_LIMIT);
   });
 });
