@@ -8,6 +8,7 @@ import { registerNotices } from './notices.js';
 import { registerPhone } from './phone.js';
 import { registerPin } from './pin.js';
 import { registerRecordings } from './recordings.js';
+import { registerReport } from './report.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
@@ -28,6 +29,7 @@ registerToken(program);
 registerAudit(program);
 registerNotices(program);
 registerRecordings(program);
+registerReport(program);
 registerReplay(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

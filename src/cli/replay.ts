@@ -15,7 +15,7 @@ export function dataDirOption(option: string | undefined): string {
 }
 
 export function checkMonth(month: string): string {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error(`--month "${month}" is not a month (yyyy-mm)`);
+  if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(month)) throw new Error(`--month "${month}" is not a month (yyyy-mm, or yyyy for a whole year)`);
   return month;
 }
 

@@ -10,6 +10,7 @@ import { compileNumberingTables } from './compileNumbering.js';
 import { compileRejectPrompts, compileSpoken } from './compileSpoken.js';
 import { checkSecurityTargets, checkTimezone, compileSite } from './compileSite.js';
 import { DateRanges } from './dates.js';
+import { compileTariffs } from './compileTariffs.js';
 import { gatherSections, Problems, single, uniquelyNamed, type Sections } from './located.js';
 import type { Problem } from './problem.js';
 import { schemaProblems } from './schemaProblems.js';
@@ -68,8 +69,10 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   const dates = new DateRanges(problems);
   const grants = compileGrants(problems, s.grants, users, dates);
   const listContext: ListContext = { site, numbering, classify, users, extensions, classes, dates };
+  const tariffsAt = s.tariffs.length > 0 ? single(problems, s.tariffs, 'tariffs') : undefined;
+  const tariffs = tariffsAt && compileTariffs(tariffsAt);
   return {
-    plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts },
+    plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts, tariffs },
     entries: compileListEntries(problems, s.allow, s.deny, listContext),
     listContext,
   };

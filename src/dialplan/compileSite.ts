@@ -32,6 +32,7 @@ export function compileSite({ value }: Located<SiteFile>): Site {
     },
     relock: { idleMinutes: value.relock?.idleMinutes ?? DEFAULTS.idleMinutes, endOfDay: value.relock?.endOfDay },
     timezone: value.timezone ?? 'UTC',
+    review: value.review && { costFlag: value.review.costFlag },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Problem } from './problem.js';
-import type { ExtensionFile, GrantFile, InternationalFile, ListEntryFile, NumberingFile, SiteFile, SpokenFile } from './schema.js';
+import type { ExtensionFile, GrantFile, InternationalFile, ListEntryFile, NumberingFile, SiteFile, SpokenFile, TariffsFile } from './schema.js';
 import type { SourceFile, YamlPath } from './sourceFile.js';
 
 /** A value from an admin file with the file and path it was written at. */
@@ -42,13 +42,14 @@ export interface Sections {
   prompts: Located<[string, SpokenFile & { reasons?: string[] }]>[];
   numbering: Located<NumberingFile>[];
   international: Located<InternationalFile>[];
+  tariffs: Located<TariffsFile>[];
 }
 
-const WHOLE_SECTIONS = new Set(['site', 'numbering', 'international']);
+const WHOLE_SECTIONS = new Set(['site', 'numbering', 'international', 'tariffs']);
 
 /** Splits schema-checked files into their sections, across files, in file order. */
 export function gatherSections(files: readonly SourceFile[]): Sections {
-  const s: Sections = { site: [], classes: [], extensions: [], grants: [], allow: [], deny: [], notices: [], prompts: [], numbering: [], international: [] };
+  const s: Sections = { site: [], classes: [], extensions: [], grants: [], allow: [], deny: [], notices: [], prompts: [], numbering: [], international: [], tariffs: [] };
   const push = (key: keyof Sections, item: Located<unknown>) => (s[key] as Located<unknown>[]).push(item);
   for (const file of files) {
     const data = (file.data ?? {}) as Record<keyof Sections, unknown>;

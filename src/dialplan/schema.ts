@@ -18,6 +18,20 @@ export interface SiteFile {
   mainNumber: string;
   address: CivicAddressFile;
   routes: { internal: string; external: string };
+  review?: { costFlag?: number };
+}
+
+/** A call charge: pence (or cents) per started minute, plus a charge per answered call. */
+export interface RateFile {
+  perMinute: number;
+  perCall?: number;
+}
+
+/** Estimated call costs for the monthly report: per class of destination, per country abroad. */
+export interface TariffsFile {
+  currency: string;
+  classes?: Record<string, RateFile>;
+  countries?: Record<string, RateFile>;
 }
 
 /** A civic address as RFC 5139 names its parts (country, A1 state, A3 city, RD road, PC postcode, ...). */
@@ -95,6 +109,7 @@ export interface DialplanFile {
   prompts?: Record<string, SpokenFile & { reasons?: string[] }>;
   numbering?: NumberingFile;
   international?: InternationalFile;
+  tariffs?: TariffsFile;
 }
 
 const digits = { type: 'string', pattern: '^[0-9]+$' };
@@ -106,6 +121,8 @@ const classTable = { type: 'object', additionalProperties: { enum: PUBLIC_CLASSE
 const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
 const featureCode = { type: 'string', pattern: '^\\*[0-9]{2,3}$' };
 const e164 = { type: 'string', pattern: '^\\+[0-9]{6,15}$' };
+/** Minor units (pence, cents) per started minute and per answered call. */
+const rate = { type: 'object', additionalProperties: false, properties: { perMinute: { type: 'number', minimum: 0 }, perCall: { type: 'number', minimum: 0 } }, required: ['perMinute'] };
 /** A SIP next hop as routes are written: scheme, host, optional port and parameters, no user part. */
 const sipHop = { type: 'string', pattern: '^sips?:[A-Za-z0-9.\\-\\[\\]:]+(;[A-Za-z0-9=._-]+)*$' };
 
@@ -159,6 +176,8 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       timezone: text,
       featureCodes: strict({ lock: featureCode, unlock: featureCode, changePin: featureCode }),
       announceRejects: { type: 'boolean' },
+      // The monthly review flags users whose estimated cost passes this (in the tariff's currency).
+      review: strict({ costFlag: { type: 'number', minimum: 0 } }),
     },
     ['name', 'country', 'emergencyTrunk', 'mainNumber', 'address', 'routes', 'securityControl', 'recording'],
   ),
@@ -221,4 +240,12 @@ export const DIALPLAN_FILE_SCHEMA = strict({
     ['plan', 'sites', 'callingCode', 'trunkPrefix', 'internationalPrefix', 'domesticRegions', 'emergency', 'shortCodes', 'ranges'],
   ),
   international: strict({ ranges: classTable, highRiskCountries: { type: 'array', items: region } }),
+  tariffs: strict(
+    {
+      currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+      classes: { type: 'object', propertyNames: { enum: PUBLIC_CLASSES.filter((c) => c !== 'emergency' && c !== 'invalid') }, additionalProperties: rate },
+      countries: { type: 'object', propertyNames: { pattern: '^[A-Z]{2}$' }, additionalProperties: rate },
+    },
+    ['currency'],
+  ),
 });

@@ -279,8 +279,9 @@ export function scanFiles(files: readonly string[], onRecord: (view: RecordView)
 export function monthFiles(dataDir: string, month: string): string[] {
   const dir = recordsDir(dataDir);
   if (!existsSync(dir)) return [];
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  const [y, m] = month.split('-').map(Number) as [number, number | undefined];
+  // A whole year (yyyy) is its months and the first days of the next January.
+  const next = m === undefined || m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
   return readdirSync(dir)
     .filter((name) => name.endsWith('.jsonl') && (name.startsWith(`${month}-`) || name === `${next}-01.jsonl` || name === `${next}-02.jsonl`))
     .sort()

@@ -54,6 +54,22 @@ export interface Site {
   relock: { idleMinutes: number; endOfDay?: string | undefined };
   /** IANA zone the end-of-day re-lock time is read in. */
   timezone: string;
+  /** The monthly review: users whose estimated cost passes `costFlag` (currency units) are flagged. */
+  review?: { costFlag?: number | undefined } | undefined;
+}
+
+/** Minor units (pence, cents) per started minute and per answered call. */
+export interface Rate {
+  perMinute: number;
+  perCall: number;
+}
+
+/** Estimated call costs for the monthly report (src/oversight); never read on the call path. */
+export interface Tariffs {
+  currency: string;
+  classes: ReadonlyMap<string, Rate>;
+  countries: ReadonlyMap<string, Rate>;
+  where: string;
 }
 
 /** What kind of phone an extension is; emergency lines always carry a location for Security. */
@@ -92,4 +108,5 @@ export interface Plan {
   prompts: ReadonlyMap<string, Spoken>;
   /** The prompt that explains a refusal, by reason. */
   rejectPrompts: ReadonlyMap<Reason, string>;
+  tariffs?: Tariffs | undefined;
 }

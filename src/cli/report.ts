@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { checkMonth, dataDirOption } from './replay.js';
+
+interface ReportCliOptions {
+  month: string;
+  department?: string;
+  format: string;
+  out?: string;
+  records?: string[];
+  dataDir?: string;
+  dialplan?: string;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('the monthly usage and exception report from the call records (per department and user)')
+    .requiredOption('--month <yyyy-mm>', 'the month of the calls')
+    .option('--department <name>', 'only this department')
+    .option('--format <html|csv|json>', 'html (one printable page), csv (one file per table, in the --out directory) or json', 'html')
+    .option('--out <path>', 'file to write (a directory for csv); default: standard output (html, json), ./report-<month>-csv (csv)')
+    .option('--records <files...>', 'call record files (default: the month\'s in the data directory)')
+    .option('--data-dir <dir>', 'where the call records are (default: $CALLGUARD_DATA_DIR or ./data)')
+    .option('--dialplan <dir>', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
+    .action(async (options: ReportCliOptions) => {
+      const month = checkMonth(options.month);
+      if (!['html', 'csv', 'json'].includes(options.format)) throw new Error(`--format "${options.format}" is not html, csv or json`);
+      const [{ planFrom }, { buildReport }, { reportCsv, reportHtml }, { monthFiles }, fs, path] = await Promise.all([
+        import('./planOrThrow.js'),
+        import('../oversight/report.js'),
+        import('../oversight/reportFormats.js'),
+        import('../oversight/recordScan.js'),
+        import('node:fs'),
+        import('node:path'),
+      ]);
+      const plan = await planFrom(options.dialplan);
+      const files = options.records ?? monthFiles(dataDirOption(options.dataDir), month);
+      const report = buildReport(plan, files, { month, department: options.department });
+      if (options.department !== undefined && report.departments.length === 0) throw new Error(`no department "${options.department}" in the plan or the records`);
+      if (options.format === 'csv') {
+        const dir = options.out ?? `report-${month}-csv`;
+        fs.mkdirSync(dir, { recursive: true });
+        for (const [name, text] of reportCsv(report)) fs.writeFileSync(path.join(dir, name), text);
+        process.stderr.write(`wrote the report tables as CSV files to ${dir}\n`);
+        return;
+      }
+      const text = options.format === 'json' ? `${JSON.stringify(report, null, 1)}\n` : reportHtml(report);
+      if (options.out) fs.writeFileSync(options.out, text);
+      else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,351 @@
+import type { Plan, Rate } from '../policy/plan.js';
+import { DayOf } from './callRecords.js';
+import { F, scanFiles, type RecordView, type ScanStats } from './recordScan.js';
+
+/**
+ * The monthly usage and exception report, computed in one pass over the month's call records: per
+ * department and per user, calls and minutes by class with an estimated cost (the plan's `tariffs`),
+ * barred attempts with the numbers tried, PIN prompts and lockouts, international calls against the
+ * grants that allowed them (and grants never used), emergency and hotline calls, users over
+ * `site.review.costFlag`, and extensions that made no call at all.
+ */
+
+/** Refusals that are an attempt to reach something barred (not a mistyped number or an unknown caller). */
+const BARRED_REASONS = new Set(['premium-barred', 'chat-line-barred', 'directory-barred', 'international-not-granted', 'high-risk-not-granted', 'class-not-permitted', 'deny-list', 'fraud-limit']);
+const ABROAD = new Set(['international', 'high-risk']);
+/** Numbers kept per user and class of barred attempts (the count is exact). */
+const NUMBERS_KEPT = 10;
+
+export interface ClassUsage {
+  calls: number;
+  answered: number;
+  seconds: number;
+  /** Minor units (pence). */
+  cost: number;
+}
+
+interface UserAgg {
+  ext: string;
+  user?: string | undefined;
+  department?: string | undefined;
+  calls: number;
+  byClass: Map<string, ClassUsage>;
+  barred: Map<string, { attempts: number; numbers: Set<string> }>;
+  pinPrompts: number;
+  pinLockouts: number;
+}
+
+interface GrantAgg {
+  id: string;
+  calls: number;
+  answered: number;
+  seconds: number;
+  cost: number;
+  countries: Map<string, number>;
+  users: Set<string>;
+}
+
+export interface SafetyCall {
+  at: string;
+  kind: 'emergency' | 'hotline';
+  ext: string;
+  name?: string | undefined;
+  location?: string | undefined;
+  dialled: string;
+  disposition: string;
+  answered: boolean;
+  failover?: string | undefined;
+}
+
+export interface UserRow {
+  ext: string;
+  user?: string | undefined;
+  name?: string | undefined;
+  department: string;
+  calls: number;
+  answered: number;
+  minutes: number;
+  cost: number;
+  byClass: Record<string, { calls: number; minutes: number; cost: number }>;
+  barredAttempts: number;
+  pinPrompts: number;
+  pinLockouts: number;
+}
+
+export interface Report {
+  month: string;
+  department?: string | undefined;
+  site: string;
+  timezone: string;
+  currency: string;
+  costFlag?: number | undefined;
+  /** Where the tariffs are (file:line), when the plan has them. */
+  tariffs?: string | undefined;
+  totals: { calls: number; answered: number; minutes: number; cost: number; barredAttempts: number; emergency: number; hotline: number; inbound: number };
+  classes: string[];
+  departments: { department: string; extensions: number; users: number; calls: number; answered: number; minutes: number; cost: number; byClass: Record<string, { calls: number; minutes: number; cost: number }>; barredAttempts: number; idleExtensions: number }[];
+  users: UserRow[];
+  barred: { ext: string; user?: string | undefined; department: string; class: string; attempts: number; numbers: string[] }[];
+  pin: { ext: string; user?: string | undefined; department: string; prompts: number; lockouts: number }[];
+  grants: { id: string; user: string; covers: string; where: string; calls: number; answered: number; minutes: number; cost: number; countries: Record<string, number> }[];
+  unusedGrants: { id: string; user: string; covers: string; where: string }[];
+  safety: SafetyCall[];
+  costFlagged: UserRow[];
+  idle: { ext: string; name: string; user?: string | undefined; department: string }[];
+  busiest: UserRow[];
+  records: ScanStats;
+}
+
+export interface ReportOptions {
+  month: string;
+  department?: string | undefined;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const money = (minor: number) => Math.round(minor) / 100;
+
+/** Accumulates records; `add` is called once per record line. */
+export class ReportBuilder {
+  private readonly users = new Map<string, UserAgg>();
+  private readonly grants = new Map<string, GrantAgg>();
+  private readonly safety: SafetyCall[] = [];
+  private readonly days = new DayOf();
+  private inbound = 0;
+  private readonly zone: string;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: ReportOptions,
+  ) {
+    this.zone = plan.site.timezone;
+  }
+
+  private rate(cls: string, country: string | undefined): Rate | undefined {
+    const t = this.plan.tariffs;
+    if (!t) return undefined;
+    return (ABROAD.has(cls) && country !== undefined ? t.countries.get(country) : undefined) ?? t.classes.get(cls);
+  }
+
+  add(v: RecordView): void {
+    const invite = v.time(F.invite);
+    if (!this.days.of(invite, this.zone).startsWith(this.options.month)) return;
+    const dept = v.intern(F.dept);
+    if (this.options.department !== undefined && dept !== this.options.department) return;
+    const reason = v.intern(F.reason)!;
+    if (reason === 'inbound') {
+      this.inbound++;
+      return;
+    }
+    const from = v.intern(F.from)!;
+    let u = this.users.get(from);
+    if (!u) {
+      u = { ext: from, user: v.intern(F.user), department: dept, calls: 0, byClass: new Map(), barred: new Map(), pinPrompts: 0, pinLockouts: 0 };
+      this.users.set(from, u);
+    }
+    u.calls++;
+    const action = v.intern(F.action)!;
+    const cls = v.intern(F.class)!;
+    if (action === 'reject') {
+      if (reason === 'pin-locked-out') u.pinLockouts++;
+      if (BARRED_REASONS.has(reason)) {
+        let b = u.barred.get(cls);
+        if (!b) u.barred.set(cls, (b = { attempts: 0, numbers: new Set() }));
+        b.attempts++;
+        if (b.numbers.size < NUMBERS_KEPT) b.numbers.add(v.text(F.e164) ?? v.text(F.to) ?? '');
+      }
+      return;
+    }
+    if (action === 'pin-required') u.pinPrompts++;
+    const answered = v.is(F.disp, 'answered');
+    const seconds = answered ? v.int(F.dur) : 0;
+    let cost = 0;
+    if (answered && action !== 'emergency' && cls !== 'internal') {
+      const rate = this.rate(cls, v.intern(F.country));
+      if (rate) cost = rate.perCall + rate.perMinute * Math.ceil(seconds / 60);
+    }
+    let c = u.byClass.get(cls);
+    if (!c) u.byClass.set(cls, (c = { calls: 0, answered: 0, seconds: 0, cost: 0 }));
+    c.calls++;
+    if (answered) c.answered++;
+    c.seconds += seconds;
+    c.cost += cost;
+
+    if (action === 'emergency' || action === 'security') {
+      const ext = this.plan.extensions.get(from);
+      this.safety.push({
+        at: new Date(invite).toISOString(),
+        kind: action === 'emergency' ? 'emergency' : 'hotline',
+        ext: from,
+        name: ext?.name,
+        location: ext?.role.kind === 'emergency-line' ? ext.role.location : ext?.location,
+        dialled: v.text(F.to) ?? '',
+        disposition: v.intern(F.disp) ?? '',
+        answered,
+        failover: v.intern(F.failover),
+      });
+    }
+    const rule = v.intern(F.rule)!;
+    if (rule.startsWith('grant:')) {
+      const id = rule.slice(6);
+      let g = this.grants.get(id);
+      if (!g) this.grants.set(id, (g = { id, calls: 0, answered: 0, seconds: 0, cost: 0, countries: new Map(), users: new Set() }));
+      g.calls++;
+      if (answered) g.answered++;
+      g.seconds += seconds;
+      g.cost += cost;
+      const country = v.intern(F.country) ?? '?';
+      g.countries.set(country, (g.countries.get(country) ?? 0) + 1);
+      g.users.add(from);
+    }
+  }
+
+  finish(records: ScanStats): Report {
+    const { plan, options } = this;
+    const inDept = (d: string | undefined) => options.department === undefined || d === options.department;
+    const classes = new Set<string>();
+    const userRows: UserRow[] = [];
+    for (const u of this.users.values()) {
+      const ext = plan.extensions.get(u.ext);
+      if (!ext && !plan.extensions.size) continue;
+      const byClass: UserRow['byClass'] = {};
+      let answered = 0;
+      let seconds = 0;
+      let cost = 0;
+      for (const [cls, c] of u.byClass) {
+        classes.add(cls);
+        byClass[cls] = { calls: c.calls, minutes: round1(c.seconds / 60), cost: money(c.cost) };
+        answered += c.answered;
+        seconds += c.seconds;
+        cost += c.cost;
+      }
+      let barredAttempts = 0;
+      for (const b of u.barred.values()) barredAttempts += b.attempts;
+      userRows.push({
+        ext: u.ext,
+        user: u.user ?? ext?.user,
+        name: ext?.name,
+        department: u.department ?? ext?.department ?? '(no department)',
+        calls: u.calls,
+        answered,
+        minutes: round1(seconds / 60),
+        cost: money(cost),
+        byClass,
+        barredAttempts,
+        pinPrompts: u.pinPrompts,
+        pinLockouts: u.pinLockouts,
+      });
+    }
+    userRows.sort((a, b) => a.department.localeCompare(b.department) || a.ext.localeCompare(b.ext));
+    const classOrder = [...classes].sort((a, b) => CLASS_ORDER.indexOf(a) - CLASS_ORDER.indexOf(b));
+
+    const idle: Report['idle'] = [];
+    const extCount = new Map<string, number>();
+    const idleCount = new Map<string, number>();
+    for (const e of plan.extensions.values()) {
+      if (e.role.kind !== 'desk' || !inDept(e.department)) continue;
+      const d = e.department ?? '(no department)';
+      extCount.set(d, (extCount.get(d) ?? 0) + 1);
+      if (!this.users.has(e.ext)) {
+        idle.push({ ext: e.ext, name: e.name, user: e.user, department: d });
+        idleCount.set(d, (idleCount.get(d) ?? 0) + 1);
+      }
+    }
+    idle.sort((a, b) => a.department.localeCompare(b.department) || a.ext.localeCompare(b.ext));
+
+    const depts = new Map<string, Report['departments'][number]>();
+    for (const r of userRows) {
+      let d = depts.get(r.department);
+      if (!d) depts.set(r.department, (d = { department: r.department, extensions: extCount.get(r.department) ?? 0, users: 0, calls: 0, answered: 0, minutes: 0, cost: 0, byClass: {}, barredAttempts: 0, idleExtensions: idleCount.get(r.department) ?? 0 }));
+      d.users++;
+      d.calls += r.calls;
+      d.answered += r.answered;
+      d.minutes = round1(d.minutes + r.minutes);
+      d.cost = Math.round((d.cost + r.cost) * 100) / 100;
+      d.barredAttempts += r.barredAttempts;
+      for (const [cls, c] of Object.entries(r.byClass)) {
+        const t = (d.byClass[cls] ??= { calls: 0, minutes: 0, cost: 0 });
+        t.calls += c.calls;
+        t.minutes = round1(t.minutes + c.minutes);
+        t.cost = Math.round((t.cost + c.cost) * 100) / 100;
+      }
+    }
+    for (const [name, count] of extCount) {
+      if (!depts.has(name)) depts.set(name, { department: name, extensions: count, users: 0, calls: 0, answered: 0, minutes: 0, cost: 0, byClass: {}, barredAttempts: 0, idleExtensions: idleCount.get(name) ?? 0 });
+    }
+
+    const barred: Report['barred'] = [];
+    const pin: Report['pin'] = [];
+    for (const u of this.users.values()) {
+      const department = u.department ?? plan.extensions.get(u.ext)?.department ?? '(no department)';
+      for (const [cls, b] of u.barred) barred.push({ ext: u.ext, user: u.user, department, class: cls, attempts: b.attempts, numbers: [...b.numbers] });
+      if (u.pinPrompts > 0 || u.pinLockouts > 0) pin.push({ ext: u.ext, user: u.user, department, prompts: u.pinPrompts, lockouts: u.pinLockouts });
+    }
+    barred.sort((a, b) => b.attempts - a.attempts || a.ext.localeCompare(b.ext));
+    pin.sort((a, b) => b.lockouts - a.lockouts || b.prompts - a.prompts);
+
+    const grants: Report['grants'] = [];
+    const unusedGrants: Report['unusedGrants'] = [];
+    const [y, m] = options.month.split('-').map(Number) as [number, number | undefined];
+    const monthStart = Date.UTC(y, (m ?? 1) - 1, 1);
+    const monthEnd = m === undefined ? Date.UTC(y + 1, 0, 1) : Date.UTC(y, m, 1);
+    for (const list of plan.grants.values()) {
+      for (const g of list) {
+        const owner = [...plan.extensions.values()].find((e) => e.user === g.user);
+        if (!inDept(owner?.department)) continue;
+        const covers = [g.worldwide ? 'worldwide' : '', ...g.countries, ...g.prefixes.map((p) => `+${p.replace(/^\+/, '')}`)].filter(Boolean).join(' ');
+        const where = g.where ?? '';
+        const used = this.grants.get(g.id);
+        if (used) {
+          grants.push({ id: g.id, user: g.user, covers, where, calls: used.calls, answered: used.answered, minutes: round1(used.seconds / 60), cost: money(used.cost), countries: Object.fromEntries(used.countries) });
+        } else if ((g.from === undefined || g.from < monthEnd) && (g.until === undefined || g.until >= monthStart)) {
+          unusedGrants.push({ id: g.id, user: g.user, covers, where });
+        }
+      }
+    }
+    const costFlag = plan.site.review?.costFlag;
+    const costFlagged = costFlag === undefined ? [] : userRows.filter((r) => r.cost > costFlag).sort((a, b) => b.cost - a.cost);
+    const busiest = [...userRows].sort((a, b) => b.minutes - a.minutes).slice(0, 10);
+    this.safety.sort((a, b) => a.at.localeCompare(b.at));
+    const sum = (f: (r: UserRow) => number) => userRows.reduce((t, r) => t + f(r), 0);
+    return {
+      month: options.month,
+      department: options.department,
+      site: plan.site.name,
+      timezone: plan.site.timezone,
+      currency: plan.tariffs?.currency ?? '',
+      costFlag,
+      tariffs: plan.tariffs?.where,
+      totals: {
+        calls: sum((r) => r.calls),
+        answered: sum((r) => r.answered),
+        minutes: round1(sum((r) => r.minutes)),
+        cost: Math.round(sum((r) => r.cost) * 100) / 100,
+        barredAttempts: sum((r) => r.barredAttempts),
+        emergency: this.safety.filter((s) => s.kind === 'emergency').length,
+        hotline: this.safety.filter((s) => s.kind === 'hotline').length,
+        inbound: this.inbound,
+      },
+      classes: classOrder,
+      departments: [...depts.values()].sort((a, b) => b.minutes - a.minutes || a.department.localeCompare(b.department)),
+      users: userRows,
+      barred,
+      pin,
+      grants: grants.sort((a, b) => b.calls - a.calls),
+      unusedGrants,
+      safety: this.safety,
+      costFlagged,
+      idle,
+      busiest,
+      records,
+    };
+  }
+}
+
+const CLASS_ORDER = ['internal', 'geographic', 'national', 'mobile', 'freephone', 'public-service', 'service-charge', 'operator', 'pager', 'personal-number', 'international', 'high-risk', 'emergency', 'premium', 'chat-line', 'directory', 'invalid'];
+
+/** The report over these record files (the month's, usually). */
+export function buildReport(plan: Plan, files: readonly string[], options: ReportOptions): Report {
+  const builder = new ReportBuilder(plan, options);
+  const records = scanFiles(files, (v) => builder.add(v));
+  return builder.finish(records);
+}
