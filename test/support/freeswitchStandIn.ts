@@ -146,7 +146,9 @@ export class StandInEndpoint extends EventEmitter {
       const end = hash >= 0 && hash < max ? hash : max;
       const digits = this.keyed.slice(0, end);
       this.keyed = this.keyed.slice(end + (hash === end ? 1 : 0));
-      p.finish('done', { digits, terminatorUsed: hash === end ? '#' : '' });
+      // play_and_get_digits gives nothing for fewer than `min` digits
+      const min = (p.step.detail as Mrf.PlayCollectOptions).min ?? 0;
+      p.finish('done', { digits: digits.length >= min ? digits : '', terminatorUsed: hash === end ? '#' : '' });
       return;
     }
   }
