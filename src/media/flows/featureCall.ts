@@ -36,11 +36,18 @@ export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, serve
     const length = plan.site.pin.length;
     const first = await collectDigits(endpoint, promptFile(plan, 'pin-new'), length);
     const second = first === undefined ? undefined : await collectDigits(endpoint, promptFile(plan, 'pin-repeat'), length);
-    if (first === undefined || first !== second) return await say('pin-mismatch');
+    if (first === undefined || first !== second) {
+      // Checking the current PIN unlocked the phone; a change that did not happen leaves it locked.
+      await services.state.lock(ext).catch(() => undefined);
+      return await say('pin-mismatch');
+    }
     await services.state.setPin(ext, first);
     await say('pin-changed');
   } catch (error) {
-    if (error instanceof StateRefused) await say('pin-weak');
+    if (error instanceof StateRefused) {
+      await services.state.lock(ext).catch(() => undefined);
+      await say('pin-weak');
+    }
     else if (error instanceof StateUnavailable) await say('state-unavailable');
     else throw error;
   } finally {
