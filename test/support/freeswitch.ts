@@ -14,7 +14,8 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
-import { e2eLab, labTempDir, LabProcess, REPO_ROOT, tcpAccepts, waitFor, WaitAbort, type ExitStatus, type LabPaths } from './lab.js';
+import { packageRoot } from '../../src/packageRoot.js';
+import { e2eLab, labTempDir, LabProcess, tcpAccepts, waitFor, WaitAbort, type ExitStatus, type LabPaths } from './lab.js';
 import { freeSipPort, udpPortFree } from './freePort.js';
 
 const run = promisify(execFile);
@@ -122,7 +123,8 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
   const root = labTempDir('callguard-freeswitch-');
   const confDir = join(root, 'conf');
   const stateDir = join(root, 'state');
-  cpSync(join(REPO_ROOT, 'freeswitch-conf'), confDir, { recursive: true });
+  // packageRoot, not lab.ts's REPO_ROOT: the benches run this from dist/.
+  cpSync(join(packageRoot(), 'freeswitch-conf'), confDir, { recursive: true });
   options.editConf?.(confDir);
   mkdirSync(stateDir, { recursive: true });
 
