@@ -35,6 +35,7 @@ function nationalPlans(problems: Problems, plans: Located<NumberingFile>[]): Nat
       nationalWithoutTrunk: p.nationalWithoutTrunk ?? [],
       domesticRegions: p.domesticRegions,
       emergency: p.emergency,
+      callPrefixes: p.callPrefixes ?? [],
       shortCodes: rules(problems, at, 'shortCodes', p.shortCodes),
       ranges: rules(problems, at, 'ranges', p.ranges),
       where: at.file.line([...at.path, 'emergency']),

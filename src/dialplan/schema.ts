@@ -89,6 +89,7 @@ export interface NumberingFile {
   nationalWithoutTrunk?: number[];
   domesticRegions: string[];
   emergency: string[];
+  callPrefixes?: string[];
   shortCodes: Record<string, string>;
   ranges: Record<string, string>;
 }
@@ -234,6 +235,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       nationalWithoutTrunk: { type: 'array', items: { type: 'integer', minimum: 4, maximum: 14 } },
       domesticRegions: { type: 'array', items: region },
       emergency: { type: 'array', items: digits, minItems: 1 },
+      callPrefixes: { type: 'array', items: featureCode },
       shortCodes: classTable,
       ranges: classTable,
     },

@@ -101,6 +101,8 @@ export class Numbering {
   }
 
   private classify(plan: CompiledPlan, site: SiteContext, dialString: string): Destination {
+    // A call prefix (*67, *82) changes how the call is made, not where it goes: the number after it decides.
+    if (dialString.charCodeAt(0) === 42 /* * */) return this.afterCallPrefix(plan, site, dialString);
     const dialled = normaliseDialString(dialString);
     if (!dialled) return INVALID_SYNTAX;
     const { spec } = plan;
@@ -138,6 +140,13 @@ export class Numbering {
     const highRisk = country === undefined ? undefined : this.highRisk.get(country);
     if (highRisk) return { class: 'high-risk', e164: plus, country, source: highRisk };
     return { class: 'international', e164: plus, country, source: LIBRARY };
+  }
+
+  private afterCallPrefix(plan: CompiledPlan, site: SiteContext, dialString: string): Destination {
+    for (const prefix of plan.spec.callPrefixes) {
+      if (dialString.length > prefix.length && dialString.startsWith(prefix)) return this.classify(plan, site, dialString.slice(prefix.length));
+    }
+    return INVALID_SYNTAX;
   }
 }
 

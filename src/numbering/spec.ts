@@ -20,6 +20,11 @@ export interface NationalPlanSpec {
   /** Regions reached by national dialling from these sites (US site: Canada, Puerto Rico, ...). */
   domesticRegions: string[];
   emergency: string[];
+  /**
+   * Codes dialled before a number that change how the call is made, not where it goes (NANP vertical
+   * service codes such as *67 and *82 for caller ID): the call is classified by the number that follows.
+   */
+  callPrefixes: string[];
   shortCodes: RangeRule[];
   ranges: RangeRule[];
   where: string;

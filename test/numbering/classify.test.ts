@@ -86,6 +86,24 @@ describe('NANP sites', () => {
   });
 });
 
+describe('NANP call prefixes (vertical service codes)', () => {
+  it('classifies the number after *67 or *82 as if dialled alone', () => {
+    expect(us('*67 212 555 0100')).toEqual(us('212 555 0100'));
+    expect(us('*82 1 (212) 555-0100')).toMatchObject({ class: 'geographic', e164: '+12125550100' });
+    expect(us('*679 1 212 555 0100', '9')).toMatchObject({ class: 'geographic', e164: '+12125550100' });
+  });
+  it('does not hide a barred number or an emergency call behind a caller-ID prefix', () => {
+    expect(us('*67 1 900 555 0100').class).toBe('premium');
+    expect(us('*67 011 53 7 123 4567').class).toBe('high-risk');
+    expect(us('*67 911')).toMatchObject({ class: 'emergency', shortCode: '911' });
+    expect(us('*82 9 911', '9').class).toBe('emergency');
+  });
+  it('refuses a prefix with nothing after it, unknown star codes and prefixes of another plan', () => {
+    for (const s of ['*67', '*69', '*6', '*', '**67 2125550100', '*672125550100x']) expect(us(s).class).toBe('invalid');
+    expect(gb('*67 01707 284678').class).toBe('invalid');
+  });
+});
+
 describe('properties', () => {
   it('never throws, and always returns one of the public classes', () => {
     const classes = new Set<string>(PUBLIC_CLASSES);
