@@ -128,11 +128,11 @@ export class Numbering {
     const country = region.region;
     const global = this.global.match(e164);
     // Admin and global ranges bar whatever lies under them, valid or not.
-    if (global) return { class: global.class, e164: plus, country, source: global.source };
+    if (global) return ruled(global, plus, country);
     if (!region.pattern.test(national)) return INVALID_BY_LIBRARY;
     if (cc.code === spec.callingCode && plan.domestic.has(country)) {
       const range = plan.ranges.match(national);
-      if (range) return { class: range.class, e164: plus, country, source: range.source };
+      if (range) return ruled(range, plus, country);
       return libraryDecides(plus, country);
     }
     // The region's own premium-rate range (e.g. +33 89) is barred like a domestic premium number.
@@ -148,6 +148,11 @@ export class Numbering {
     }
     return INVALID_SYNTAX;
   }
+}
+
+/** A table row's class for a number; a row may declare numbers `invalid` (NANP N11 codes are not area codes). */
+function ruled(rule: Rule, e164: string, country: string | undefined): Destination {
+  return rule.class === 'invalid' ? { class: 'invalid', source: rule.source } : { class: rule.class, e164, country, source: rule.source };
 }
 
 /** `shortCode` is the emergency number without the outside prefix or '#': what the emergency trunk is sent. */

@@ -86,6 +86,21 @@ describe('NANP sites', () => {
   });
 });
 
+describe('NANP N11 codes', () => {
+  it('are never area codes, dialled in any form from any site', () => {
+    for (const n of ['1 311 555 1234', '311 555 1234', '+1 911 555 1234', '1 411 234 5678', '9 1 211 234 5678']) expect(us(n, '9').class).toBe('invalid');
+    expect(gb('001 311 555 1234')).toEqual({ class: 'invalid', source: { kind: 'table', rule: expect.stringMatching(/numbering\/international\.yaml:\d+$/) } });
+  });
+  it('leaves neighbouring area codes alone', () => {
+    for (const n of ['1 412 555 0100', '1 312 555 0100', '1 910 555 0100']) expect(us(n).class).toBe('geographic');
+  });
+  it('dials 933, the E911 address read-back, as a public service', () => {
+    expect(us('933')).toMatchObject({ class: 'public-service', shortCode: '933' });
+    expect(us('9933', '9').class).toBe('public-service');
+    expect(ca('311').class).toBe('public-service');
+  });
+});
+
 describe('NANP call prefixes (vertical service codes)', () => {
   it('classifies the number after *67 or *82 as if dialled alone', () => {
     expect(us('*67 212 555 0100')).toEqual(us('212 555 0100'));
