@@ -119,7 +119,7 @@ async function classifierFor(options: ClassifyOptions): Promise<Classify> {
   const dir = dialplanDir(options.dialplan);
   if (!options.country) {
     const plan = await loadPlan(dir);
-    if (plan.ok) return plan.plan.numbering.classifierFor({ country: plan.plan.site.country, outsidePrefix: options.outsidePrefix ?? plan.plan.site.outsidePrefix });
+    if (plan.ok) return plan.plan.numbering.classifierFor({ country: plan.plan.site.country, outsidePrefix: options.outsidePrefix ?? plan.plan.site.outsidePrefix, areaCode: plan.plan.site.areaCode });
   }
   const numbering = await loadNumbering(dir);
   if (!numbering.ok) throw new Error(`numbering tables are invalid:\n${numbering.problems.map(formatProblem).join('\n')}`);

@@ -8,7 +8,7 @@ import { compileGrants } from './compileGrants.js';
 import { compileListEntries, type ListContext } from './compileLists.js';
 import { compileNumberingTables } from './compileNumbering.js';
 import { compileRejectPrompts, compileSpoken } from './compileSpoken.js';
-import { checkSecurityTargets, checkTimezone, compileSite } from './compileSite.js';
+import { checkAreaCode, checkSecurityTargets, checkTimezone, compileSite } from './compileSite.js';
 import { DateRanges } from './dates.js';
 import { compileTariffs } from './compileTariffs.js';
 import { gatherSections, Problems, single, uniquelyNamed, type Sections } from './located.js';
@@ -53,7 +53,8 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   }
   const site = compileSite(siteAt);
   checkTimezone(problems, siteAt);
-  const classify = numbering.classifierFor({ country: site.country, outsidePrefix: site.outsidePrefix });
+  checkAreaCode(problems, siteAt, numbering);
+  const classify = numbering.classifierFor({ country: site.country, outsidePrefix: site.outsidePrefix, areaCode: site.areaCode });
 
   const notices = compileSpoken(problems, s.notices, 'notices', dialplanDir);
   const prompts = compileSpoken(problems, s.prompts, 'prompts', dialplanDir);

@@ -33,6 +33,7 @@ function nationalPlans(problems: Problems, plans: Located<NumberingFile>[]): Nat
       trunkPrefix: p.trunkPrefix,
       internationalPrefix: p.internationalPrefix,
       nationalWithoutTrunk: p.nationalWithoutTrunk ?? [],
+      localNumberLength: p.localNumberLength,
       domesticRegions: p.domesticRegions,
       emergency: p.emergency,
       callPrefixes: p.callPrefixes ?? [],

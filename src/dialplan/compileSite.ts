@@ -1,3 +1,4 @@
+import type { Numbering } from '../numbering/classifier.js';
 import type { Feature } from '../policy/decision.js';
 import type { Extension, Site } from '../policy/plan.js';
 import type { Located, Problems } from './located.js';
@@ -11,6 +12,7 @@ export function compileSite({ value }: Located<SiteFile>): Site {
     name: value.name,
     country: value.country,
     outsidePrefix: value.outsidePrefix,
+    areaCode: value.areaCode,
     emergencyTrunk: value.emergencyTrunk,
     mainNumber: value.mainNumber,
     address: Object.freeze({ ...value.address }),
@@ -34,6 +36,14 @@ export function compileSite({ value }: Located<SiteFile>): Site {
     timezone: value.timezone ?? 'UTC',
     review: value.review && { costFlag: value.review.costFlag },
   };
+}
+
+/** A site's home area code must be one of its own country's area codes, in a plan with local dialling. */
+export function checkAreaCode(problems: Problems, at: Located<SiteFile>, numbering: Numbering): void {
+  const { areaCode, country } = at.value;
+  if (areaCode === undefined) return;
+  const problem = numbering.areaCodeProblem(country, areaCode);
+  if (problem) problems.at(at, ['areaCode'], problem);
 }
 
 /** The site's IANA time zone, for the end-of-day re-lock; an unknown zone is an admin error. */

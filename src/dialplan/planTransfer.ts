@@ -61,7 +61,7 @@ export class PlanAssembly {
     const { rest, lists } = message;
     const classes = this.classes;
     const numbering = this.numbering!;
-    const classify = numbering.classifierFor({ country: rest.site.country, outsidePrefix: rest.site.outsidePrefix });
+    const classify = numbering.classifierFor({ country: rest.site.country, outsidePrefix: rest.site.outsidePrefix, areaCode: rest.site.areaCode });
     return Object.freeze({ ...rest, numbering, classify, extensions: this.extensions, classes, lists: new ListIndex(lists) });
   }
 }

@@ -7,6 +7,7 @@ export interface SiteFile {
   name: string;
   country: string;
   outsidePrefix?: string;
+  areaCode?: string;
   emergencyTrunk: string;
   securityControl: { target: string; failover?: string[]; answerTimeoutSeconds?: number };
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: 'connect-flagged' | 'refuse'; directory?: string };
@@ -87,6 +88,7 @@ export interface NumberingFile {
   trunkPrefix: string;
   internationalPrefix: string;
   nationalWithoutTrunk?: number[];
+  localNumberLength?: number;
   domesticRegions: string[];
   emergency: string[];
   callPrefixes?: string[];
@@ -153,6 +155,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       name: text,
       country: region,
       outsidePrefix: { type: 'string', pattern: '^[0-9]{1,2}$' },
+      areaCode: { type: 'string', pattern: '^[0-9]{2,5}$' },
       emergencyTrunk: sipHop,
       mainNumber: e164,
       address: civicAddress,
@@ -233,6 +236,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       trunkPrefix: digits,
       internationalPrefix: digits,
       nationalWithoutTrunk: { type: 'array', items: { type: 'integer', minimum: 4, maximum: 14 } },
+      localNumberLength: { type: 'integer', minimum: 4, maximum: 12 },
       domesticRegions: { type: 'array', items: region },
       emergency: { type: 'array', items: digits, minItems: 1 },
       callPrefixes: { type: 'array', items: featureCode },

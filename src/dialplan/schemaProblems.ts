@@ -43,6 +43,7 @@ const SHAPES: Record<string, string> = {
   prefix: 'digits, optionally after "+"',
   country: 'an ISO country code such as GB',
   outsidePrefix: 'one or two digits',
+  areaCode: 'an area code such as "212"',
   endOfDay: 'a time such as 19:00',
   callingCode: 'a country calling code such as "44"',
   lock: 'a feature code such as *51',

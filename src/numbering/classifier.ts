@@ -83,6 +83,17 @@ export class Numbering {
     return (dialString) => this.classify(plan, site, dialString);
   }
 
+  /** Why `areaCode` cannot be the home area code of a site in `country`, or undefined when it can. */
+  areaCodeProblem(country: string, areaCode: string): string | undefined {
+    const { spec } = this.planOf(country);
+    if (spec.localNumberLength === undefined) return `areaCode is for plans with local dialling (localNumberLength); plan "${spec.id}" of site country ${country} has none`;
+    const subscriber = '2345678901234'.slice(0, spec.localNumberLength);
+    const sample = this.classifierFor({ country })(`+${spec.callingCode}${areaCode}${subscriber}`);
+    if (sample.class !== 'geographic') return `"${areaCode}" is not a geographic area code of plan "${spec.id}"`;
+    if (sample.country !== country) return `area code ${areaCode} is in ${sample.country ?? 'no country'}, not the site's country ${country}`;
+    return undefined;
+  }
+
   private planOf(country: string): CompiledPlan {
     const plan = this.plansBySite.get(country);
     if (!plan) throw new Error(`no numbering plan for site country ${country} (have ${this.siteCountries.join(', ')})`);
@@ -118,7 +129,9 @@ export class Numbering {
       const short = plan.shortCodes.match(digits);
       if (short) return { class: short.class, shortCode: digits, country: site.country, source: short.source };
     }
-    const e164 = toE164(spec, dialled.plus, digits);
+    // NANP 7-digit local dialling: the site's own area code is implied.
+    const local = !dialled.plus && digits.length === spec.localNumberLength && site.areaCode !== undefined;
+    const e164 = local ? spec.callingCode + site.areaCode + digits : toE164(spec, dialled.plus, digits);
     if (e164 === undefined || e164.length > MAX_E164_DIGITS) return INVALID_SYNTAX;
     const cc = this.codes.callingCode(e164);
     if (!cc) return INVALID_SYNTAX;

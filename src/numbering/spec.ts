@@ -17,6 +17,8 @@ export interface NationalPlanSpec {
   internationalPrefix: string;
   /** NANP: ten digits without the leading 1 are a national number too. */
   nationalWithoutTrunk: number[];
+  /** NANP: a local number of this many digits (555 0100) is dialled without the site's area code. */
+  localNumberLength?: number | undefined;
   /** Regions reached by national dialling from these sites (US site: Canada, Puerto Rico, ...). */
   domesticRegions: string[];
   emergency: string[];
@@ -45,4 +47,6 @@ export interface NumberingSpec {
 export interface SiteContext {
   country: string;
   outsidePrefix?: string | undefined;
+  /** The site's home area code, for local numbers dialled without one (NANP 7-digit dialling). */
+  areaCode?: string | undefined;
 }

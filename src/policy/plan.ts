@@ -37,6 +37,8 @@ export interface Site {
   name: string;
   country: string;
   outsidePrefix?: string | undefined;
+  /** NANP home area code: 555 0100 dialled here is +1 <areaCode> 555 0100. */
+  areaCode?: string | undefined;
   /** SIP next hop (`sip:host:port;params`) for emergency calls. */
   emergencyTrunk: string;
   /** Callback number for extensions without a DDI. */

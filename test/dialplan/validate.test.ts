@@ -19,6 +19,26 @@ describe('validation pins every mistake to file:line:column', () => {
     expect(await problemsWith('empty.yaml', '{}\n')).toMatchObject({ problems: [] });
   });
 
+  it('takes a NANP site home area code for 7-digit dialling, and pins a wrong one to its line', async () => {
+    const sample = (await import('node:fs')).readFileSync(new URL('../../dialplan/site.yaml', import.meta.url), 'utf8');
+    const usSite = (areaCode: string) => sample.replace('country: GB\n', `country: US\n  areaCode: "${areaCode}"\n`);
+    const good = planCopy({ 'site.yaml': usSite('212'), 'lists.yaml': '{}\n' });
+    copies.push(good);
+    const loaded = await loadPlan(good.dir);
+    expect(loaded.ok && loaded.plan.classify('555 0100')).toMatchObject({ class: 'geographic', e164: '+12125550100' });
+    const line = sample.split('\n').findIndex((l) => l.includes('country: GB')) + 2;
+    for (const [code, message] of [
+      ['613', "area code 613 is in CA, not the site's country US"],
+      ['311', '"311" is not a geographic area code of plan "NANP"'],
+      ['2a2', '"2a2" is not an area code such as "212"'],
+    ]) {
+      const { dir, problems } = await problemsWith('lists.yaml', '{}\n', { 'site.yaml': usSite(code!) });
+      expect(problems).toEqual([{ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line}:\\d+$`)), message }]);
+    }
+    const { dir, problems } = await problemsWith('extra.yaml', '{}\n', { 'site.yaml': sample.replace('country: GB\n', 'country: GB\n  areaCode: "1707"\n') });
+    expect(problems).toEqual([{ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line}:\\d+$`)), message: expect.stringContaining('plan "GB" of site country GB has none') }]);
+  });
+
   it('reports unknown keys at the key', async () => {
     const { dir, problems } = await problemsWith('extra.yaml', ['extensions:', '  - ext: "5001"', '    name: Lab', '    clas: staff', ''].join('\n'));
     expect(problems).toContainEqual({ where: `${dir}/extra.yaml:4:5`, message: 'unknown key "clas"' });

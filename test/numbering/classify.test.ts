@@ -86,10 +86,42 @@ describe('NANP sites', () => {
   });
 });
 
+describe('NANP 7-digit local dialling', () => {
+  const nyc = (dialled: string) => numbering.classifierFor({ country: 'US', outsidePrefix: '9', areaCode: '212' })(dialled);
+  it("dials a 7-digit local number in the site's own area code", () => {
+    expect(nyc('555 0100')).toMatchObject({ class: 'geographic', e164: '+12125550100', country: 'US' });
+    expect(nyc('9 555-0100#')).toMatchObject({ class: 'geographic', e164: '+12125550100' });
+    expect(nyc('*67 555 0100')).toMatchObject({ class: 'geographic', e164: '+12125550100' });
+    expect(nyc('9 976 1234')).toMatchObject({ class: 'premium', e164: '+12129761234' });
+  });
+  it('keeps 10- and 11-digit dialling, short codes and emergency numbers as they were', () => {
+    expect(nyc('1 718 555 0100')).toMatchObject({ class: 'geographic', e164: '+17185550100' });
+    expect(nyc('718 555 0100')).toMatchObject({ class: 'geographic', e164: '+17185550100' });
+    expect(nyc('555 1212').class).toBe('directory');
+    expect(nyc('911').class).toBe('emergency');
+  });
+  it('refuses 7 digits that are no local number, and 7 digits without a home area code', () => {
+    expect(nyc('155 0100').class).toBe('invalid');
+    expect(nyc('055 0100').class).toBe('invalid');
+    expect(nyc('+555 0100').class).toBe('invalid');
+    expect(us('555 0100').class).toBe('invalid');
+  });
+  it('is checked against the site: a real area code of its own country', () => {
+    expect(numbering.areaCodeProblem('US', '212')).toBeUndefined();
+    expect(numbering.areaCodeProblem('CA', '613')).toBeUndefined();
+    expect(numbering.areaCodeProblem('US', '613')).toBe("area code 613 is in CA, not the site's country US");
+    for (const code of ['311', '800', '900', '21', '2125']) expect(numbering.areaCodeProblem('US', code)).toBe(`"${code}" is not a geographic area code of plan "NANP"`);
+    expect(numbering.areaCodeProblem('GB', '1707')).toMatch(/plan "GB" of site country GB has none/);
+  });
+});
+
 describe('NANP N11 codes', () => {
   it('are never area codes, dialled in any form from any site', () => {
     for (const n of ['1 311 555 1234', '311 555 1234', '+1 911 555 1234', '1 411 234 5678', '9 1 211 234 5678']) expect(us(n, '9').class).toBe('invalid');
     expect(gb('001 311 555 1234')).toEqual({ class: 'invalid', source: { kind: 'table', rule: expect.stringMatching(/numbering\/international\.yaml:\d+$/) } });
+  });
+  it('nor are exchange codes starting 0 or 1', () => {
+    for (const n of ['1 212 155 0100', '212 055 0100', '1 800 055 0100']) expect(us(n).class).toBe('invalid');
   });
   it('leaves neighbouring area codes alone', () => {
     for (const n of ['1 412 555 0100', '1 312 555 0100', '1 910 555 0100']) expect(us(n).class).toBe('geographic');
