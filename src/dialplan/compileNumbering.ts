@@ -2,7 +2,7 @@ import { isKnownRegion } from '../numbering/callingCodes.js';
 import { Numbering } from '../numbering/classifier.js';
 import type { PublicClass } from '../numbering/destination.js';
 import { PATTERN_SYNTAX } from '../numbering/digitTrie.js';
-import type { NationalPlanSpec, RangeRule } from '../numbering/spec.js';
+import type { NationalPlanSpec, RangeRule, RegionRule } from '../numbering/spec.js';
 import type { Located, Problems } from './located.js';
 import type { InternationalFile, NumberingFile } from './schema.js';
 
@@ -14,6 +14,18 @@ function rules(problems: Problems, at: Located<unknown>, section: 'shortCodes' |
       return [];
     }
     return [{ pattern, class: cls as PublicClass, where: at.file.line([...at.path, section, raw]) }];
+  });
+}
+
+function regionRules(problems: Problems, at: Located<NumberingFile>): RegionRule[] {
+  return Object.entries(at.value.regions ?? {}).flatMap(([pattern, region]) => {
+    const path = [...at.path, 'regions', pattern];
+    if (!PATTERN_SYNTAX.test(pattern) || pattern.endsWith('$')) {
+      problems.at(at, ['regions', pattern], `"${pattern}" is not a digit pattern (digits, X for any digit, N for 2-9)`, true);
+      return [];
+    }
+    if (!isKnownRegion(region)) problems.at(at, ['regions', pattern], `unknown country code ${region}`);
+    return [{ pattern, region, where: at.file.line(path) }];
   });
 }
 
@@ -39,6 +51,7 @@ function nationalPlans(problems: Problems, plans: Located<NumberingFile>[]): Nat
       callPrefixes: p.callPrefixes ?? [],
       shortCodes: rules(problems, at, 'shortCodes', p.shortCodes),
       ranges: rules(problems, at, 'ranges', p.ranges),
+      regions: regionRules(problems, at),
       where: at.file.line([...at.path, 'emergency']),
     };
   });
@@ -60,6 +73,9 @@ export function compileNumberingTables(problems: Problems, plans: Located<Number
   const numbering = new Numbering({ plans: nationalPlans(problems, plans), international: { ranges, highRiskCountries } });
   for (const { rule, with: other } of numbering.conflicts) {
     problems.list.push({ where: rule.where, message: `range "${rule.pattern}" (${rule.class}) overlaps "${other.pattern}" (${other.class}) at ${other.where}` });
+  }
+  for (const { rule, with: other } of numbering.regionConflicts) {
+    problems.list.push({ where: rule.where, message: `region prefix "${rule.pattern}" (${rule.region}) overlaps "${other.pattern}" (${other.region}) at ${other.where}` });
   }
   return numbering;
 }

@@ -94,6 +94,7 @@ export interface NumberingFile {
   callPrefixes?: string[];
   shortCodes: Record<string, string>;
   ranges: Record<string, string>;
+  regions?: Record<string, string>;
 }
 
 export interface InternationalFile {
@@ -242,6 +243,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       callPrefixes: { type: 'array', items: featureCode },
       shortCodes: classTable,
       ranges: classTable,
+      regions: { type: 'object', additionalProperties: region },
     },
     ['plan', 'sites', 'callingCode', 'trunkPrefix', 'internationalPrefix', 'domesticRegions', 'emergency', 'shortCodes', 'ranges'],
   ),

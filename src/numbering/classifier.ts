@@ -3,7 +3,7 @@ import type { ClassSource, Destination, PublicClass } from './destination.js';
 import { DigitTrie } from './digitTrie.js';
 import { classOfLibraryType } from './libraryType.js';
 import { normaliseDialString } from './normalise.js';
-import type { NationalPlanSpec, NumberingSpec, RangeRule, SiteContext } from './spec.js';
+import type { NationalPlanSpec, NumberingSpec, RangeRule, RegionRule, SiteContext } from './spec.js';
 
 export type Classify = (dialString: string) => Destination;
 
@@ -40,8 +40,11 @@ export interface RuleConflict {
  */
 export class Numbering {
   readonly conflicts: RuleConflict[] = [];
+  readonly regionConflicts: { rule: RegionRule; with: RegionRule }[] = [];
   private readonly plansBySite = new Map<string, CompiledPlan>();
   private readonly global: DigitTrie<Rule>;
+  /** E.164 prefixes of regions the calling-code data cannot tell apart (+44 1534 JE, +44 1481 GG). */
+  private readonly regions = new DigitTrie<RegionRule>();
   private readonly highRisk = new Map<string, ClassSource>();
   private readonly codes: CallingCodeTable;
 
@@ -58,6 +61,10 @@ export class Numbering {
         domestic: new Set(plan.domesticRegions),
       };
       for (const site of plan.sites) this.plansBySite.set(site, compiled);
+      for (const rule of plan.regions) {
+        const clash = this.regions.add(plan.callingCode + rule.pattern, rule);
+        if (clash) this.regionConflicts.push({ rule, with: clash });
+      }
     }
     this.global = this.trieOf(spec.international.ranges);
     for (const { country, where } of spec.international.highRiskCountries) this.highRisk.set(country, Object.freeze({ kind: 'table', rule: where }));
@@ -138,7 +145,7 @@ export class Numbering {
     const national = e164.slice(cc.code.length);
     const region = this.codes.planFor(cc, national);
     const plus = `+${e164}`;
-    const country = region.region;
+    const country = this.regions.match(e164)?.region ?? region.region;
     const global = this.global.match(e164);
     // Admin and global ranges bar whatever lies under them, valid or not.
     if (global) return ruled(global, plus, country);

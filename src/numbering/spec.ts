@@ -29,6 +29,15 @@ export interface NationalPlanSpec {
   callPrefixes: string[];
   shortCodes: RangeRule[];
   ranges: RangeRule[];
+  /** National number prefixes of other regions sharing the calling code (+44 1534 Jersey), from every site. */
+  regions: RegionRule[];
+  where: string;
+}
+
+/** A national number prefix (digits, X, N) that belongs to `region`, with the "file:line" it came from. */
+export interface RegionRule {
+  pattern: string;
+  region: string;
   where: string;
 }
 

@@ -39,6 +39,18 @@ describe('validation pins every mistake to file:line:column', () => {
     expect(problems).toEqual([{ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line}:\\d+$`)), message: expect.stringContaining('plan "GB" of site country GB has none') }]);
   });
 
+  it('checks the region prefixes of a numbering plan', async () => {
+    const gbPlan = (await import('node:fs')).readFileSync(new URL('../../dialplan/numbering/GB.yaml', import.meta.url), 'utf8');
+    const broken = gbPlan.replace('"1481": GG', '"1481": XQ').replace('"1624": IM', '"1624": IM\n    "16X5": IM\n    "165X": GG');
+    const { dir, problems } = await problemsWith('extra.yaml', '{}\n', { 'numbering/GB.yaml': broken });
+    const line = (text: string) => broken.split('\n').findIndex((l) => l.includes(text)) + 1;
+    expect(problems).toContainEqual({ where: expect.stringMatching(new RegExp(`^${dir}/numbering/GB.yaml:${line('"1481": XQ')}:\\d+$`)), message: 'unknown country code XQ' });
+    expect(problems).toContainEqual({
+      where: `${dir}/numbering/GB.yaml:${line('"165X": GG')}`,
+      message: `region prefix "165X" (GG) overlaps "16X5" (IM) at ${dir}/numbering/GB.yaml:${line('"16X5": IM')}`,
+    });
+  });
+
   it('reports unknown keys at the key', async () => {
     const { dir, problems } = await problemsWith('extra.yaml', ['extensions:', '  - ext: "5001"', '    name: Lab', '    clas: staff', ''].join('\n'));
     expect(problems).toContainEqual({ where: `${dir}/extra.yaml:4:5`, message: 'unknown key "clas"' });

@@ -40,6 +40,22 @@ describe('GB site', () => {
     expect(gb('07640 123456')).toMatchObject({ class: 'pager' });
     expect(gb('01534 712345').class).toBe('geographic');
   });
+  it('reports the Crown dependencies as their own countries, dialled nationally or as +44, from any site', () => {
+    for (const [n, cls, country] of [
+      ['01534 712345', 'geographic', 'JE'],
+      ['07797 712345', 'mobile', 'JE'],
+      ['01481 712345', 'geographic', 'GG'],
+      ['07781 123456', 'mobile', 'GG'],
+      ['01624 612345', 'geographic', 'IM'],
+      ['07624 123456', 'mobile', 'IM'],
+    ] as const) {
+      expect(gb(n)).toMatchObject({ class: cls, country });
+      expect(gb(`+44${n.slice(1)}`)).toMatchObject({ class: cls, country });
+      expect(us(`011 44 ${n.slice(1)}`)).toMatchObject({ class: 'international', country });
+    }
+    expect(gb('01535 712345')).toMatchObject({ country: 'GB' });
+    expect(gb('07700 900123')).toMatchObject({ country: 'GB' });
+  });
   it('cites the table line a class came from', () => {
     expect(gb('09011234567').source).toEqual({ kind: 'table', rule: expect.stringMatching(/numbering\/GB\.yaml:\d+$/) });
   });
