@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
@@ -10,6 +10,7 @@ import type { Plan } from '../policy/plan.js';
 import { replayFiles, type ReplayChange } from '../oversight/replay.js';
 import { appendEntry, changeEntry, removeEntry } from './yamlSplice.js';
 import { textDiff } from './textDiff.js';
+import { yamlFiles } from '../dialplan/yamlFiles.js';
 
 /** The dialplan sections the admin API edits, by resource. */
 export type Resource = 'lists' | 'grants';
@@ -75,14 +76,6 @@ export interface RecentCallsImpact {
 }
 
 const MAX_EXAMPLES = 100;
-
-async function yamlFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
 
 const holds = (text: string, section: Section) => new RegExp(`^${section}\\s*:`, 'm').test(text);
 const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n').length;

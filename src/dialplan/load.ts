@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { packageRoot } from '../packageRoot.js';
 import type { LoadResult, NumberingResult } from './compile.js';
 import type { Problem } from './problem.js';
 import type { SourceFile } from './sourceFile.js';
+import { yamlFiles } from './yamlFiles.js';
 
 /**
  * The parser and compiler (js-yaml, the schema validators, the numbering tables) load on first use,
@@ -18,14 +19,6 @@ export const DEFAULT_DIALPLAN_DIR = 'dialplan';
 /** The dialplan directory from --dialplan, then CALLGUARD_DIALPLAN, then ./dialplan. */
 export function dialplanDir(option?: string): string {
   return option ?? process.env.CALLGUARD_DIALPLAN ?? DEFAULT_DIALPLAN_DIR;
-}
-
-async function yamlFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
 }
 
 interface Source {

@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { audioPath, type SpokenKind } from '../dialplan/compileSpoken.js';
 import { formatProblem } from '../dialplan/problem.js';
 import { SourceFile } from '../dialplan/sourceFile.js';
+import { yamlFiles } from '../dialplan/yamlFiles.js';
 
 /**
  * Renders the text of every notice and prompt that names no `audio` file to the WAV the media server
@@ -56,14 +57,6 @@ export function stampPath(wav: string): string {
 function stampFor(text: string): string {
   const hash = createHash('sha256').update(RECIPE).update('\0').update(text).digest('hex');
   return `sha256:${hash}\n# rendered by \`callguard notices render\` (${RECIPE}) from:\n${text}\n`;
-}
-
-async function yamlFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
 }
 
 /**
