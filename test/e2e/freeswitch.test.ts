@@ -17,7 +17,7 @@ import Srf from 'drachtio-srf';
 import Mrf from 'drachtio-fsmrf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labTempDir, quietly, SCENARIO_DIR, startDrachtio, startSipp, stopAll, type Drachtio, type Sipp } from '../support/lab.js';
-import { e2eMediaLab, startFreeswitch, type Freeswitch } from '../support/freeswitch.js';
+import { channelStat, e2eMediaLab, startFreeswitch, type Freeswitch } from '../support/freeswitch.js';
 import { writeRtpPcap } from './rtpPcap.js';
 
 const run = promisify(execFile);
@@ -55,15 +55,6 @@ interface DigitsOutcome {
 async function relayInfo(endpoint: Mrf.Endpoint, info: Srf.SrfRequest): Promise<void> {
   const request = endpoint.dialog.request.bind(endpoint.dialog) as unknown as (opts: { method: 'INFO'; headers: Record<string, string>; body: string }) => Promise<unknown>;
   await request({ method: 'INFO', headers: { 'Content-Type': info.get('Content-Type') ?? 'application/dtmf-relay' }, body: info.body });
-}
-
-/** RMS amplitude and rough frequency of one channel of a WAV (sox `stat`). */
-async function channelStat(file: string, channel: number): Promise<{ rms: number; hz: number }> {
-  const { stderr } = await run('sox', [file, '-n', 'remix', String(channel), 'stat']);
-  const rms = /RMS\s+amplitude:\s+([\d.]+)/.exec(stderr);
-  const hz = /Rough\s+frequency:\s+(\d+)/.exec(stderr);
-  if (!rms || !hz) throw new Error(`unexpected sox stat output:\n${stderr}`);
-  return { rms: Number(rms[1]), hz: Number(hz[1]) };
 }
 
 describe.skipIf(!lab)('e2e media: drachtio-server + FreeSWITCH with freeswitch-conf/ + drachtio-fsmrf 4.1.2', () => {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callguard } from '../support/cli.js';
-import { e2eMediaLab, type Freeswitch } from '../support/freeswitch.js';
+import { channelStat, e2eMediaLab, type Freeswitch } from '../support/freeswitch.js';
 import { labTempDir, startSipp, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
 import { writeRtpPcap, type RtpSegment } from './rtpPcap.js';
 import { finish, peer, requests, startStack, stopStack, streamEntries, type Stack } from './stack.js';
@@ -43,15 +43,6 @@ function traceTime(message: SipMessage): number {
 async function audioSeconds(file: string): Promise<number> {
   const { stdout } = await run('soxi', ['-D', file]);
   return Number(stdout.trim());
-}
-
-/** RMS amplitude and rough frequency of one channel of a WAV (`sox ... remix N stat`). */
-async function channelStat(file: string, channel: number): Promise<{ rms: number; hz: number }> {
-  const { stderr } = await run('sox', [file, '-n', 'remix', String(channel), 'stat']);
-  const rms = /RMS\s+amplitude:\s+([\d.]+)/.exec(stderr);
-  const hz = /Rough\s+frequency:\s+(\d+)/.exec(stderr);
-  if (!rms || !hz) throw new Error(`unexpected sox stat output:\n${stderr}`);
-  return { rms: Number(rms[1]), hz: Number(hz[1]) };
 }
 
 /** Every file under `dir`, recursively. */

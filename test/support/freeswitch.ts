@@ -191,3 +191,12 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
   };
   return fs;
 }
+
+/** RMS amplitude and rough frequency of one channel of a WAV (sox `stat`). */
+export async function channelStat(file: string, channel: number): Promise<{ rms: number; hz: number }> {
+  const { stderr } = await run('sox', [file, '-n', 'remix', String(channel), 'stat']);
+  const rms = /RMS\s+amplitude:\s+([\d.]+)/.exec(stderr);
+  const hz = /Rough\s+frequency:\s+(\d+)/.exec(stderr);
+  if (!rms || !hz) throw new Error(`unexpected sox stat output:\n${stderr}`);
+  return { rms: Number(rms[1]), hz: Number(hz[1]) };
+}
