@@ -510,6 +510,18 @@ export async function startSipp(paths: LabPaths, options: SippOptions): Promise<
   const scenario = join(dir, `${name}.xml`);
   writeFileSync(scenario, xml);
 
+  // Free ports are picked before SIPp binds them: with suites running in parallel another process can
+  // take one in between, so a start that fails with "Address already in use" is retried on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchSipp(paths, options, dir, name, scenario);
+    } catch (error) {
+      if (attempt >= 4 || !(error instanceof WaitAbort) || !/errno = 98|Address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function launchSipp(paths: LabPaths, options: SippOptions, dir: string, name: string, scenario: string): Promise<Sipp> {
   const port = options.port ?? (await freeSipPort());
   const controlPort = await freePort();
   const mediaPort = await freePortRange(4);
