@@ -3,15 +3,14 @@
  * CI level: answered by the FreeSWITCH stand-in, prompts and digit collection, then hung up; the
  * runtime state lives in a private redis-server, read back through a second RuntimeState.
  */
-import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/policy/plan.js';
 import { until } from '../support/edgeFixture.js';
 import type { InboundTransaction } from '../support/fakeDrachtio.js';
 import { samplePlan } from '../support/plans.js';
 import { RedisServer } from '../support/redisServer.js';
-import { redisState, type StateUnderTest } from '../support/stateFixtures.js';
-import { answerByes, expectNothingLeft, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+import type { StateUnderTest } from '../support/stateFixtures.js';
+import { answerByes, expectNothingLeft, pinnedMediaEdge, type MediaEdge } from './mediaEdge.js';
 
 const PIN = '538271';
 const NEW_PIN = '604918';
@@ -33,13 +32,7 @@ describe('media: feature codes', () => {
   });
 
   beforeEach(async () => {
-    const client = createClient({ url: redis.url });
-    await client.connect();
-    await client.flushAll();
-    await client.close();
-    state = await redisState(plan, redis.url, 'callguard:');
-    await state.state.setPin('4101', PIN);
-    m = await startMediaEdge({ redisUrl: redis.url });
+    ({ m, state } = await pinnedMediaEdge(redis.url, plan, PIN));
     answerByes(m.edge);
   });
 

@@ -9,7 +9,10 @@ import { FreeswitchGateway } from '../../src/media/freeswitchGateway.js';
 import { beginRecording } from '../../src/media/recordingStart.js';
 import { Edge, until, type EdgeOptions } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest, RecordedResponse } from '../support/fakeDrachtio.js';
+import { createClient } from 'redis';
+import type { Plan } from '../../src/policy/plan.js';
 import { FreeswitchStandIn } from '../support/freeswitchStandIn.js';
+import { redisState, type StateUnderTest } from '../support/stateFixtures.js';
 
 export interface MediaEdge {
   edge: Edge;
@@ -79,4 +82,18 @@ export async function expectNothingLeft(m: MediaEdge): Promise<void> {
   await until('no call in progress', async () => (await m.edge.callsInProgress) === 0);
   await until(`no open dialog (open: ${m.edge.fake.openDialogs.join(', ')})`, () => m.edge.fake.openDialogs.length === 0);
   await m.fs.allReleased();
+}
+
+/**
+ * A fresh start for a test that needs 4101's PIN: the Redis store emptied, the PIN set through the same
+ * keys the admin CLI writes, and a media edge serving from that Redis.
+ */
+export async function pinnedMediaEdge(redisUrl: string, plan: Plan, pin: string): Promise<{ m: MediaEdge; state: StateUnderTest }> {
+  const client = createClient({ url: redisUrl });
+  await client.connect();
+  await client.flushAll();
+  await client.close();
+  const state = await redisState(plan, redisUrl, 'callguard:');
+  await state.state.setPin('4101', pin);
+  return { state, m: await startMediaEdge({ redisUrl }) };
 }

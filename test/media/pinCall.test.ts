@@ -10,8 +10,8 @@ import { EXTERNAL, INTERNAL, until } from '../support/edgeFixture.js';
 import { samplePlan } from '../support/plans.js';
 import { RedisServer } from '../support/redisServer.js';
 import * as sip from '../support/sipText.js';
-import { redisState, type StateUnderTest } from '../support/stateFixtures.js';
-import { answerByes, expectNothingLeft, invitesSent, responseWith, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+import type { StateUnderTest } from '../support/stateFixtures.js';
+import { answerByes, expectNothingLeft, invitesSent, pinnedMediaEdge, responseWith, type MediaEdge } from './mediaEdge.js';
 
 const RIGHT = '538271';
 const WRONG = ['904716', '660413', '772950', '318864', '205937'];
@@ -35,14 +35,7 @@ describe('media: PIN entry for a locked phone', () => {
   });
 
   beforeEach(async () => {
-    const client = createClient({ url: redis.url });
-    await client.connect();
-    await client.flushAll();
-    await client.close();
-    // the admin CLI's path: the same Redis keys the server reads
-    state = await redisState(plan, redis.url, 'callguard:');
-    await state.state.setPin('4101', RIGHT);
-    m = await startMediaEdge({ redisUrl: redis.url });
+    ({ m, state } = await pinnedMediaEdge(redis.url, plan, RIGHT));
   });
 
   afterEach(async () => {
