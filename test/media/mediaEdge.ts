@@ -61,21 +61,7 @@ export function invitesSent(edge: Edge): OutboundRequest[] {
   return edge.fake.outboundRequests.filter((r) => r.method === 'INVITE');
 }
 
-/** Answers every BYE the app sends from now on (far ends hang up politely), until the edge stops. */
-export function answerByes(edge: Edge): void {
-  const loop = async (): Promise<void> => {
-    for (;;) {
-      let bye: OutboundRequest;
-      try {
-        bye = await edge.nextRequest('BYE', 60_000);
-      } catch {
-        return;
-      }
-      bye.respond(200);
-    }
-  };
-  void loop();
-}
+export { answerByes } from '../support/edgeFixture.js';
 
 /** No call in progress in the app, no open dialog on the fake, no endpoint left in the stand-in. */
 export async function expectNothingLeft(m: MediaEdge): Promise<void> {

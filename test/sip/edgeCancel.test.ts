@@ -3,8 +3,7 @@
  * callee's answer, and a hang-up in the same instant as the answer. Nothing may be left connected.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Edge, INTERNAL, until } from '../support/edgeFixture.js';
-import type { OutboundRequest } from '../support/fakeDrachtio.js';
+import { answerByes, Edge, INTERNAL, until } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
 
 const ANSWER = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 });
@@ -24,22 +23,6 @@ describe('SIP edge: CANCEL and hang-up races', () => {
   async function expectNothingLeft(): Promise<void> {
     await until('no call in progress', async () => (await edge.callsInProgress) === 0);
     await until(`no open dialog (open: ${edge.fake.openDialogs.join(', ')})`, () => edge.fake.openDialogs.length === 0);
-  }
-
-  /** Answers every BYE the app sends from now on (the far ends hang up politely). */
-  function answerByes(): void {
-    const loop = async (): Promise<void> => {
-      for (;;) {
-        let bye: OutboundRequest;
-        try {
-          bye = await edge.nextRequest('BYE', 60_000);
-        } catch {
-          return;
-        }
-        bye.respond(200);
-      }
-    };
-    void loop();
   }
 
   it('CANCEL while the callee rings: the B leg is CANCELled and the caller gets 487', async () => {
@@ -84,7 +67,7 @@ describe('SIP edge: CANCEL and hang-up races', () => {
   });
 
   it('CANCEL crossing the callee\'s 200: the answered B leg gets a BYE, the caller 487', async () => {
-    answerByes();
+    answerByes(edge);
     const a = edge.invite('4101', '4202');
     const b = await edge.nextInvite();
     b.respond(180);
@@ -99,7 +82,7 @@ describe('SIP edge: CANCEL and hang-up races', () => {
   });
 
   it('CANCEL arriving just before the callee\'s 200: the late answer is hung up', async () => {
-    answerByes();
+    answerByes(edge);
     const a = edge.invite('4101', '4202');
     const b = await edge.nextInvite();
     b.respond(180);
@@ -114,7 +97,7 @@ describe('SIP edge: CANCEL and hang-up races', () => {
   });
 
   it('the caller hangs up the instant it is answered: B still gets its BYE', async () => {
-    answerByes();
+    answerByes(edge);
     const a = edge.invite('4101', '4202');
     const b = await edge.nextInvite();
     b.respond(200, { body: ANSWER });
@@ -125,7 +108,7 @@ describe('SIP edge: CANCEL and hang-up races', () => {
   });
 
   it('the callee hangs up the instant it answers: the caller is answered and then gets a BYE', async () => {
-    answerByes();
+    answerByes(edge);
     const a = edge.invite('4101', '4202');
     const b = await edge.nextInvite();
     b.respond(200, { body: ANSWER });

@@ -219,3 +219,19 @@ export function multipartParts(contentType: string, body: string): Array<{ heade
   }
   return parts;
 }
+
+/** Answers every BYE the app sends from now on (far ends hang up politely), until the edge stops. */
+export function answerByes(edge: Edge): void {
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      let bye: OutboundRequest;
+      try {
+        bye = await edge.nextRequest('BYE', 60_000);
+      } catch {
+        return;
+      }
+      bye.respond(200);
+    }
+  };
+  void loop();
+}
