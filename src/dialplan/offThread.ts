@@ -19,8 +19,8 @@ function startWorker(dir: string): Worker {
 
 /**
  * Loads, validates and compiles the plan of `dir` in a worker thread, so a serving process keeps
- * answering calls meanwhile. The result arrives in small messages (planTransfer.ts), each a short
- * task on this thread; the Plan exists here only once complete, for the caller to swap in at once.
+ * answering calls meanwhile. The result arrives in small messages (planTransfer.ts), one per turn of
+ * the event loop, each a short task on this thread; the Plan exists here only once complete, for the caller to swap in at once.
  */
 export function loadPlanOffThread(dir: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -38,6 +38,8 @@ export function loadPlanOffThread(dir: string): Promise<LoadResult> {
       try {
         const plan = assembly.receive(message);
         if (plan) settle({ ok: true, plan });
+        // The next piece once calls waiting meanwhile have had their turn.
+        else setImmediate(() => settled || worker.postMessage('next'));
       } catch (error) {
         settled = true;
         reject(error as Error);

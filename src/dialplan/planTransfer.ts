@@ -55,7 +55,11 @@ export class PlanAssembly {
       return undefined;
     }
     if (message.type === 'extensions') {
-      for (const e of message.batch) this.extensions.set(e.ext, Object.freeze({ ...e, classOfService: this.classes.get(e.classOfService)! }));
+      // The batch is this thread's own copy: complete each entry in place rather than copy it again.
+      for (const e of message.batch as unknown as Extension[]) {
+        e.classOfService = this.classes.get(e.classOfService as unknown as string)!;
+        this.extensions.set(e.ext, Object.freeze(e));
+      }
       return undefined;
     }
     const { rest, lists } = message;
