@@ -1,5 +1,5 @@
-/** What Security Control is told: every emergency call, every hotline call, every PIN lockout. */
-export type AlertKind = 'emergency' | 'hotline' | 'pin-lockout';
+/** What Security Control is told: every emergency call, every hotline call, every PIN lockout, every toll-fraud limit reached. */
+export type AlertKind = 'emergency' | 'hotline' | 'pin-lockout' | 'fraud';
 
 export interface SecurityAlert {
   kind: AlertKind;
@@ -15,7 +15,7 @@ export interface SecurityAlert {
   note?: string | undefined;
 }
 
-const FIRST_WORD: Record<AlertKind, string> = { emergency: 'EMERGENCY', hotline: 'HOTLINE', 'pin-lockout': 'PIN-LOCKOUT' };
+const FIRST_WORD: Record<AlertKind, string> = { emergency: 'EMERGENCY', hotline: 'HOTLINE', 'pin-lockout': 'PIN-LOCKOUT', fraud: 'FRAUD' };
 
 /** The text/plain body of the SIP MESSAGE: the first word says what happened, then who and where. */
 export function alertText(alert: SecurityAlert): string {

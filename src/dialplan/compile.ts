@@ -5,6 +5,7 @@ import { ListIndex, type ListEntry } from '../policy/listIndex.js';
 import type { ClassOfService, Plan } from '../policy/plan.js';
 import { compileExtensions } from './compileExtensions.js';
 import { compileGrants } from './compileGrants.js';
+import { compileLimits } from './compileLimits.js';
 import { compileListEntries, type ListContext } from './compileLists.js';
 import { compileNumberingTables } from './compileNumbering.js';
 import { compileRejectPrompts, compileSpoken } from './compileSpoken.js';
@@ -72,8 +73,10 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   const listContext: ListContext = { site, numbering, classify, users, extensions, classes, dates };
   const tariffsAt = s.tariffs.length > 0 ? single(problems, s.tariffs, 'tariffs') : undefined;
   const tariffs = tariffsAt && compileTariffs(tariffsAt);
+  const limitsAt = s.limits.length > 0 ? single(problems, s.limits, 'limits') : undefined;
+  const limits = limitsAt && compileLimits(problems, limitsAt, { classes, users });
   return {
-    plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts, tariffs },
+    plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts, tariffs, limits },
     entries: compileListEntries(problems, s.allow, s.deny, listContext),
     listContext,
   };

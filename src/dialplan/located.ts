@@ -1,5 +1,5 @@
 import type { Problem } from './problem.js';
-import type { ExtensionFile, GrantFile, InternationalFile, ListEntryFile, NumberingFile, SiteFile, SpokenFile, TariffsFile } from './schema.js';
+import type { ExtensionFile, GrantFile, InternationalFile, LimitsFile, ListEntryFile, NumberingFile, SiteFile, SpokenFile, TariffsFile } from './schema.js';
 import type { SourceFile, YamlPath } from './sourceFile.js';
 
 /** A value from an admin file with the file and path it was written at. */
@@ -43,13 +43,14 @@ export interface Sections {
   numbering: Located<NumberingFile>[];
   international: Located<InternationalFile>[];
   tariffs: Located<TariffsFile>[];
+  limits: Located<LimitsFile>[];
 }
 
-const WHOLE_SECTIONS = new Set(['site', 'numbering', 'international', 'tariffs']);
+const WHOLE_SECTIONS = new Set(['site', 'numbering', 'international', 'tariffs', 'limits']);
 
 /** Splits schema-checked files into their sections, across files, in file order. */
 export function gatherSections(files: readonly SourceFile[]): Sections {
-  const s: Sections = { site: [], classes: [], extensions: [], grants: [], allow: [], deny: [], notices: [], prompts: [], numbering: [], international: [], tariffs: [] };
+  const s: Sections = { site: [], classes: [], extensions: [], grants: [], allow: [], deny: [], notices: [], prompts: [], numbering: [], international: [], tariffs: [], limits: [] };
   const push = (key: keyof Sections, item: Located<unknown>) => (s[key] as Located<unknown>[]).push(item);
   for (const file of files) {
     const data = (file.data ?? {}) as Record<keyof Sections, unknown>;

@@ -97,6 +97,29 @@ export interface NumberingFile {
   regions?: Record<string, string>;
 }
 
+export interface CountLimitFile {
+  perHour?: number;
+  perDay?: number;
+}
+
+export interface LimitSetFile {
+  international?: CountLimitFile;
+  highRisk?: CountLimitFile;
+  concurrentAbroad?: number;
+  minutesAbroadPerDay?: number;
+}
+
+export type LimitTierFile = LimitSetFile & { outOfHours?: LimitSetFile };
+
+/** Toll-fraud limits on calls abroad: a default, per class of service, per user, and the whole site. */
+export interface LimitsFile {
+  outOfHours?: { from: string; to: string; weekends?: boolean };
+  site?: { concurrentAbroad?: number; outOfHours?: { concurrentAbroad?: number } };
+  default?: LimitTierFile;
+  classes?: Record<string, LimitTierFile>;
+  users?: Record<string, LimitTierFile>;
+}
+
 export interface InternationalFile {
   ranges?: Record<string, string>;
   highRiskCountries?: string[];
@@ -114,6 +137,7 @@ export interface DialplanFile {
   numbering?: NumberingFile;
   international?: InternationalFile;
   tariffs?: TariffsFile;
+  limits?: LimitsFile;
 }
 
 const digits = { type: 'string', pattern: '^[0-9]+$' };
@@ -127,6 +151,11 @@ const featureCode = { type: 'string', pattern: '^\\*[0-9]{2,3}$' };
 const e164 = { type: 'string', pattern: '^\\+[0-9]{6,15}$' };
 /** Minor units (pence, cents) per started minute and per answered call. */
 const rate = { type: 'object', additionalProperties: false, properties: { perMinute: { type: 'number', minimum: 0 }, perCall: { type: 'number', minimum: 0 } }, required: ['perMinute'] };
+const clock = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' };
+const count = { type: 'integer', minimum: 0 };
+const countLimit = strict({ perHour: count, perDay: count });
+const limitSet = { international: countLimit, highRisk: countLimit, concurrentAbroad: count, minutesAbroadPerDay: count };
+const limitTier = strict({ ...limitSet, outOfHours: strict(limitSet) });
 /** A SIP next hop as routes are written: scheme, host, optional port and parameters, no user part. */
 const sipHop = { type: 'string', pattern: '^sips?:[A-Za-z0-9.\\-\\[\\]:]+(;[A-Za-z0-9=._-]+)*$' };
 
@@ -177,7 +206,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
         maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
         lockoutMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
       }),
-      relock: strict({ idleMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, endOfDay: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' } }),
+      relock: strict({ idleMinutes: { type: 'integer', minimum: 1, maximum: 1440 }, endOfDay: clock }),
       timezone: text,
       featureCodes: strict({ lock: featureCode, unlock: featureCode, changePin: featureCode }),
       announceRejects: { type: 'boolean' },
@@ -248,6 +277,13 @@ export const DIALPLAN_FILE_SCHEMA = strict({
     ['plan', 'sites', 'callingCode', 'trunkPrefix', 'internationalPrefix', 'domesticRegions', 'emergency', 'shortCodes', 'ranges'],
   ),
   international: strict({ ranges: classTable, highRiskCountries: { type: 'array', items: region } }),
+  limits: strict({
+    outOfHours: strict({ from: clock, to: clock, weekends: { type: 'boolean' } }, ['from', 'to']),
+    site: strict({ concurrentAbroad: count, outOfHours: strict({ concurrentAbroad: count }) }),
+    default: limitTier,
+    classes: { type: 'object', additionalProperties: limitTier },
+    users: { type: 'object', additionalProperties: limitTier },
+  }),
   tariffs: strict(
     {
       currency: { type: 'string', pattern: '^[A-Z]{3}$' },

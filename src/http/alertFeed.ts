@@ -28,7 +28,7 @@ export interface FeedStatus {
 
 /** How many recent alerts the console shows. */
 const KEEP = 300;
-const KINDS: readonly AlertKind[] = ['emergency', 'hotline', 'pin-lockout'];
+const KINDS: readonly AlertKind[] = ['emergency', 'hotline', 'pin-lockout', 'fraud'];
 
 /**
  * The console's view of Security alerts: recent ones, newest last here (the page shows newest first),

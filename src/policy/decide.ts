@@ -1,6 +1,7 @@
 import type { Destination, PublicClass } from '../numbering/destination.js';
 import type { Decision, Reason, RuleRef } from './decision.js';
 import { grantIsActive, type Grant } from './grant.js';
+import { ABROAD, limitBreach } from './limits.js';
 import type { PhoneState } from './phoneState.js';
 import type { Extension, Plan } from './plan.js';
 
@@ -17,7 +18,6 @@ const BARRED: Partial<Record<PublicClass, Reason>> = {
   directory: 'directory-barred',
 };
 
-const ABROAD = new Set<PublicClass>(['international', 'high-risk']);
 
 /** Policy allows the call so far; the PIN lock may still intervene. */
 type Permit = { action: 'permit'; reason: Reason; rule: RuleRef };
@@ -58,6 +58,10 @@ export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): 
     ? { action: 'permit', reason: 'allow-list', rule: { id: 'allow-list', where: listed.where } }
     : permitByPolicy(plan, phone, caller, destination, now);
   if (permit.action !== 'permit') return permit;
+
+  // Over a limit, a PIN prompt would only delay the refusal.
+  const breach = ABROAD.has(destination.class) && plan.limits && phone.usage ? limitBreach(plan.limits, caller, destination.class === 'high-risk', phone.usage) : undefined;
+  if (breach) return { action: 'reject', class: destination.class, destination, sipStatus: 403, reason: 'fraud-limit', rule: { id: `limit:${breach.limit}`, where: breach.where }, breach };
 
   if (ABROAD.has(destination.class) && isLockManaged(plan, phone, caller)) {
     if (phone.lock !== 'unlocked') {

@@ -1,4 +1,5 @@
 import type { Destination, DestinationClass } from '../numbering/destination.js';
+import type { Breach } from './limits.js';
 import type { CivicAddress } from './plan.js';
 
 /** The rule that produced a decision: a stable id and, for admin rules, the "file:line" it lives at. */
@@ -29,6 +30,7 @@ export const REASONS = [
   'class-of-service',
   'class-not-permitted',
   'feature-code',
+  'fraud-limit',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
@@ -56,7 +58,7 @@ export interface Recording {
 
 export type Decision =
   | (Common & { action: 'allow'; recording?: Recording | undefined })
-  | (Common & { action: 'reject'; sipStatus: RejectStatus })
+  | (Common & { action: 'reject'; sipStatus: RejectStatus; breach?: Breach | undefined })
   | (Common & { action: 'emergency'; trunk: string; alert: EmergencyAlert })
   | (Common & { action: 'security'; target: string; failover: readonly string[]; answerTimeoutSeconds: number; location?: string | undefined })
   | (Common & { action: 'pin-required' })

@@ -21,6 +21,7 @@ const WHY: Record<Reason, string> = {
   'class-of-service': "the caller's class of service includes this destination class",
   'class-not-permitted': "the caller's class of service does not include this destination class",
   'feature-code': "a feature code for the caller's own phone (lock, unlock, change PIN)",
+  'fraud-limit': 'over a toll-fraud limit on calls abroad (calls an hour or a day, calls at once, minutes a day; lower out of hours)',
 };
 
 /** One plain sentence for people: the admin at `callguard check`, the monthly usage review. */

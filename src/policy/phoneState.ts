@@ -1,4 +1,5 @@
 import type { Grant } from './grant.js';
+import type { CallerUsage } from './limits.js';
 
 /**
  * What the runtime state store knows about one extension at decision time. `unknown` means the
@@ -12,6 +13,8 @@ export interface PhoneState {
   pinLockoutUntil?: number | undefined;
   /** Grants issued at run time for this extension's user, in addition to the dialplan's. */
   grants: readonly Grant[];
+  /** Calls abroad this user has made and is making, for the toll-fraud limits; absent: not counted (CLI, replay). */
+  usage?: CallerUsage | undefined;
 }
 
 /** A phone nobody has unlocked: the safe default for an international user's desk phone. */

@@ -2,6 +2,7 @@ import type { Classify, Numbering } from '../numbering/classifier.js';
 import { PUBLIC_CLASSES, type PublicClass } from '../numbering/destination.js';
 import type { Feature, Reason } from './decision.js';
 import type { Grant } from './grant.js';
+import type { Limits } from './limits.js';
 import type { ListIndex } from './listIndex.js';
 
 /**
@@ -111,4 +112,6 @@ export interface Plan {
   /** The prompt that explains a refusal, by reason. */
   rejectPrompts: ReadonlyMap<Reason, string>;
   tariffs?: Tariffs | undefined;
+  /** Toll-fraud limits on calls abroad (absent: none). */
+  limits?: Limits | undefined;
 }

@@ -5,6 +5,9 @@ import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMess
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
 import { PlanWatcher } from '../dialplan/watch.js';
 import { createAdmin } from '../http/admin.js';
+import { FraudAlerts } from '../limits/fraudAlerts.js';
+import { SharedUsage } from '../limits/sharedUsage.js';
+import { UsageLedger } from '../limits/usageLedger.js';
 import { Metrics } from '../http/metrics.js';
 import { startHttp } from '../http/server.js';
 import { FreeswitchConnection } from '../media/freeswitchConnection.js';
@@ -16,6 +19,7 @@ import { startRetentionTimer } from '../media/recordings.js';
 import type { Plan } from '../policy/plan.js';
 import { attachEdge } from '../sip/edge.js';
 import { securityUri } from '../sip/routing.js';
+import { closeRedis } from '../state/closeRedis.js';
 import { openState } from '../state/index.js';
 import { DrachtioConnection } from './drachtioConnection.js';
 import type { ServeSettings } from './settings.js';
@@ -30,6 +34,8 @@ export interface RunningServer {
 export interface ServerParts {
   /** A media gateway to use instead of the one FREESWITCH_HOST would give (tests: a FreeSWITCH stand-in). */
   media?: MediaGateway;
+  /** The clock calls are decided and counted by (tests: a fixed or out-of-hours time). */
+  now?: () => number;
 }
 
 export async function startServer(settings: ServeSettings, dialplanDir: string, logger: Logger, parts: ServerParts = {}): Promise<RunningServer> {
@@ -92,6 +98,12 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const media: MediaGateway = parts.media ?? (freeswitch ? new FreeswitchGateway(freeswitch, beginRecording) : NO_MEDIA_SERVER);
   const retention = startRetentionTimer(plan, logger);
 
+  // Toll-fraud limits: calls abroad counted here, shared with the other instances through Redis.
+  const now = parts.now ?? Date.now;
+  const usage = new UsageLedger(() => plan().site.timezone);
+  const sharedUsage = settings.redisUrl ? new SharedUsage(settings.redisUrl, usage, logger, now) : undefined;
+  sharedUsage?.start();
+
   let draining = false;
   const calls = attachEdge({
     srf: drachtio.srf,
@@ -103,8 +115,10 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     metrics,
     trusted: settings.trustedSources,
     draining: () => draining,
-    now: Date.now,
+    now,
     callRecords,
+    usage,
+    fraudAlerts: new FraudAlerts(alerts, sharedUsage && ((key) => sharedUsage.claim(key))),
   });
   drachtio.connect();
   freeswitch?.start();
@@ -154,15 +168,10 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       await admin?.close();
       drachtio.disconnect();
       await callRecords.close();
-      await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis)]);
+      await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis), sharedUsage?.stop()]);
       logger.info('drained; exiting');
     },
   };
 }
 
-/** Quits politely when connected; a client still retrying an unreachable Redis is dropped, as QUIT would wait for it for ever. */
-function closeRedis(client: { isReady: boolean; isOpen: boolean; close(): Promise<void>; destroy(): void }): Promise<void> {
-  if (client.isReady) return client.close().catch(() => client.destroy());
-  if (client.isOpen) client.destroy();
-  return Promise.resolve();
-}
+

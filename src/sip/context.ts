@@ -2,6 +2,8 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { AlertDispatcher } from '../audit/alertDispatcher.js';
 import type { Metrics } from '../http/metrics.js';
+import type { FraudAlerts } from '../limits/fraudAlerts.js';
+import type { UsageLedger } from '../limits/usageLedger.js';
 import type { MediaGateway } from '../media/gateway.js';
 import type { CallRecorder } from '../oversight/callRecords.js';
 import type { Decision } from '../policy/decision.js';
@@ -25,6 +27,9 @@ export interface EdgeServices {
   now(): number;
   /** One call record per call, written off the call's path (absent: none kept). */
   callRecords?: CallRecorder | undefined;
+  /** Calls abroad per user for the toll-fraud limits, and the FRAUD alerts (absent: no limits applied). */
+  usage?: UsageLedger | undefined;
+  fraudAlerts?: FraudAlerts | undefined;
 }
 
 /** One call as an action sees it: the decision, narrowed to its action, and everything to carry it out. */

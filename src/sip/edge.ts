@@ -6,6 +6,7 @@ import type { PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
 import { CallRegistry } from './callRegistry.js';
 import { callSetup, type CallSetup } from './callSetup.js';
+import { callerState, countCall } from './callerState.js';
 import { carryOut } from './carryOut.js';
 import type { EdgeServices } from './context.js';
 import { CallSession } from './session.js';
@@ -45,7 +46,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     }
     const now = services.now();
     const { call } = result.setup;
-    const phone = services.state.replica.phoneState(plan, call.from, now);
+    const phone = callerState(services, plan, call.from, now);
     const decision = decide(plan, phone, call, now);
     const decidedIn = Number(process.hrtime.bigint() - received) / 1e9;
     metrics.decisionSeconds.observe(decidedIn);
@@ -90,6 +91,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     });
     calls.add(session);
     metrics.callsInProgress.inc();
+    countCall(services, plan, session, setup.call.from, setup.call.to, decision, at);
     carryOut({ session, setup: reading.setup, decision: reading.decision, plan: reading.plan, services }).catch((error: Error) => {
       logger.error({ callId: session.callId, err: error.message, stack: error.stack }, 'call handling failed');
       session.respond(500, {}, 'failed');

@@ -1,4 +1,5 @@
 import { decide } from '../policy/decide.js';
+import { callerState, countCall } from './callerState.js';
 import type { Decision } from '../policy/decision.js';
 import type { CallContext } from './context.js';
 import type { Side } from './session.js';
@@ -14,9 +15,14 @@ export function partyOf(ctx: CallContext, side: Side): string {
   return ctx.plan.extensions.has(own) || !ctx.plan.extensions.has(other) ? own : other;
 }
 
-/** The policy's answer to `party` dialling `dialled`, with the lock state and grants as they are now. */
+/**
+ * The policy's answer to `party` dialling `dialled`, with the lock state, grants and calls abroad as
+ * they are now; a call abroad it allows is counted against the limits while this call lasts.
+ */
 export function decideFor(ctx: CallContext, party: string, dialled: string): Decision {
   const { plan, services } = ctx;
   const now = services.now();
-  return decide(plan, services.state.replica.phoneState(plan, party, now), { from: party, to: dialled }, now);
+  const decision = decide(plan, callerState(services, plan, party, now), { from: party, to: dialled }, now);
+  countCall(services, plan, ctx.session, party, dialled, decision, now);
+  return decision;
 }

@@ -62,6 +62,8 @@ export class CallSession {
   private phase: Phase = { name: 'setup' };
   private readonly releases: (() => void)[] = [];
   private digitListener: ((digits: string) => void) | undefined;
+  /** performance.now() at the answer, for the minutes a call lasted. */
+  private answeredAt: number | undefined;
   readonly callId: string;
 
   constructor(
@@ -82,6 +84,11 @@ export class CallSession {
 
   get ended(): boolean {
     return this.phase.name === 'ended';
+  }
+
+  /** Seconds since the answer; 0 for a call not answered. */
+  answeredSeconds(): number {
+    return this.answeredAt === undefined ? 0 : (performance.now() - this.answeredAt) / 1000;
   }
 
   /** Releases `release` (a media endpoint, a timer) when the call ends, however it ends. */
@@ -197,6 +204,7 @@ export class CallSession {
       return false;
     }
     this.phase = { name: 'connected', legs };
+    this.answeredAt = performance.now();
     for (const leg of legs) {
       leg.on('destroy', () => {
         for (const d of legs) if (d !== leg) safely(() => d.destroy());

@@ -44,6 +44,10 @@ export interface EdgeOptions {
   media?: MediaGateway;
   /** Edits the plan copy's site.yaml before the server starts (recording directory, announceRejects...). */
   site?: (siteYaml: string) => string;
+  /** Replaces the plan copy's limits.yaml (toll-fraud limits). */
+  limits?: string;
+  /** The server's clock. */
+  now?: () => number;
 }
 
 export interface InviteOptions {
@@ -93,6 +97,7 @@ export class Edge {
       plan.write('site.yaml', site.replace(/answerTimeoutSeconds: \d+/, `answerTimeoutSeconds: ${opts.answerTimeoutSeconds}`));
     }
     if (opts.site) plan.write('site.yaml', opts.site(readFileSync(join(plan.dir, 'site.yaml'), 'utf8')));
+    if (opts.limits !== undefined) plan.write('limits.yaml', opts.limits);
     const logs: LogLine[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     const fake = await FakeDrachtio.start({ secret: 'edge-secret', timeoutMs: WAIT_MS });
@@ -110,7 +115,7 @@ export class Edge {
         },
         plan.dir,
         logger,
-        { media: opts.media },
+        { media: opts.media, now: opts.now },
       );
       await fake.waitForRoutes(['invite']);
     } catch (error) {

@@ -13,7 +13,7 @@ const TONE_EVERY_MS = 1_500;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string}} Alert */
+/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string}} Alert */
 /** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}}} Item */
 
 /** @type {Map<string, Item>} */
@@ -99,7 +99,7 @@ function newestFirst(/** @type {Item} */ a, /** @type {Item} */ b) {
   return bm - am || bs - as;
 }
 
-const KIND = { emergency: 'EMERGENCY', hotline: 'HOTLINE', 'pin-lockout': 'PIN LOCKOUT' };
+const KIND = { emergency: 'EMERGENCY', hotline: 'HOTLINE', 'pin-lockout': 'PIN LOCKOUT', fraud: 'FRAUD' };
 const time = (/** @type {string} */ iso) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString('en-GB');
