@@ -3,8 +3,11 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path';
 import { hashPin, PIN_HASH_COST, verifyPin } from '../state/pinHash.js';
 
-/** admin: everything; security: the console and acknowledgements; auditor: read-only API and reports. */
-export const ROLES = ['admin', 'security', 'auditor'] as const;
+/**
+ * admin: everything but listening to recordings; security: the console and acknowledgements; auditor:
+ * read-only API and reports; recordings: fetching recordings of the service areas named on the token.
+ */
+export const ROLES = ['admin', 'security', 'auditor', 'recordings'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface TokenEntry {
@@ -15,11 +18,14 @@ export interface TokenEntry {
   /** scrypt hash of the secret part (src/state/pinHash.ts format). */
   hash: string;
   created: string;
+  /** For the recordings role: the service areas (recording notice ids) whose recordings it may fetch. */
+  areas?: string[] | undefined;
 }
 
 export interface Caller {
   name: string;
   role: Role;
+  areas?: readonly string[] | undefined;
 }
 
 /** The data directory: CALLGUARD_DATA_DIR, else ./data. */
@@ -58,14 +64,16 @@ function writeTokenFile(path: string, tokens: TokenEntry[]): void {
 }
 
 /** Adds a token and returns it: the only time the secret exists outside the caller's hands. */
-export async function addToken(path: string, name: string, role: Role, cost: { N: number; r: number; p: number } = PIN_HASH_COST): Promise<string> {
+export async function addToken(path: string, name: string, role: Role, cost: { N: number; r: number; p: number } = PIN_HASH_COST, areas?: readonly string[]): Promise<string> {
   if (!NAME.test(name)) throw new Error(`"${name}" is not a token name (letters, digits, . _ @ -; at most 64)`);
   if (!(ROLES as readonly string[]).includes(role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
+  if (role === 'recordings' && !areas?.length) throw new Error('a recordings token needs the service areas it may fetch (--areas)');
+  if (role !== 'recordings' && areas?.length) throw new Error('only a recordings token names service areas');
   const tokens = readTokenFile(path);
   if (tokens.some((t) => t.name === name)) throw new Error(`a token named ${name} exists; remove it first`);
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(32).toString('base64url');
-  tokens.push({ name, role, id, hash: await hashPin(secret, cost as typeof PIN_HASH_COST), created: new Date().toISOString() });
+  tokens.push({ name, role, id, hash: await hashPin(secret, cost as typeof PIN_HASH_COST), created: new Date().toISOString(), ...(areas?.length ? { areas: [...areas] } : {}) });
   writeTokenFile(path, tokens);
   return `cg_${id}_${secret}`;
 }
@@ -135,7 +143,7 @@ export class TokenVerifier {
       return undefined;
     }
     if (!(await verifyPin(match[2]!, entry.hash))) return undefined;
-    const caller: Caller = { name: entry.name, role: entry.role };
+    const caller: Caller = { name: entry.name, role: entry.role, areas: entry.areas };
     this.cache.set(digest, { caller, until: Date.now() + CACHE_MS, stamp: this.stamp });
     return caller;
   }

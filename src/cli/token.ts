@@ -9,13 +9,16 @@ export function registerToken(program: Command): void {
     .command('add')
     .description('create a token and print it once (only its scrypt hash is kept)')
     .argument('<name>', 'who holds it: shown in the audit log and on acknowledgements')
-    .requiredOption('--role <role>', 'admin (everything), security (console, acknowledge) or auditor (read-only, reports)')
+    .requiredOption('--role <role>', 'admin (everything), security (console, acknowledge), auditor (read-only, reports) or recordings (fetch recordings of --areas)')
+    .option('--areas <ids>', 'recordings role: the service areas (recording notice ids, comma-separated) whose recordings it may fetch')
     .option(...FILE_OPTION)
-    .action(async (name: string, options: { role: string; file?: string }) => {
+    .action(async (name: string, options: { role: string; areas?: string; file?: string }) => {
       const { addToken, ROLES, tokensPath } = await import('../admin/tokens.js');
+      const { PIN_HASH_COST } = await import('../state/pinHash.js');
       if (!(ROLES as readonly string[]).includes(options.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
       const path = options.file ?? tokensPath();
-      const secret = await addToken(path, name, options.role as (typeof ROLES)[number]);
+      const areas = options.areas?.split(',').map((a) => a.trim()).filter(Boolean);
+      const secret = await addToken(path, name, options.role as (typeof ROLES)[number], PIN_HASH_COST, areas);
       process.stdout.write(`${secret}\n`);
       process.stderr.write(`token ${name} (${options.role}) added to ${path}; it is shown only this once\n`);
     });
@@ -26,7 +29,7 @@ export function registerToken(program: Command): void {
     .option(...FILE_OPTION)
     .action(async (options: { file?: string }) => {
       const { readTokenFile, tokensPath } = await import('../admin/tokens.js');
-      for (const t of readTokenFile(options.file ?? tokensPath())) process.stdout.write(`${t.name}\t${t.role}\t${t.created}\n`);
+      for (const t of readTokenFile(options.file ?? tokensPath())) process.stdout.write(`${t.name}\t${t.role}${t.areas ? ` (${t.areas.join(', ')})` : ''}\t${t.created}\n`);
     });
 
   token

@@ -59,6 +59,7 @@ export function createAdmin(options: {
     logger,
     rateLimit: options.rateLimit,
     heartbeatMs: options.heartbeatMs,
+    dataDir: options.dataDir,
   });
   return {
     api,

@@ -1,12 +1,15 @@
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { AuditLog, readAudit } from '../admin/auditLog.js';
 import { BadBody, grantBody, listEntryBody, merged, pinBody } from '../admin/bodies.js';
 import { EditRefused, type EditOp, type EditResult, type PlanEditor, type Resource, type Section } from '../admin/planEditor.js';
-import type { Caller, Role, TokenVerifier } from '../admin/tokens.js';
+import { dataDir, type Caller, type Role, type TokenVerifier } from '../admin/tokens.js';
 import { decisionRecord } from '../audit/decisionRecord.js';
 import { parseAdminDate } from '../dialplan/dates.js';
 import { decide, type Call } from '../policy/decide.js';
+import { readAccessLog, requestAccess, type AccessEntry } from '../media/recordingAccess.js';
 import { explain } from '../policy/explain.js';
 import type { Plan } from '../policy/plan.js';
 import { weakPin, weakPinMessage } from '../state/pinRules.js';
@@ -29,6 +32,8 @@ export interface AdminDeps {
   now?: () => number;
   /** SSE keep-alive comment interval; the console treats a silent feed as disconnected. */
   heartbeatMs?: number;
+  /** Where the recordings access log lives (default: CALLGUARD_DATA_DIR, else ./data). */
+  dataDir?: string;
 }
 
 interface Context {
@@ -50,7 +55,7 @@ interface Route {
   handler: Handler;
 }
 
-const ALL: readonly Role[] = ['admin', 'security', 'auditor'];
+const ALL: readonly Role[] = ['admin', 'security', 'auditor', 'recordings'];
 const READ: readonly Role[] = ['admin', 'auditor'];
 const ADMIN: readonly Role[] = ['admin'];
 const CONSOLE: readonly Role[] = ['admin', 'security'];
@@ -91,6 +96,10 @@ export class AdminApi {
       r('GET', /^\/api\/alerts$/, ALL, async (c) => json(c.res, 200, { ...this.deps.feed.status, alerts: this.deps.feed.snapshot() })),
       r('GET', /^\/api\/alerts\/stream$/, CONSOLE, (c) => this.stream(c)),
       r('POST', /^\/api\/alerts\/([^/]+)\/ack$/, CONSOLE, (c) => this.ack(c)),
+      r('GET', /^\/api\/recordings\/access-log$/, READ, async (c) => json(c.res, 200, { entries: await readAccessLog(this.dataDir) })),
+      r('GET', /^\/api\/recordings\/([^/]+)$/, ALL, (c) => this.recording(c, 'get')),
+      r('POST', /^\/api\/recordings\/([^/]+)\/hold$/, ALL, (c) => this.recording(c, 'hold')),
+      r('DELETE', /^\/api\/recordings\/([^/]+)\/hold$/, ALL, (c) => this.recording(c, 'release')),
     ];
   }
 
@@ -282,6 +291,28 @@ export class AdminApi {
       if (Number.isNaN(since)) throw new HttpError(400, 'since= is not a date such as 2026-03-01');
     }
     json(ctx.res, 200, { records: await readAudit(this.deps.audit.path, since) });
+  }
+
+  // --- recordings ---------------------------------------------------------------------------------
+
+  private get dataDir(): string {
+    return this.deps.dataDir ?? dataDir();
+  }
+
+  /**
+   * A governed access: the WAV for a stated purpose, or a legal hold placed or released. Open to every
+   * token so that a refusal (wrong role or service area) is logged like a grant; requestAccess decides.
+   */
+  private async recording(ctx: Context, action: AccessEntry['action']): Promise<void> {
+    const body = action === 'hold' ? await readJson(ctx.req) : undefined;
+    const reason = (body as { reason?: unknown } | undefined)?.reason;
+    if (action === 'hold' && typeof reason !== 'string') throw new HttpError(400, 'body must be {"reason": "..."}');
+    const purpose = ctx.url.searchParams.get('purpose') ?? undefined;
+    const outcome = await requestAccess(this.deps.plan(), this.dataDir, { who: ctx.caller, id: ctx.params[0]!, action, purpose, reason: reason as string | undefined }, this.now());
+    if (!outcome.ok) throw new HttpError(outcome.status, outcome.why);
+    if (action !== 'get') return json(ctx.res, 200, { id: outcome.recording.id, recording: outcome.recording.name, held: action === 'hold' });
+    ctx.res.writeHead(200, { 'content-type': 'audio/wav', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-disposition': `attachment; filename="${outcome.recording.id.replace(/[^A-Za-z0-9._@-]/g, '_')}.wav"` });
+    await pipeline(createReadStream(outcome.recording.path), ctx.res);
   }
 
   // --- alerts -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { chmod, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Plan } from '../policy/plan.js';
@@ -72,10 +72,13 @@ function safe(part: string, extra = ''): string {
   return cleaned.slice(0, 96) || '_';
 }
 
+/** A Call-ID as its recording's file name holds it. */
+export const fileCallId = (callId: string) => safe(callId, '\\-');
+
 /** Where the recording of a call goes; pure (see `prepareRecording` to create its directories). */
 export function recordingPath({ directory, ext, at, callId, timezone }: RecordingPathInput): string {
   const p = localParts(typeof at === 'number' ? at : at.getTime(), timezone);
-  const name = `${safe(ext)}-${pad(p.h)}${pad(p.mi)}${pad(p.s)}-${safe(callId, '\\-')}.wav`;
+  const name = `${safe(ext)}-${pad(p.h)}${pad(p.mi)}${pad(p.s)}-${fileCallId(callId)}.wav`;
   return join(resolve(directory), String(p.y), pad(p.mo), pad(p.d), name);
 }
 
@@ -104,6 +107,9 @@ export function prepareRecording(input: RecordingPathInput): string {
 }
 
 /** What the sidecar holds; `at` is also the call's start in the file's name. */
+/** The legal-hold marker beside a recording (src/media/recordingAccess.ts); its name matches no recording, so scans pass it by. */
+export const holdPath = (wav: string) => `${wav}.hold`;
+
 export interface SidecarInput {
   ext: string;
   /** The other party: the number dialled (outbound, internal) or the caller (inbound). */
@@ -251,7 +257,8 @@ export async function sweepRecordings(options: SweepOptions): Promise<SweepResul
   const result: SweepResult = { removed: [], removedDirs: [], bytes: 0, kept: 0, cutoff };
   const touchedDays = new Set<string>();
   for (const file of await recordingFiles(root, timezone)) {
-    if (file.at >= cutoff) {
+    // A recording under legal hold stays, with its sidecar, however old.
+    if (file.at >= cutoff || existsSync(holdPath(file.kind === 'wav' ? file.path : file.path.replace(/\.json$/, '.wav')))) {
       result.kept++;
       continue;
     }
