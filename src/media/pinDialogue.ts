@@ -24,6 +24,7 @@ export async function pinDialogue(ctx: CallContext, endpoint: Mrf.Endpoint, ext:
     try {
       const result = await services.state.unlock(ext, pin, services.now());
       if (result.outcome === 'unlocked') return 'unlocked';
+      if (result.outcome === 'wrong-pin' || result.outcome === 'locked-out') services.callRecords?.notePinFailure(session.callId, result.outcome === 'locked-out');
       if (result.outcome === 'locked-out') return 'locked-out';
       if (result.outcome === 'no-pin') return 'refused';
     } catch (error) {

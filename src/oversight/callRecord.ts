@@ -43,6 +43,9 @@ export interface CallRecord {
   failover?: string | undefined;
   /** The hotline or emergency call was not answered on any route. */
   unanswered?: true | undefined;
+  /** Wrong PINs entered during this call (never the digits), and whether they locked PIN entry out. */
+  pinFail?: number | undefined;
+  pinLock?: true | undefined;
 }
 
 /** What the edge knows at decision time, kept until the call ends. */
@@ -64,6 +67,8 @@ export interface CallOutcome {
   disposition: 'rejected' | 'answered' | 'cancelled' | 'failed' | 'no-answer';
   failover?: string | undefined;
   unanswered?: boolean | undefined;
+  pinFailures?: number | undefined;
+  pinLockedOut?: boolean | undefined;
 }
 
 const BUSY = new Set([486, 600]);
@@ -103,5 +108,7 @@ export function callRecord(start: CallStart, outcome: CallOutcome): CallRecord {
     lock: start.lock,
     failover: outcome.failover,
     unanswered: outcome.unanswered ? true : undefined,
+    pinFail: outcome.pinFailures || undefined,
+    pinLock: outcome.pinLockedOut ? true : undefined,
   };
 }

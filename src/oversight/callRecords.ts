@@ -70,7 +70,7 @@ export interface CallTrace {
  */
 export class CallRecorder {
   private pending: { day: string; line: string }[] = [];
-  private readonly traces = new Map<string, { failover?: string; unanswered?: boolean }>();
+  private readonly traces = new Map<string, { failover?: string; unanswered?: boolean; pinFailures?: number; pinLockedOut?: boolean }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private file: { day: string; handle: FileHandle } | undefined;
@@ -121,6 +121,14 @@ export class CallRecorder {
     if (byFailover) notes.failover = byFailover[1];
     else if (/routed via the public trunk/.test(alert.note)) notes.failover = 'public-trunk';
     if (/^not answered|failed on every route/.test(alert.note)) notes.unanswered = true;
+  }
+
+  /** A wrong PIN entered during call `callId` (the count only: the digits never reach a record); `lockedOut` when it locked PIN entry. */
+  notePinFailure(callId: string, lockedOut: boolean): void {
+    const notes = this.traces.get(callId);
+    if (!notes) return;
+    notes.pinFailures = (notes.pinFailures ?? 0) + 1;
+    if (lockedOut) notes.pinLockedOut = true;
   }
 
   /** Queues one record; returns at once. */

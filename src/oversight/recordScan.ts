@@ -16,10 +16,10 @@ import { recordsDir } from './callRecords.js';
 /** The fields a record line may carry, by index. */
 export const F = {
   id: 0, invite: 1, answer: 2, end: 3, dur: 4, disp: 5, status: 6, action: 7, class: 8, reason: 9, rule: 10, where: 11,
-  from: 12, user: 13, dept: 14, to: 15, e164: 16, country: 17, lock: 18, failover: 19, unanswered: 20, v: 21,
+  from: 12, user: 13, dept: 14, to: 15, e164: 16, country: 17, lock: 18, failover: 19, unanswered: 20, v: 21, pinFail: 22, pinLock: 23,
 } as const;
 export type Field = (typeof F)[keyof typeof F];
-const FIELD_COUNT = 22;
+const FIELD_COUNT = 24;
 const KEY_INDEX = new Map<string, number>(Object.entries(F));
 
 const QUOTE = 0x22;

@@ -32,6 +32,7 @@ interface UserAgg {
   byClass: Map<string, ClassUsage>;
   barred: Map<string, { attempts: number; numbers: Set<string> }>;
   pinPrompts: number;
+  pinFailures: number;
   pinLockouts: number;
 }
 
@@ -69,6 +70,7 @@ export interface UserRow {
   byClass: Record<string, { calls: number; minutes: number; cost: number }>;
   barredAttempts: number;
   pinPrompts: number;
+  pinFailures: number;
   pinLockouts: number;
 }
 
@@ -86,7 +88,7 @@ export interface Report {
   departments: { department: string; extensions: number; users: number; calls: number; answered: number; minutes: number; cost: number; byClass: Record<string, { calls: number; minutes: number; cost: number }>; barredAttempts: number; idleExtensions: number }[];
   users: UserRow[];
   barred: { ext: string; user?: string | undefined; department: string; class: string; attempts: number; numbers: string[] }[];
-  pin: { ext: string; user?: string | undefined; department: string; prompts: number; lockouts: number }[];
+  pin: { ext: string; user?: string | undefined; department: string; prompts: number; failures: number; lockouts: number }[];
   grants: { id: string; user: string; covers: string; where: string; calls: number; answered: number; minutes: number; cost: number; countries: Record<string, number> }[];
   unusedGrants: { id: string; user: string; covers: string; where: string }[];
   safety: SafetyCall[];
@@ -139,7 +141,7 @@ export class ReportBuilder {
     const from = v.intern(F.from)!;
     let u = this.users.get(from);
     if (!u) {
-      u = { ext: from, user: v.intern(F.user), department: dept, calls: 0, byClass: new Map(), barred: new Map(), pinPrompts: 0, pinLockouts: 0 };
+      u = { ext: from, user: v.intern(F.user), department: dept, calls: 0, byClass: new Map(), barred: new Map(), pinPrompts: 0, pinFailures: 0, pinLockouts: 0 };
       this.users.set(from, u);
     }
     u.calls++;
@@ -148,14 +150,19 @@ export class ReportBuilder {
     if (action === 'reject') {
       if (reason === 'pin-locked-out') u.pinLockouts++;
       if (BARRED_REASONS.has(reason)) {
-        let b = u.barred.get(cls);
-        if (!b) u.barred.set(cls, (b = { attempts: 0, numbers: new Set() }));
+        // Calls refused by a toll-fraud limit get a row of their own: the class alone would hide them among the ungranted.
+        const key = reason === 'fraud-limit' ? 'fraud-limit' : cls;
+        let b = u.barred.get(key);
+        if (!b) u.barred.set(key, (b = { attempts: 0, numbers: new Set() }));
         b.attempts++;
         if (b.numbers.size < NUMBERS_KEPT) b.numbers.add(v.text(F.e164) ?? v.text(F.to) ?? '');
       }
       return;
     }
     if (action === 'pin-required') u.pinPrompts++;
+    // Wrong PINs in a call, and a lockout they caused (a call refused because entry was already locked out counts above).
+    if (v.has(F.pinFail)) u.pinFailures += v.int(F.pinFail);
+    if (v.is(F.pinLock, 'true')) u.pinLockouts++;
     const answered = v.is(F.disp, 'answered');
     const seconds = answered ? v.int(F.dur) : 0;
     let cost = 0;
@@ -232,6 +239,7 @@ export class ReportBuilder {
         byClass,
         barredAttempts,
         pinPrompts: u.pinPrompts,
+        pinFailures: u.pinFailures,
         pinLockouts: u.pinLockouts,
       });
     }
@@ -278,7 +286,7 @@ export class ReportBuilder {
     for (const u of this.users.values()) {
       const department = u.department ?? plan.extensions.get(u.ext)?.department ?? '(no department)';
       for (const [cls, b] of u.barred) barred.push({ ext: u.ext, user: u.user, department, class: cls, attempts: b.attempts, numbers: [...b.numbers] });
-      if (u.pinPrompts > 0 || u.pinLockouts > 0) pin.push({ ext: u.ext, user: u.user, department, prompts: u.pinPrompts, lockouts: u.pinLockouts });
+      if (u.pinPrompts > 0 || u.pinLockouts > 0) pin.push({ ext: u.ext, user: u.user, department, prompts: u.pinPrompts, failures: u.pinFailures, lockouts: u.pinLockouts });
     }
     barred.sort((a, b) => b.attempts - a.attempts || a.ext.localeCompare(b.ext));
     pin.sort((a, b) => b.lockouts - a.lockouts || b.prompts - a.prompts);

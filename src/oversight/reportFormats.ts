@@ -8,10 +8,10 @@ export function reportCsv(r: Report): Map<string, string> {
   const byClass = (b: Record<string, { calls: number; minutes: number; cost: number }>) => r.classes.flatMap((c) => [b[c]?.calls ?? 0, b[c]?.minutes ?? 0, b[c]?.cost ?? 0]);
   table('departments', ['department', 'extensions', 'callers', 'idle extensions', 'calls', 'answered', 'minutes', `cost ${r.currency}`, 'barred attempts', ...classCols],
     r.departments.map((d) => [d.department, d.extensions, d.users, d.idleExtensions, d.calls, d.answered, d.minutes, d.cost, d.barredAttempts, ...byClass(d.byClass)]));
-  table('users', ['extension', 'user', 'name', 'department', 'calls', 'answered', 'minutes', `cost ${r.currency}`, 'barred attempts', 'PIN prompts', 'PIN lockouts', ...classCols],
-    r.users.map((u) => [u.ext, u.user, u.name, u.department, u.calls, u.answered, u.minutes, u.cost, u.barredAttempts, u.pinPrompts, u.pinLockouts, ...byClass(u.byClass)]));
+  table('users', ['extension', 'user', 'name', 'department', 'calls', 'answered', 'minutes', `cost ${r.currency}`, 'barred attempts', 'PIN prompts', 'PIN failures', 'PIN lockouts', ...classCols],
+    r.users.map((u) => [u.ext, u.user, u.name, u.department, u.calls, u.answered, u.minutes, u.cost, u.barredAttempts, u.pinPrompts, u.pinFailures, u.pinLockouts, ...byClass(u.byClass)]));
   table('barred-attempts', ['extension', 'user', 'department', 'class', 'attempts', 'numbers tried'], r.barred.map((b) => [b.ext, b.user, b.department, b.class, b.attempts, b.numbers.join(' ')]));
-  table('pin', ['extension', 'user', 'department', 'PIN prompts', 'PIN lockouts'], r.pin.map((p) => [p.ext, p.user, p.department, p.prompts, p.lockouts]));
+  table('pin', ['extension', 'user', 'department', 'PIN prompts', 'PIN failures', 'PIN lockouts'], r.pin.map((p) => [p.ext, p.user, p.department, p.prompts, p.failures, p.lockouts]));
   table('international-by-grant', ['grant', 'user', 'covers', 'calls', 'answered', 'minutes', `cost ${r.currency}`, 'countries called', 'where'],
     r.grants.map((g) => [g.id, g.user, g.covers, g.calls, g.answered, g.minutes, g.cost, Object.entries(g.countries).map(([c, n]) => `${c}:${n}`).join(' '), g.where]));
   table('unused-grants', ['grant', 'user', 'covers', 'where'], r.unusedGrants.map((g) => [g.id, g.user, g.covers, g.where]));
@@ -130,7 +130,7 @@ ${r.barred.length > 40 ? `<p class="none">${num(r.barred.length - 40)} more rows
 ${tableHtml('International calls by the grant that allowed them', ['grant', 'user', 'covers', 'calls', 'minutes', 'cost', 'countries'], r.grants.map((g) => [g.id, g.user, g.covers, g.calls, g.minutes, money(g.cost), Object.entries(g.countries).map(([c, n]) => `${c} ${n}`).join(', ')]), 'No international calls.', [3, 4, 5])}
 ${tableHtml('Grants in force but never used', ['grant', 'user', 'covers'], r.unusedGrants.map((g) => [g.id, g.user, g.covers]), 'Every grant in force was used.')}
 ${tableHtml('Emergency and hotline calls', ['time', 'kind', 'ext', 'where', 'dialled', 'answered', 'failover'], r.safety.map((s) => [s.at.replace('T', ' ').slice(0, 19), s.kind, s.ext, s.location ?? s.name ?? '', s.dialled, s.answered ? 'yes' : `no (${s.disposition})`, s.failover ?? '']), 'No emergency or hotline calls.')}
-${tableHtml('PIN prompts and lockouts', ['ext', 'user', 'department', 'prompts', 'lockouts'], r.pin.slice(0, 40).map((p) => [p.ext, p.user ?? '', p.department, p.prompts, p.lockouts]), 'No PIN prompts.', [3, 4])}
+${tableHtml('PIN prompts, failures and lockouts', ['ext', 'user', 'department', 'prompts', 'wrong PINs', 'lockouts'], r.pin.slice(0, 40).map((p) => [p.ext, p.user ?? '', p.department, p.prompts, p.failures, p.lockouts]), 'No PIN prompts.', [3, 4, 5])}
 ${tableHtml('Extensions with no calls (low utilisation), by department', ['department', 'no calls', 'extensions'], idleByDept, 'Every extension made calls.', [1, 2])}
 <p class="sub">${num(r.records.records)} records read from ${num(r.records.files)} files${r.records.skipped ? `, ${num(r.records.skipped)} torn lines skipped` : ''}. The full lists are in the CSV files (callguard report --format csv).</p>
 </body></html>

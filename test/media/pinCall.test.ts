@@ -3,8 +3,13 @@
  * dials 9 0033 1 42 68 53 00; the PIN is asked for in early media, checked against the runtime state
  * in a private redis-server, and the call goes on to the trunk, or is refused in words and with 403.
  */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/oversight/callRecord.js';
+import { recordsDir } from '../../src/oversight/callRecords.js';
 import type { Plan } from '../../src/policy/plan.js';
 import { EXTERNAL, INTERNAL, until } from '../support/edgeFixture.js';
 import { samplePlan } from '../support/plans.js';
@@ -25,14 +30,32 @@ describe('media: PIN entry for a locked phone', () => {
   let m: MediaEdge;
   let state: StateUnderTest;
 
+  // Call records go to a temp data directory, read back to check what they say about PIN entry.
+  let dataDir: string;
+
   beforeAll(async () => {
     redis = await RedisServer.start();
     plan = await samplePlan();
+    dataDir = mkdtempSync(join(tmpdir(), 'callguard-pin-records-'));
+    process.env.CALLGUARD_DATA_DIR = dataDir;
   });
 
   afterAll(async () => {
     await redis?.stop();
+    delete process.env.CALLGUARD_DATA_DIR;
+    rmSync(dataDir, { recursive: true, force: true });
   });
+
+  /** The call record of `callId`, once written; its whole line must hold no PIN tried. */
+  async function recordOf(callId: string): Promise<CallRecord> {
+    const line = await until(`the call record of ${callId}`, () => {
+      const dir = recordsDir(dataDir);
+      const lines = existsSync(dir) ? readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n')) : [];
+      return lines.find((l) => l.includes(callId));
+    });
+    for (const pin of [RIGHT, ...WRONG]) expect(line).not.toContain(pin);
+    return JSON.parse(line) as CallRecord;
+  }
 
   beforeEach(async () => {
     ({ m, state } = await pinnedMediaEdge(redis.url, plan, RIGHT));
@@ -93,6 +116,7 @@ describe('media: PIN entry for a locked phone', () => {
     await expectNothingLeft(m);
     expect(state.state.status('4101', Date.now()).failures).toBe(0);
     expectNoDigitsLogged();
+    expect(await recordOf(a.request!.callId!)).toMatchObject({ action: 'pin-required', disp: 'answered', pinFail: 1 });
   });
 
   it('three wrong PINs: the spoken refusal, then 403 pin-refused; nothing dialled', async () => {
@@ -104,6 +128,9 @@ describe('media: PIN entry for a locked phone', () => {
     expect(final.status).toBe(403);
     expect(final.get('Reason')).toBe('Q.850;cause=21;text="pin-refused"');
     expect(promptIds(fs.played)).toEqual(['pin-enter', 'pin-wrong', 'pin-wrong', 'pin-refused']);
+    const record = await recordOf(a.request!.callId!);
+    expect(record).toMatchObject({ action: 'pin-required', status: 403, pinFail: 3 });
+    expect(record.pinLock).toBeUndefined();
     // the refusal was heard before the 403
     expect(fs.journal.find((s) => s.op === 'play' && prompt('pin-refused').test(s.arg))!.outcome).toBe('done');
     expect(invitesSent(edge)).toHaveLength(0);

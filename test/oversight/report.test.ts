@@ -18,6 +18,8 @@ import { callguard } from '../support/cli.js';
 import { samplePlan } from '../support/plans.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const FRANCE = '90033142685300';
+const OVER_LIMIT = { international: { hour: 10, day: 10 }, highRisk: { hour: 0, day: 0 }, concurrentAbroad: 0, minutesAbroadToday: 0, siteConcurrentAbroad: 0, local: { day: '2026-11-12', minuteOfDay: 600, weekday: 4 } };
 
 /** RFC 4180 rows (quoted fields with commas, doubled quotes). */
 function parseCsv(text: string): string[][] {
@@ -55,7 +57,11 @@ describe('callguard report', () => {
     const hand = [
       callRecord({ callId: 'e1', call: { from: '4202', to: '999' }, decision: decide(plan, { lock: 'unlocked', grants: [] }, { from: '4202', to: '999' }, at), plan, lock: 'unlocked', at }, { finalStatus: 200, answeredAt: at + 2000, endedAt: at + 182_000, disposition: 'answered', failover: 'public-trunk' }),
       callRecord({ callId: 'h1', call: { from: '2900', to: '0' }, decision: decide(plan, { lock: 'unlocked', grants: [] }, { from: '2900', to: '0' }, at + 60_000), plan, lock: 'unlocked', at: at + 60_000 }, { finalStatus: 200, answeredAt: at + 80_000, endedAt: at + 140_000, disposition: 'answered', failover: '2223' }),
+      // amoreno: two wrong PINs before the right one, then a call over the hourly toll-fraud limit.
+      callRecord({ callId: 'p1', call: { from: '4101', to: FRANCE }, decision: decide(plan, { lock: 'locked', grants: [] }, { from: '4101', to: FRANCE }, at), plan, lock: 'locked', at }, { finalStatus: 200, answeredAt: at + 30_000, endedAt: at + 90_000, disposition: 'answered', pinFailures: 2 }),
+      callRecord({ callId: 'f1', call: { from: '4101', to: FRANCE }, decision: decide(plan, { lock: 'unlocked', grants: [], usage: OVER_LIMIT }, { from: '4101', to: FRANCE }, at), plan, lock: 'unlocked', at }, { finalStatus: 403, endedAt: at + 10, disposition: 'rejected' }),
     ];
+    expect(hand[3]!.reason).toBe('fraud-limit');
     appendFileSync(dayFile(dataDir, '2026-11-12'), hand.map((r) => `${JSON.stringify(r)}\n`).join(''));
     records = monthFiles(dataDir, '2026-11').flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CallRecord)).filter((r) => r.invite.startsWith('2026-11'));
     const r = callguard(['report', '--month', '2026-11', '--data-dir', dataDir, '--format', 'json']);
@@ -69,7 +75,7 @@ describe('callguard report', () => {
     expect(report.totals.calls).toBe(outgoing.length);
     const answered = outgoing.filter((r) => r.disp === 'answered' && r.action !== 'reject');
     expect(report.totals.answered).toBe(answered.length);
-    const barredReasons = ['premium-barred', 'chat-line-barred', 'directory-barred', 'international-not-granted', 'high-risk-not-granted', 'class-not-permitted', 'deny-list'];
+    const barredReasons = ['premium-barred', 'chat-line-barred', 'directory-barred', 'international-not-granted', 'high-risk-not-granted', 'class-not-permitted', 'deny-list', 'fraud-limit'];
     expect(report.totals.barredAttempts).toBe(outgoing.filter((r) => barredReasons.includes(r.reason)).length);
     expect(report.totals.barredAttempts).toBeGreaterThan(0);
     // One user, by hand: minutes by class and the estimated cost from tariffs.yaml.
@@ -86,6 +92,13 @@ describe('callguard report', () => {
     expect(row.minutes).toBeCloseTo(minutes, 0);
     expect(row.cost).toBeCloseTo(pence / 100, 1);
     expect(row.department).toBe('Physics, Astronomy and Mathematics');
+    // Toll-fraud refusals have their own row; PIN failures are counted from the records, never the digits.
+    const fraud = report.barred.find((b) => b.ext === '4101' && b.class === 'fraud-limit');
+    expect(fraud?.attempts).toBe(outgoing.filter((r) => r.from === '4101' && r.reason === 'fraud-limit').length);
+    expect(fraud?.numbers).toEqual(['+33142685300']);
+    const pinFailures = outgoing.filter((r) => r.from === '4101').reduce((n, r) => n + (r.pinFail ?? 0), 0);
+    expect(pinFailures).toBeGreaterThanOrEqual(2);
+    expect(report.users.find((u) => u.ext === '4101')?.pinFailures).toBe(pinFailures);
     const first = outgoing.find((r) => r.reason === 'chat-line-barred')!;
     const chat = report.barred.find((b) => b.ext === first.from && b.class === 'chat-line');
     expect(chat?.attempts).toBe(outgoing.filter((r) => r.from === first.from && r.reason === 'chat-line-barred').length);
