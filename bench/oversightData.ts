@@ -5,14 +5,15 @@
  */
 import { cpSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { callRecord } from '../src/oversight/callRecord.js';
+import { packageRoot } from '../src/packageRoot.js';
 import { dayFile, DayOf, recordsDir } from '../src/oversight/callRecords.js';
 import { decide } from '../src/policy/decide.js';
 import type { PhoneState } from '../src/policy/phoneState.js';
 import type { Plan } from '../src/policy/plan.js';
 
-export const SAMPLE_DIALPLAN = fileURLToPath(new URL('../dialplan', import.meta.url));
+/** The sample dialplan, found from bench/ (tsx) and dist/bench/ (built) alike. */
+export const SAMPLE_DIALPLAN = join(packageRoot(), 'dialplan');
 export const FIRST_GENERATED_EXT = 600_000;
 
 export const DEPARTMENTS = ['Chemistry', 'History', 'Law School', 'Nursing', 'Engineering', 'Music', 'Library', 'Finance Office', 'Estates', 'Psychology'];

@@ -31,9 +31,9 @@ export function registerReplay(program: Command): void {
     .option('--json', 'one JSON object per changed call, then the summary')
     .option('--summary-only', 'only the summary per reason')
     .action(async (options: ReplayCliOptions) => {
-      const [{ planFrom }, { replayFiles, changeLine }, { monthFiles }] = await Promise.all([
+      const [{ planFrom }, { parallelReplay }, { monthFiles }] = await Promise.all([
         import('./planOrThrow.js'),
-        import('../oversight/replay.js'),
+        import('../oversight/parallelScan.js'),
         import('../oversight/recordScan.js'),
       ]);
       if (!options.records && !options.month) throw new Error('give --records FILES or --month yyyy-mm');
@@ -51,11 +51,8 @@ export function registerReplay(program: Command): void {
           out = '';
         }
       };
-      const summary = replayFiles(plan, files, {
-        at,
-        month,
-        onChange: options.summaryOnly ? undefined : (c) => emit(options.json ? `${JSON.stringify(c)}\n` : `${changeLine(c)}\n`),
-      });
+      // Large sets of day files are replayed on every core; the changed calls still come out in file order.
+      const summary = await parallelReplay(plan, options.dialplan, files, { at, month }, options.summaryOnly ? undefined : { json: options.json === true, out: process.stdout });
       if (options.json) {
         emit(`${JSON.stringify({ summary: { replayed: summary.replayed, changed: summary.changed, skippedLines: summary.scan.skipped, byChange: Object.fromEntries(summary.byChange), byNewReason: Object.fromEntries(summary.byNewReason) } })}\n`);
       } else {

@@ -1,21 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../workerThread.js';
 import type { LoadResult } from './compile.js';
 import { PlanAssembly, type PlanMessage } from './planTransfer.js';
-
-/**
- * The worker that loads a plan: the compiled planWorker.js, or, when running from the TypeScript
- * sources (tests, tsx), the .ts file through tsx's loader, which a worker thread must register itself.
- */
-function startWorker(dir: string): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./planWorker.js', here), { workerData: { dir } });
-  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
-  const entry = new URL('./planWorker.ts', here).href;
-  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: { dir } });
-}
 
 /**
  * Loads, validates and compiles the plan of `dir` in a worker thread, so a serving process keeps
@@ -24,7 +9,7 @@ function startWorker(dir: string): Worker {
  */
 export function loadPlanOffThread(dir: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(dir);
+    const worker = startWorker(new URL('./planWorker.js', import.meta.url), { dir });
     const assembly = new PlanAssembly();
     let settled = false;
     const settle = (result: LoadResult) => {

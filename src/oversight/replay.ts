@@ -90,9 +90,11 @@ export function replayFiles(plan: Plan, files: readonly string[], options: Repla
       after: { action: decision.action, reason: decision.reason, rule: decision.rule.id, where: decision.rule.where, sipStatus: decision.action === 'reject' ? decision.sipStatus : undefined },
     });
   });
-  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return { scan, replayed, changed, byChange: sorted(byChange), byNewReason: sorted(byNewReason) };
+  return { scan, replayed, changed, byChange: sortedCounts(byChange), byNewReason: sortedCounts(byNewReason) };
 }
+
+/** Counts, most first (ties by name). */
+export const sortedCounts = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 
 /** One line of the human listing: when, who, what, old -> new with the new rule's file:line. */
 export function changeLine(c: ReplayChange): string {

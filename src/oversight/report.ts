@@ -103,6 +103,21 @@ export interface ReportOptions {
   department?: string | undefined;
 }
 
+/** What a builder has gathered over some files: structured-clone safe, for a builder on another thread to merge. */
+export interface ReportPartial {
+  users: Map<string, UserAgg>;
+  grants: Map<string, GrantAgg>;
+  safety: SafetyCall[];
+  inbound: number;
+}
+
+const addUsage = (into: ClassUsage, c: ClassUsage) => {
+  into.calls += c.calls;
+  into.answered += c.answered;
+  into.seconds += c.seconds;
+  into.cost += c.cost;
+};
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const money = (minor: number) => Math.round(minor) / 100;
 
@@ -203,6 +218,51 @@ export class ReportBuilder {
       const country = v.intern(F.country) ?? '?';
       g.countries.set(country, (g.countries.get(country) ?? 0) + 1);
       g.users.add(from);
+    }
+  }
+
+  partial(): ReportPartial {
+    return { users: this.users, grants: this.grants, safety: this.safety, inbound: this.inbound };
+  }
+
+  /** Adds what another builder gathered over later files: the same figures as one builder over them all. */
+  merge(p: ReportPartial): void {
+    this.inbound += p.inbound;
+    this.safety.push(...p.safety);
+    for (const [key, o] of p.users) {
+      const u = this.users.get(key);
+      if (!u) {
+        this.users.set(key, o);
+        continue;
+      }
+      u.calls += o.calls;
+      u.pinPrompts += o.pinPrompts;
+      u.pinFailures += o.pinFailures;
+      u.pinLockouts += o.pinLockouts;
+      for (const [cls, c] of o.byClass) {
+        const mine = u.byClass.get(cls);
+        if (mine) addUsage(mine, c);
+        else u.byClass.set(cls, c);
+      }
+      for (const [cls, b] of o.barred) {
+        const mine = u.barred.get(cls);
+        if (!mine) {
+          u.barred.set(cls, b);
+          continue;
+        }
+        mine.attempts += b.attempts;
+        for (const n of b.numbers) if (mine.numbers.size < NUMBERS_KEPT) mine.numbers.add(n);
+      }
+    }
+    for (const [id, o] of p.grants) {
+      const g = this.grants.get(id);
+      if (!g) {
+        this.grants.set(id, o);
+        continue;
+      }
+      addUsage(g, o);
+      for (const [country, n] of o.countries) g.countries.set(country, (g.countries.get(country) ?? 0) + n);
+      for (const user of o.users) g.users.add(user);
     }
   }
 

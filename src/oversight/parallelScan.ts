@@ -1,0 +1,120 @@
+import { once } from 'node:events';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Plan } from '../policy/plan.js';
+import { startWorker } from '../workerThread.js';
+import { scanFiles, type ScanStats } from './recordScan.js';
+import { changeLine, replayFiles, sortedCounts, type ReplayChange, type ReplayOptions, type ReplaySummary } from './replay.js';
+import { ReportBuilder, type Report, type ReportOptions, type ReportPartial } from './report.js';
+import type { ScanTask } from './scanWorker.js';
+
+/** Below this much record data a thread costs more than it saves. */
+const MIN_BYTES_FOR_THREADS = 32 << 20;
+
+/**
+ * How many threads scan the day files: CALLGUARD_SCAN_WORKERS when set, else one per core for a
+ * large set of files, else none (this thread alone).
+ */
+function threadsFor(files: readonly string[]): number {
+  const set = Number(process.env.CALLGUARD_SCAN_WORKERS);
+  if (Number.isInteger(set) && set > 0) return Math.min(set, files.length);
+  const bytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
+  return bytes < MIN_BYTES_FOR_THREADS ? 1 : Math.min(availableParallelism(), files.length);
+}
+
+/** Consecutive runs of files of about equal size, one per thread, so results merge in file order. */
+function shares(files: readonly string[], n: number): string[][] {
+  const sizes = files.map((f) => statSync(f).size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const out: string[][] = [[]];
+  let acc = 0;
+  files.forEach((f, i) => {
+    if (acc >= (total * out.length) / n && out.length < n && out.at(-1)!.length > 0) out.push([]);
+    out.at(-1)!.push(f);
+    acc += sizes[i]!;
+  });
+  return out;
+}
+
+async function run<T>(job: ScanTask): Promise<T> {
+  const worker = startWorker(new URL('./scanWorker.js', import.meta.url), job);
+  const [message] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e as Error))])) as [T];
+  await worker.terminate();
+  return message;
+}
+
+function addStats(into: ScanStats, s: ScanStats): void {
+  into.files += s.files;
+  into.lines += s.lines;
+  into.records += s.records;
+  into.skipped += s.skipped;
+  into.bytes += s.bytes;
+}
+
+const zero = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, bytes: 0 });
+
+/** The monthly report, the day files spread over threads (each loads the plan of `dialplanDir`); the same report as one thread gives. */
+export async function parallelReport(plan: Plan, dialplanDir: string, files: readonly string[], options: ReportOptions): Promise<Report> {
+  const builder = new ReportBuilder(plan, options);
+  const n = threadsFor(files);
+  if (n <= 1) return builder.finish(scanFiles(files, (v) => builder.add(v)));
+  const parts = await Promise.all(shares(files, n).map((share) => run<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options })));
+  const stats = zero();
+  for (const p of parts) {
+    builder.merge(p.partial);
+    addStats(stats, p.stats);
+  }
+  return builder.finish(stats);
+}
+
+/**
+ * What-if replay over threads: each replays its share and writes its changed calls (`format`) to a file
+ * of its own, copied to `out` in file order once all are done; the summaries add up.
+ */
+export async function parallelReplay(plan: Plan, dialplanDir: string, files: readonly string[], options: Omit<ReplayOptions, 'onChange'>, changes?: { json: boolean; out: NodeJS.WritableStream }): Promise<ReplaySummary> {
+  const n = threadsFor(files);
+  if (n <= 1) {
+    let text = '';
+    const summary = replayFiles(plan, files, {
+      ...options,
+      onChange: changes && ((c) => {
+        text += changeText(c, changes.json);
+        if (text.length > 1 << 16) (changes.out.write(text), (text = ''));
+      }),
+    });
+    if (text) changes?.out.write(text);
+    return summary;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'callguard-replay-'));
+  try {
+    const jobs = shares(files, n).map((share, i) => ({ task: 'replay' as const, dialplanDir, files: share, options, changes: changes && { path: join(dir, `${i}.txt`), json: changes.json } }));
+    const parts = await Promise.all(jobs.map((job) => run<{ summary: ReplaySummary }>(job)));
+    if (changes) for (const job of jobs) await pipeline(createReadStream(job.changes!.path), changes.out, { end: false });
+    return mergeSummaries(parts.map((p) => p.summary));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One changed call as the listing shows it: a JSON object, or the human line. */
+export function changeText(c: ReplayChange, json: boolean): string {
+  return json ? `${JSON.stringify(c)}\n` : `${changeLine(c)}\n`;
+}
+
+function mergeSummaries(parts: ReplaySummary[]): ReplaySummary {
+  const scan = zero();
+  const byChange = new Map<string, number>();
+  const byNewReason = new Map<string, number>();
+  let replayed = 0;
+  let changed = 0;
+  for (const p of parts) {
+    addStats(scan, p.scan);
+    replayed += p.replayed;
+    changed += p.changed;
+    for (const [k, v] of p.byChange) byChange.set(k, (byChange.get(k) ?? 0) + v);
+    for (const [k, v] of p.byNewReason) byNewReason.set(k, (byNewReason.get(k) ?? 0) + v);
+  }
+  return { scan, replayed, changed, byChange: sortedCounts(byChange), byNewReason: sortedCounts(byNewReason) };
+}
