@@ -119,11 +119,15 @@ async function classifierFor(options: ClassifyOptions): Promise<Classify> {
   const dir = dialplanDir(options.dialplan);
   if (!options.country) {
     const plan = await loadPlan(dir);
-    if (plan.ok) return plan.plan.numbering.classifierFor({ country: plan.plan.site.country, outsidePrefix: options.outsidePrefix ?? plan.plan.site.outsidePrefix, areaCode: plan.plan.site.areaCode });
+    if (plan.ok) return plan.plan.numbering.classifierFor({ country: plan.plan.site.country, outsidePrefix: options.outsidePrefix ?? plan.plan.site.outsidePrefix, areaCode: options.areaCode ?? plan.plan.site.areaCode });
   }
   const numbering = await loadNumbering(dir);
   if (!numbering.ok) throw new Error(`numbering tables are invalid:\n${numbering.problems.map(formatProblem).join('\n')}`);
-  return numbering.numbering.classifierFor({ country: options.country?.toUpperCase() ?? 'GB', outsidePrefix: options.outsidePrefix });
+  const country = options.country?.toUpperCase() ?? 'GB';
+  // An area code the plan would refuse (not geographic, another country's) is refused here with the same words.
+  const wrong = options.areaCode === undefined ? undefined : numbering.numbering.areaCodeProblem(country, options.areaCode);
+  if (wrong) throw new Error(`--area-code: ${wrong}`);
+  return numbering.numbering.classifierFor({ country, outsidePrefix: options.outsidePrefix, areaCode: options.areaCode });
 }
 
 /**

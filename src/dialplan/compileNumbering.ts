@@ -57,6 +57,27 @@ function nationalPlans(problems: Problems, plans: Located<NumberingFile>[]): Nat
   });
 }
 
+/** Whether digit string `digits` and table pattern `pattern` (X any digit, N 2-9) agree where both have a digit. */
+function overlaps(digits: string, pattern: string): boolean {
+  for (let i = 0; i < Math.min(digits.length, pattern.length); i++) {
+    const p = pattern[i]!;
+    const d = digits[i]!;
+    if (p !== 'X' && !(p === 'N' && d >= '2') && p !== d) return false;
+  }
+  return true;
+}
+
+/** A digit call prefix must not be, or begin, an emergency number or a short code: it would hide it. */
+function checkCallPrefixes(problems: Problems, plans: Located<NumberingFile>[]): void {
+  for (const at of plans) {
+    (at.value.callPrefixes ?? []).forEach((prefix, i) => {
+      if (prefix.startsWith('*')) return;
+      const clash = at.value.emergency.find((e) => overlaps(prefix, e)) ?? Object.keys(at.value.shortCodes).find((code) => overlaps(prefix, code));
+      if (clash) problems.at(at, ['callPrefixes', i], `call prefix "${prefix}" clashes with "${clash}": a prefix must be digits no emergency number or short code starts with`);
+    });
+  }
+}
+
 /** The numbering tables compiled into tries; overlapping rows are reported with both places. */
 export function compileNumberingTables(problems: Problems, plans: Located<NumberingFile>[], international: Located<InternationalFile>[]): Numbering | undefined {
   if (plans.length === 0) {
@@ -71,6 +92,7 @@ export function compileNumberingTables(problems: Problems, plans: Located<Number
   );
   const ranges = international.flatMap((at) => rules(problems, at, 'ranges', at.value.ranges));
   const numbering = new Numbering({ plans: nationalPlans(problems, plans), international: { ranges, highRiskCountries } });
+  checkCallPrefixes(problems, plans);
   for (const { rule, with: other } of numbering.conflicts) {
     problems.list.push({ where: rule.where, message: `range "${rule.pattern}" (${rule.class}) overlaps "${other.pattern}" (${other.class}) at ${other.where}` });
   }

@@ -269,7 +269,8 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       localNumberLength: { type: 'integer', minimum: 4, maximum: 12 },
       domesticRegions: { type: 'array', items: region },
       emergency: { type: 'array', items: digits, minItems: 1 },
-      callPrefixes: { type: 'array', items: featureCode },
+      // Star codes (*67) or, where the plan has them, digit codes (UK 141) dialled before a number.
+      callPrefixes: { type: 'array', items: { type: 'string', pattern: '^(\\*[0-9]{2,3}|1[0-9]{2,3})$' } },
       shortCodes: classTable,
       ranges: classTable,
       regions: { type: 'object', additionalProperties: region },

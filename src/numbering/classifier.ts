@@ -119,8 +119,8 @@ export class Numbering {
   }
 
   private classify(plan: CompiledPlan, site: SiteContext, dialString: string): Destination {
-    // A call prefix (*67, *82) changes how the call is made, not where it goes: the number after it decides.
-    if (dialString.charCodeAt(0) === 42 /* * */) return this.afterCallPrefix(plan, site, dialString);
+    const prefixed = plan.spec.callPrefixes.length > 0 ? this.afterCallPrefix(plan, site, dialString) : undefined;
+    if (prefixed) return prefixed;
     const dialled = normaliseDialString(dialString);
     if (!dialled) return INVALID_SYNTAX;
     const { spec } = plan;
@@ -162,11 +162,19 @@ export class Numbering {
     return { class: 'international', e164: plus, country, source: LIBRARY };
   }
 
-  private afterCallPrefix(plan: CompiledPlan, site: SiteContext, dialString: string): Destination {
+  /**
+   * A call prefix (*67, *82; 141, 1470) changes how the call is made, not where it goes: the number
+   * after it decides, whether the prefix comes before or after the outside-line prefix.
+   */
+  private afterCallPrefix(plan: CompiledPlan, site: SiteContext, dialString: string): Destination | undefined {
+    const outside = site.outsidePrefix;
     for (const prefix of plan.spec.callPrefixes) {
-      if (dialString.length > prefix.length && dialString.startsWith(prefix)) return this.classify(plan, site, dialString.slice(prefix.length));
+      if (dialString.length > prefix.length && dialString.startsWith(prefix)) return this.classify(plan, site, dialString.slice(prefix.length).trimStart());
+      if (outside === undefined || !dialString.startsWith(outside)) continue;
+      const at = outside.length + (dialString[outside.length] === ' ' ? 1 : 0);
+      if (dialString.length > at + prefix.length && dialString.startsWith(prefix, at)) return this.classify(plan, site, outside + dialString.slice(at + prefix.length));
     }
-    return INVALID_SYNTAX;
+    return undefined;
   }
 }
 

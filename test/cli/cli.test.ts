@@ -26,6 +26,15 @@ describe('callguard classify', () => {
     expect(r.stdout).toBe('01707 284678\tgeographic\t+441707284678\tGB\n999\temergency\t\tGB\n');
   });
 
+  it('takes a NANP home area code for 7-digit local dialling, refusing one that is not an area code', () => {
+    expect(callguard(['classify', '--country', 'US', '--outside-prefix', '9', '--area-code', '212', '9 555 0100', '9 1 415 555 0100']).stdout).toBe(
+      '9 555 0100\tgeographic\t+12125550100\tUS\n9 1 415 555 0100\tgeographic\t+14155550100\tUS\n',
+    );
+    expect(callguard(['classify', '--country', 'US', '555 0100']).stdout).toBe('555 0100\tinvalid\t\t\n');
+    expect(callguard(['classify', '--country', 'US', '--area-code', '800', '555 0100'])).toMatchObject({ status: 2, stderr: expect.stringContaining('"800" is not a geographic area code') });
+    expect(callguard(['classify', '--country', 'US', '--area-code', '2x', '555 0100'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--area-code must be') });
+  });
+
   it('uses the dialplan site when no country is given', () => {
     expect(callguard(['classify', '9999']).stdout).toBe('9999\temergency\t\tGB\n');
   });

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/dialplan/load.js';
 import type { Problem } from '../../src/dialplan/problem.js';
-import { planCopy } from '../support/plans.js';
+import { planCopy, SAMPLE_DIALPLAN } from '../support/plans.js';
 
 const copies: { remove(): void }[] = [];
 afterEach(() => copies.splice(0).forEach((c) => c.remove()));
@@ -17,6 +19,15 @@ async function problemsWith(name: string, text: string, replace: Record<string, 
 describe('validation pins every mistake to file:line:column', () => {
   it('accepts the shipped sample plan', async () => {
     expect(await problemsWith('empty.yaml', '{}\n')).toMatchObject({ problems: [] });
+  });
+
+  it('refuses a call prefix that would hide an emergency number or a short code', async () => {
+    const gb = readFileSync(join(SAMPLE_DIALPLAN, 'numbering/GB.yaml'), 'utf8');
+    const line = gb.split('\n').findIndex((l) => l.includes('callPrefixes:')) + 1;
+    for (const [bad, clash] of [['112', '112'], ['1011', '101']]) {
+      const { dir, problems } = await problemsWith('empty.yaml', '{}\n', { 'numbering/GB.yaml': gb.replace('callPrefixes: ["141", "1470"]', `callPrefixes: ["141", "${bad}"]`) });
+      expect(problems).toEqual([{ where: expect.stringMatching(new RegExp(`^${dir}/numbering/GB.yaml:${line}:\\d+$`)), message: expect.stringContaining(`clashes with "${clash}"`) }]);
+    }
   });
 
   it('takes a NANP site home area code for 7-digit dialling, and pins a wrong one to its line', async () => {

@@ -4,6 +4,7 @@ import type { Numbering } from '../../src/numbering/classifier.js';
 import { PUBLIC_CLASSES } from '../../src/numbering/destination.js';
 import { normaliseDialString } from '../../src/numbering/normalise.js';
 import { sampleNumbering } from '../support/plans.js';
+import { readCorpus } from '../support/corpus.js';
 
 let numbering: Numbering;
 beforeAll(async () => {
@@ -161,9 +162,40 @@ describe('NANP call prefixes (vertical service codes)', () => {
     expect(us('*67 911')).toMatchObject({ class: 'emergency', shortCode: '911' });
     expect(us('*82 9 911', '9').class).toBe('emergency');
   });
+  it('takes the prefix after the outside-line prefix too (9 *67 ...)', () => {
+    expect(us('9*67 212 555 0100', '9')).toMatchObject({ class: 'geographic', e164: '+12125550100' });
+    expect(us('9 *67 1 900 555 0100', '9').class).toBe('premium');
+    expect(us('9*67911', '9')).toMatchObject({ class: 'emergency', shortCode: '911' });
+  });
   it('refuses a prefix with nothing after it, unknown star codes and prefixes of another plan', () => {
     for (const s of ['*67', '*69', '*6', '*', '**67 2125550100', '*672125550100x']) expect(us(s).class).toBe('invalid');
     expect(gb('*67 01707 284678').class).toBe('invalid');
+  });
+});
+
+describe('UK caller-ID prefixes 141 and 1470', () => {
+  it('classifies the number after 141 or 1470, with or without the outside prefix', () => {
+    expect(gb('141 020 7946 0000')).toEqual(gb('020 7946 0000'));
+    expect(gb('1470 07911 123456')).toEqual(gb('07911 123456'));
+    expect(gb('9 141 01707 284678', '9')).toMatchObject({ class: 'geographic', e164: '+441707284678' });
+  });
+  it('neither hides a barred number nor delays an emergency call', () => {
+    expect(gb('141 09011234567').class).toBe('premium');
+    expect(gb('9141 0909 8123456', '9').class).toBe('chat-line');
+    for (const s of ['141 999', '141999', '1470 112']) expect(gb(s).class).toBe('emergency');
+    expect(gb('9141999', '9')).toMatchObject({ class: 'emergency', shortCode: '999' });
+  });
+  it('leaves numbers that only look alike: 141 alone, 1471, 111', () => {
+    expect(gb('141').class).toBe('invalid');
+    expect(gb('1471').class).toBe('invalid'); // not 1470 + "1"; call return is not in the sample's tables
+    expect(gb('111').class).toBe('public-service');
+  });
+  it('gives every corpus number the same class behind any call prefix of its site', () => {
+    for (const row of readCorpus()) {
+      const classify = numbering.classifierFor({ country: row.site, outsidePrefix: row.outsidePrefix });
+      const prefixes = row.site === 'GB' ? ['141', '1470', '141 '] : ['*67', '*82 '];
+      for (const prefix of prefixes) expect(classify(prefix + row.dialled).class, `${prefix}${row.dialled}`).toBe(classify(row.dialled).class);
+    }
   });
 });
 
