@@ -41,6 +41,18 @@ export function* packPlan(plan: Plan): Generator<{ message: PlanMessage; transfe
   yield { message: { type: 'plan', rest, lists: packed }, transfer };
 }
 
+/**
+ * The numbering tables of the last plan assembled, by their spec: compiling them again takes several
+ * milliseconds on the serving thread, and most reloads (an extension, a list entry) leave them as they were.
+ */
+let lastNumbering: { spec: string; numbering: Numbering } | undefined;
+
+function numberingOf(spec: NumberingSpec): Numbering {
+  const text = JSON.stringify(spec);
+  if (lastNumbering?.spec !== text) lastNumbering = { spec: text, numbering: new Numbering(spec) };
+  return lastNumbering.numbering;
+}
+
 /** Receives the messages of `packPlan` in order and assembles the Plan; each call is a small slice of work. */
 export class PlanAssembly {
   private readonly extensions = new Map<string, Extension>();
@@ -51,7 +63,7 @@ export class PlanAssembly {
   receive(message: Exclude<PlanMessage, { type: 'rejected' }>): Plan | undefined {
     if (message.type === 'classes') {
       this.classes = message.classes;
-      this.numbering = new Numbering(message.numbering);
+      this.numbering = numberingOf(message.numbering);
       return undefined;
     }
     if (message.type === 'extensions') {
