@@ -76,7 +76,8 @@ export class SourceFile {
   line(path: YamlPath): string {
     let value: unknown = this.data;
     for (const step of path) value = (value as Record<string | number, unknown> | undefined)?.[step];
-    const opened = typeof value === 'object' && value !== null ? this.openedAt.get(value) : this.lineOfChild(path);
+    // Deeper mappings and scalars: the line of their key, from a second quick pass (never the slow syntax tree).
+    const opened = (typeof value === 'object' && value !== null ? this.openedAt.get(value) : undefined) ?? this.lineOfChild(path);
     return opened !== undefined ? `${this.path}:${opened}` : this.at(path).replace(/(:\d+):\d+$/, '$1');
   }
 
