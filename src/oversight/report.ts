@@ -118,6 +118,15 @@ const addUsage = (into: ClassUsage, c: ClassUsage) => {
   into.cost += c.cost;
 };
 
+/** Each entry of `from` into `into`: taken as it is when new there, else combined with the one there. */
+function mergeMaps<K, V>(into: Map<K, V>, from: Map<K, V>, combine: (mine: V, theirs: V) => void): void {
+  for (const [key, value] of from) {
+    const mine = into.get(key);
+    if (mine === undefined) into.set(key, value);
+    else combine(mine, value);
+  }
+}
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const money = (minor: number) => Math.round(minor) / 100;
 
@@ -229,41 +238,22 @@ export class ReportBuilder {
   merge(p: ReportPartial): void {
     this.inbound += p.inbound;
     this.safety.push(...p.safety);
-    for (const [key, o] of p.users) {
-      const u = this.users.get(key);
-      if (!u) {
-        this.users.set(key, o);
-        continue;
-      }
+    mergeMaps(this.users, p.users, (u, o) => {
       u.calls += o.calls;
       u.pinPrompts += o.pinPrompts;
       u.pinFailures += o.pinFailures;
       u.pinLockouts += o.pinLockouts;
-      for (const [cls, c] of o.byClass) {
-        const mine = u.byClass.get(cls);
-        if (mine) addUsage(mine, c);
-        else u.byClass.set(cls, c);
-      }
-      for (const [cls, b] of o.barred) {
-        const mine = u.barred.get(cls);
-        if (!mine) {
-          u.barred.set(cls, b);
-          continue;
-        }
+      mergeMaps(u.byClass, o.byClass, addUsage);
+      mergeMaps(u.barred, o.barred, (mine, b) => {
         mine.attempts += b.attempts;
         for (const n of b.numbers) if (mine.numbers.size < NUMBERS_KEPT) mine.numbers.add(n);
-      }
-    }
-    for (const [id, o] of p.grants) {
-      const g = this.grants.get(id);
-      if (!g) {
-        this.grants.set(id, o);
-        continue;
-      }
+      });
+    });
+    mergeMaps(this.grants, p.grants, (g, o) => {
       addUsage(g, o);
       for (const [country, n] of o.countries) g.countries.set(country, (g.countries.get(country) ?? 0) + n);
       for (const user of o.users) g.users.add(user);
-    }
+    });
   }
 
   finish(records: ScanStats): Report {
