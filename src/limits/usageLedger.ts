@@ -67,9 +67,10 @@ export interface SyncResult {
 /**
  * Counts calls abroad per user for the toll-fraud limits, with no I/O on the call path. Alone it
  * counts exactly. Shared through Redis (sharedUsage.ts), totals from every instance arrive with each
- * sync; between syncs each of N instances counts its own new calls N times over, so it admits at most
- * its share (rounded up) of what was left, and a burst spread over N instances overshoots a limit by
- * at most N - 1 calls.
+ * sync; between syncs each of N instances counts its own new calls N times over, so it takes at most
+ * its share (1/N, rounded up) of what was left at its last sync. Another instance's calls not yet shared
+ * are unknown here, so a burst spread over N instances overshoots a limit L by at most (N - 1) x ceil(L / N)
+ * calls, and by far less when the instances sync in step (one call, N - 1, in the two-instance test).
  */
 export class UsageLedger {
   private readonly hour = new Window();

@@ -95,7 +95,7 @@ describe('toll-fraud limits, two instances sharing one redis-server', () => {
     await redis?.kill();
   });
 
-  it('stops a burst of 100 calls abroad in a second at the hourly limit, overshooting by at most one (instances - 1)', async () => {
+  it('stops a burst of 100 calls abroad in a second at the hourly limit, within the stated overshoot bound', async () => {
     const calls: InboundTransaction[] = [];
     for (let i = 0; i < 100; i++) calls.push(edges[i % 2]!.invite('4101', ZURICH));
     const finals = await Promise.all(calls.map((c) => c.finalResponse({ timeoutMs: 30_000 })));
@@ -103,7 +103,9 @@ describe('toll-fraud limits, two instances sharing one redis-server', () => {
     const refused = finals.filter(isFraudLimit).length;
     expect(admitted + refused).toBe(100);
     expect(admitted).toBeGreaterThanOrEqual(10);
-    expect(admitted).toBeLessThanOrEqual(11);
+    // (N - 1) x ceil(L / N) = 5 at most, when one instance shares its calls mid-burst before the other;
+    // in step (the usual case here) it is 10 or 11.
+    expect(admitted).toBeLessThanOrEqual(10 + 5);
     // One FRAUD alert for the limit and hour, across both instances.
     const alerts = await until('the FRAUD alert', async () => {
       const found = await fraudAlerts(redis.url);
