@@ -3,7 +3,7 @@
  * then the what-if replay and the monthly report over them, in fresh child processes so peak RSS is
  * each command's own.
  *
- *   node dist/bench/oversight.bench.js [CALLS] [EXTENSIONS]
+ *   node dist/bench/oversight.bench.js [CALLS] [EXTENSIONS] [--report-only]
  *
  * The records are generated once into $OVERSIGHT_BENCH_DIR (default: a folder in the OS temp dir named
  * by the sizes) and kept for later runs.
@@ -16,8 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { loadPlan } from '../src/dialplan/load.js';
 import { generateRecords, writeScalePlan } from './oversightData.js';
 
-const calls = Number(process.argv[2] ?? 10_000_000);
-const extensions = Number(process.argv[3] ?? 5_000);
+const [callsArg, extensionsArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const calls = Number(callsArg ?? 10_000_000);
+const extensions = Number(extensionsArg ?? 5_000);
 const root = process.env.OVERSIGHT_BENCH_DIR ?? join(tmpdir(), `callguard-oversight-${calls}-${extensions}`);
 const planDir = join(root, 'dialplan');
 const editedDir = join(root, 'dialplan-edited');

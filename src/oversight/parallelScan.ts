@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Plan } from '../policy/plan.js';
@@ -38,11 +39,20 @@ function shares(files: readonly string[], n: number): string[][] {
   return out;
 }
 
-async function run<T>(job: ScanTask): Promise<T> {
+/** A share's job on a thread of its own: its result, and the thread (to stop early). */
+function start<T>(job: ScanTask): { worker: Worker; result: Promise<T> } {
   const worker = startWorker(new URL('./scanWorker.js', import.meta.url), job);
-  const [message] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e as Error))])) as [T];
-  await worker.terminate();
-  return message;
+  const result = Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e as Error))]).then(async ([message]) => {
+    await worker.terminate();
+    return message as T;
+  });
+  // Handled where awaited; a thread that fails while nobody awaits it yet (the plan failed first) is no crash.
+  result.catch(() => undefined);
+  return { worker, result };
+}
+
+async function run<T>(job: ScanTask): Promise<T> {
+  return start<T>(job).result;
 }
 
 function addStats(into: ScanStats, s: ScanStats): void {
@@ -55,18 +65,37 @@ function addStats(into: ScanStats, s: ScanStats): void {
 
 const zero = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, bytes: 0 });
 
-/** The monthly report, the day files spread over threads (each loads the plan of `dialplanDir`); the same report as one thread gives. */
-export async function parallelReport(plan: Plan, dialplanDir: string, files: readonly string[], options: ReportOptions): Promise<Report> {
-  const builder = new ReportBuilder(plan, options);
+/**
+ * The monthly report, the day files spread over threads; the same report as one thread gives. The
+ * threads for all shares but the last start at once, each loading the plan of `dialplanDir` while this
+ * thread waits for `plan`; this thread scans the last share, then merges the shares in file order.
+ */
+export async function parallelReport(plan: Plan | Promise<Plan>, dialplanDir: string, files: readonly string[], options: ReportOptions): Promise<Report> {
   const n = threadsFor(files);
-  if (n <= 1) return builder.finish(scanFiles(files, (v) => builder.add(v)));
-  const parts = await Promise.all(shares(files, n).map((share) => run<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options })));
-  const stats = zero();
-  for (const p of parts) {
-    builder.merge(p.partial);
-    addStats(stats, p.stats);
+  if (n <= 1) {
+    const builder = new ReportBuilder(await plan, options);
+    return builder.finish(scanFiles(files, (v) => builder.add(v)));
   }
-  return builder.finish(stats);
+  const parts = shares(files, n);
+  const others = parts.slice(0, -1).map((share) => start<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options }));
+  try {
+    const loaded = await plan;
+    const mine = new ReportBuilder(loaded, options);
+    const myStats = scanFiles(parts.at(-1)!, (v) => mine.add(v));
+    const results = await Promise.all(others.map((o) => o.result));
+    const builder = new ReportBuilder(loaded, options);
+    const stats = zero();
+    for (const r of results) {
+      builder.merge(r.partial);
+      addStats(stats, r.stats);
+    }
+    builder.merge(mine.partial());
+    addStats(stats, myStats);
+    return builder.finish(stats);
+  } catch (error) {
+    await Promise.all(others.map((o) => o.worker.terminate()));
+    throw error;
+  }
 }
 
 /**
