@@ -119,6 +119,27 @@ describe('media: PIN entry for a locked phone', () => {
     expect(await recordOf(a.request!.callId!)).toMatchObject({ action: 'pin-required', disp: 'answered', pinFail: 1 });
   });
 
+  it('two wrong PINs, then the right one: connected, and the call record counts 2 failures and holds no PIN', async () => {
+    const { edge, fs } = m;
+    fs.type(WRONG[0]!, WRONG[1]!, RIGHT);
+    const a = edge.invite('4101', FRANCE);
+    const b = await edge.nextInvite();
+    expect(promptIds(fs.played.filter((f) => f.includes('/prompts/')))).toEqual(['pin-enter', 'pin-wrong', 'pin-wrong']);
+    b.respond(200, { body: sip.sdp({ ip: '192.0.2.30' }) });
+    expect((await a.finalResponse()).status).toBe(200);
+    answerByes(edge);
+    a.bye();
+    await expectNothingLeft(m);
+    // the right PIN clears the count toward the lockout; the record keeps what happened in the call
+    expect(state.state.status('4101', Date.now()).failures).toBe(0);
+    expectNoDigitsLogged();
+    const record = await recordOf(a.request!.callId!);
+    expect(record).toMatchObject({ action: 'pin-required', reason: 'phone-locked', disp: 'answered', status: 200, pinFail: 2 });
+    expect(record.pinLock).toBeUndefined();
+    // nothing but the record's own fields (none of which is a PIN)
+    expect(Object.keys(record).sort()).toEqual(['action', 'answer', 'class', 'country', 'dept', 'dur', 'e164', 'end', 'from', 'id', 'invite', 'lock', 'pinFail', 'reason', 'rule', 'status', 'to', 'user', 'v', 'disp'].sort());
+  });
+
   it('three wrong PINs: the spoken refusal, then 403 pin-refused; nothing dialled', async () => {
     const { edge, fs } = m;
     fs.type(WRONG[0]!, WRONG[1]!, WRONG[2]!);
@@ -153,6 +174,9 @@ describe('media: PIN entry for a locked phone', () => {
     expect(final.get('Reason')).toBe('Q.850;cause=21;text="pin-locked-out"');
     const secondCall = fs.played.slice(4);
     expect(promptIds(secondCall)).toEqual(['pin-enter', 'pin-wrong', 'pin-locked-out']);
+    // the records: three failures in the first call, two and the lockout in the second
+    expect(await recordOf(first.request!.callId!)).toMatchObject({ status: 403, pinFail: 3 });
+    expect(await recordOf(second.request!.callId!)).toMatchObject({ status: 403, pinFail: 2, pinLock: true });
 
     // Security is told: a SIP MESSAGE to Security Control, and the Redis stream
     const message = await edge.nextRequest('MESSAGE');
@@ -183,6 +207,10 @@ describe('media: PIN entry for a locked phone', () => {
     expect(fs.journal.filter((s) => s.op === 'playCollect')).toHaveLength(5);
     await expectNothingLeft(m);
     expectNoDigitsLogged();
+    // refused before any prompt: a lockout refusal, no PIN tried in it
+    const thirdRecord = await recordOf(third.request!.callId!);
+    expect(thirdRecord).toMatchObject({ action: 'reject', reason: 'pin-locked-out', status: 403 });
+    expect(thirdRecord.pinFail).toBeUndefined();
   });
 
   it('no digits at all (three timeouts): refused, and no attempt is counted', async () => {

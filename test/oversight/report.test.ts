@@ -60,6 +60,8 @@ describe('callguard report', () => {
       // amoreno: two wrong PINs before the right one, then a call over the hourly toll-fraud limit.
       callRecord({ callId: 'p1', call: { from: '4101', to: FRANCE }, decision: decide(plan, { lock: 'locked', grants: [] }, { from: '4101', to: FRANCE }, at), plan, lock: 'locked', at }, { finalStatus: 200, answeredAt: at + 30_000, endedAt: at + 90_000, disposition: 'answered', pinFailures: 2 }),
       callRecord({ callId: 'f1', call: { from: '4101', to: FRANCE }, decision: decide(plan, { lock: 'unlocked', grants: [], usage: OVER_LIMIT }, { from: '4101', to: FRANCE }, at), plan, lock: 'unlocked', at }, { finalStatus: 403, endedAt: at + 10, disposition: 'rejected' }),
+      // and a later call whose two wrong PINs locked PIN entry out
+      callRecord({ callId: 'p2', call: { from: '4101', to: FRANCE }, decision: decide(plan, { lock: 'locked', grants: [] }, { from: '4101', to: FRANCE }, at + 600_000), plan, lock: 'locked', at: at + 600_000 }, { finalStatus: 403, endedAt: at + 640_000, disposition: 'rejected', pinFailures: 2, pinLockedOut: true }),
     ];
     expect(hand[3]!.reason).toBe('fraud-limit');
     appendFileSync(dayFile(dataDir, '2026-11-12'), hand.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -99,6 +101,10 @@ describe('callguard report', () => {
     const pinFailures = outgoing.filter((r) => r.from === '4101').reduce((n, r) => n + (r.pinFail ?? 0), 0);
     expect(pinFailures).toBeGreaterThanOrEqual(2);
     expect(report.users.find((u) => u.ext === '4101')?.pinFailures).toBe(pinFailures);
+    // Lockouts: calls whose wrong PINs locked entry out, and calls refused while it was.
+    const lockouts = outgoing.filter((r) => r.from === '4101' && (r.pinLock === true || r.reason === 'pin-locked-out')).length;
+    expect(lockouts).toBeGreaterThanOrEqual(1);
+    expect(report.pin.find((p) => p.ext === '4101')).toMatchObject({ failures: pinFailures, lockouts });
     const first = outgoing.find((r) => r.reason === 'chat-line-barred')!;
     const chat = report.barred.find((b) => b.ext === first.from && b.class === 'chat-line');
     expect(chat?.attempts).toBe(outgoing.filter((r) => r.from === first.from && r.reason === 'chat-line-barred').length);
