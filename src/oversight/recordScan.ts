@@ -228,6 +228,8 @@ export class RecordView {
       this.data = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     const view = this.data;
+    // The bytes a word may be read from (a DataView's byteLength is a slow call).
+    const limit = buf.length;
     const starts = this.start;
     const ends = this.end;
     const seen = this.seen;
@@ -247,9 +249,9 @@ export class RecordView {
       // whole with its closing quote and colon, four bytes at a time.
       const keyStart = i + 1;
       let field = expect;
-      if (field < 0 || !keyAt(view, keyStart, end, field)) {
+      if (field < 0 || !keyAt(view, limit, keyStart, end, field)) {
         field = KEY_BY_TWO[(buf[keyStart]! << 8) | buf[keyStart + 1]!]!;
-        if (field >= 0 && !keyAt(view, keyStart, end, field)) field = -2;
+        if (field >= 0 && !keyAt(view, limit, keyStart, end, field)) field = -2;
       }
       if (field >= 0) {
         i = keyStart + KEY_LENGTHS[field]!;
@@ -267,19 +269,8 @@ export class RecordView {
       let vEnd: number;
       if (buf[i] === QUOTE) {
         vStart = ++i;
-        // A long value's closing quote is found by indexOf; the first quote is the closing one unless a backslash is before it.
-        if (field >= 0 && LONG[field] === 1) {
-          const q = buf.indexOf(QUOTE, i);
-          if (q < 0) return false;
-          if (buf[q - 1] !== BACKSLASH) i = q;
-        }
-        // To the closing quote, past escaped bytes; one that is not before the line's end is no string.
-        for (;;) {
-          const c = buf[i];
-          if (c === QUOTE || i >= end) break;
-          i += c === BACKSLASH ? 2 : 1;
-        }
-        if (i >= end) return false;
+        i = closingQuote(buf, view, i, end);
+        if (i < 0) return false;
         vEnd = i++;
       } else {
         for (let c = buf[i]; i < end && c !== COMMA && c !== CLOSE; c = buf[++i]);
@@ -299,6 +290,38 @@ export class RecordView {
   }
 }
 
+/** True when none of the four bytes of `w` is a quote or a backslash (a zero byte of w ^ the byte, found without a branch per byte). */
+function plainWord(w: number): boolean {
+  const q = w ^ 0x22222222;
+  const b = w ^ 0x5c5c5c5c;
+  return ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) === 0;
+}
+
+/** `plainWord` of both words, in one test. */
+function plainWords(w: number, x: number): boolean {
+  const q = w ^ 0x22222222;
+  const b = w ^ 0x5c5c5c5c;
+  const r = x ^ 0x22222222;
+  const c = x ^ 0x5c5c5c5c;
+  return ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((r - 0x01010101) & ~r) | ((c - 0x01010101) & ~c)) & 0x80808080) === 0;
+}
+
+/**
+ * Where the string whose text starts at `i` closes (its quote), past escaped bytes, or -1 when it does
+ * not close before `end`. Crossed four bytes at a time while none is a quote or a backslash.
+ */
+function closingQuote(buf: Buffer, view: DataView<ArrayBufferLike>, i: number, end: number): number {
+  for (;;) {
+    while (i + 8 <= end && plainWords(view.getInt32(i, true), view.getInt32(i + 4, true))) i += 8;
+    if (i + 4 <= end && plainWord(view.getInt32(i, true))) i += 4;
+    let c = buf[i];
+    while (i < end && c !== QUOTE && c !== BACKSLASH) c = buf[++i];
+    if (i >= end) return -1;
+    if (c === QUOTE) return i;
+    i += 2;
+  }
+}
+
 /**
  * Field index of a key, or -1 for a key this reader does not know (a newer writer's field). Every known
  * key is told apart by its length, first and last letters; a table on those finds the candidate, which
@@ -311,9 +334,6 @@ for (const [key, index] of KEY_INDEX) {
   if (KEY_TABLE[code] !== -1) throw new Error(`record keys ${key} and another share a code`);
   KEY_TABLE[code] = index;
 }
-/** Fields whose values are long (a Call-ID, times, a file path): their closing quote is looked for by indexOf. */
-const LONG = new Uint8Array(FIELD_COUNT);
-for (const f of [F.id, F.invite, F.answer, F.end, F.where]) LONG[f] = 1;
 const KEY_NAMES: string[] = [];
 for (const [key, index] of KEY_INDEX) KEY_NAMES[index] = key;
 /**
@@ -349,9 +369,9 @@ const NEXT_KEY = new Int8Array(FIELD_COUNT).fill(-1);
 WRITER_ORDER.forEach((f, n) => (NEXT_KEY[f] = WRITER_ORDER[n + 1] ?? -1));
 
 /** True when `key":` of `field` is at `keyStart` and ends before the line does. */
-function keyAt(view: DataView<ArrayBufferLike>, keyStart: number, end: number, field: number): boolean {
+function keyAt(view: DataView<ArrayBufferLike>, limit: number, keyStart: number, end: number, field: number): boolean {
   const b = field * 4;
-  if (keyStart + KEY_LENGTHS[field]! > end || keyStart + KEY_SPAN[field]! > view.byteLength) return false;
+  if (keyStart + KEY_LENGTHS[field]! > end || keyStart + KEY_SPAN[field]! > limit) return false;
   if ((view.getInt32(keyStart, true) & KEY_MASKS[b]!) !== KEY_WORDS[b]) return false;
   if (KEY_MASKS[b + 1] === 0) return true;
   if ((view.getInt32(keyStart + 4, true) & KEY_MASKS[b + 1]!) !== KEY_WORDS[b + 1]) return false;

@@ -1,4 +1,5 @@
 import type { Plan, Rate } from '../policy/plan.js';
+import { CALLS, CallerTally, PIN_FAILURES, PIN_LOCKOUTS, PIN_PROMPTS } from './callerTally.js';
 import { DayOf } from './callRecords.js';
 import { F, scanFiles, type RecordView, type ScanStats } from './recordScan.js';
 
@@ -141,9 +142,18 @@ export class ReportBuilder {
   private readonly zone: string;
   private quarter = Number.NaN;
   private inMonth = false;
-  /** Users by `internId(F.from)` of the view that scans the records. */
+  /** Figures not yet in `users` (see `settle`): a row per caller (`rows`), a column per class (`classNames`). */
+  private readonly tally = new CallerTally();
+  private readonly rows: UserAgg[] = [];
+  private readonly rowOf = new Map<string, number>();
+  private readonly classNames: string[] = [];
+  private readonly classIndex = new Map<string, number>();
+  /** Rows and class columns by the small numbers the view that scans the records gives its values (no string hashed). */
   private view: RecordView | undefined;
-  private byFrom: (UserAgg | undefined)[] = [];
+  private rowByFrom: number[] = [];
+  private columnByClass: number[] = [];
+  /** Tariffs by class column, then by the view's country id for calls abroad (0 for any other class). */
+  private rates: (Rate | null)[][] = [];
 
   constructor(
     private readonly plan: Plan,
@@ -156,6 +166,35 @@ export class ReportBuilder {
     const t = this.plan.tariffs;
     if (!t) return undefined;
     return (ABROAD.has(cls) && country !== undefined ? t.countries.get(country) : undefined) ?? t.classes.get(cls);
+  }
+
+  private rateOf(column: number, cls: string, v: RecordView): Rate | null {
+    const byCountry = (this.rates[column] ??= []);
+    const slot = ABROAD.has(cls) ? v.internId(F.country) + 1 : 0;
+    return (byCountry[slot] ??= this.rate(cls, v.intern(F.country)) ?? null);
+  }
+
+  private rowFor(v: RecordView): number {
+    const from = v.intern(F.from)!;
+    let row = this.rowOf.get(from);
+    if (row === undefined) {
+      let u = this.users.get(from);
+      if (!u) this.users.set(from, (u = { ext: from, user: v.intern(F.user), department: v.intern(F.dept), calls: 0, byClass: new Map(), barred: new Map(), pinPrompts: 0, pinFailures: 0, pinLockouts: 0 }));
+      row = this.tally.addRow();
+      this.rows[row] = u;
+      this.rowOf.set(from, row);
+    }
+    return row;
+  }
+
+  private columnFor(cls: string): number {
+    let column = this.classIndex.get(cls);
+    if (column === undefined) {
+      column = this.classNames.push(cls) - 1;
+      this.classIndex.set(cls, column);
+      this.tally.ensureClass(column);
+    }
+    return column;
   }
 
   add(v: RecordView): void {
@@ -173,57 +212,52 @@ export class ReportBuilder {
       this.inbound++;
       return;
     }
-    // The caller's figures, found by the small number the view gives its extension (no string hashed).
     if (v !== this.view) {
       this.view = v;
-      this.byFrom = [];
+      this.rowByFrom = [];
+      this.columnByClass = [];
+      this.rates = [];
     }
     const fromId = v.internId(F.from);
-    let u = fromId >= 0 ? this.byFrom[fromId] : undefined;
-    if (!u) {
-      const from = v.intern(F.from)!;
-      u = this.users.get(from);
-      if (!u) {
-        u = { ext: from, user: v.intern(F.user), department: v.intern(F.dept), calls: 0, byClass: new Map(), barred: new Map(), pinPrompts: 0, pinFailures: 0, pinLockouts: 0 };
-        this.users.set(from, u);
-      }
-      if (fromId >= 0) this.byFrom[fromId] = u;
-    }
-    const from = u.ext;
-    u.calls++;
+    const row = fromId >= 0 ? (this.rowByFrom[fromId] ??= this.rowFor(v)) : this.rowFor(v);
+    const tally = this.tally;
     const action = v.intern(F.action)!;
     const cls = v.intern(F.class)!;
     if (action === 'reject') {
-      if (reason === 'pin-locked-out') u.pinLockouts++;
+      if (reason === 'pin-locked-out') tally.count(row, PIN_LOCKOUTS);
       if (BARRED_REASONS.has(reason)) {
         // Calls refused by a toll-fraud limit get a row of their own: the class alone would hide them among the ungranted.
         const key = reason === 'fraud-limit' ? 'fraud-limit' : cls;
-        let b = u.barred.get(key);
-        if (!b) u.barred.set(key, (b = { attempts: 0, numbers: new Set() }));
-        b.attempts++;
-        if (b.numbers.size < NUMBERS_KEPT) b.numbers.add(v.text(F.e164) ?? v.text(F.to) ?? '');
+        const column = this.columnFor(key);
+        if (tally.barred(row, column)) {
+          const barred = this.rows[row]!.barred;
+          let b = barred.get(key);
+          if (!b) barred.set(key, (b = { attempts: 0, numbers: new Set() }));
+          b.numbers.add(v.text(F.e164) ?? v.text(F.to) ?? '');
+          if (b.numbers.size >= NUMBERS_KEPT) tally.numbersKept(row, column);
+        }
+      } else {
+        tally.count(row, CALLS);
       }
       return;
     }
-    if (action === 'pin-required') u.pinPrompts++;
+    if (action === 'pin-required') tally.count(row, PIN_PROMPTS);
     // Wrong PINs in a call, and a lockout they caused (a call refused because entry was already locked out counts above).
-    if (v.has(F.pinFail)) u.pinFailures += v.int(F.pinFail);
-    if (v.is(F.pinLock, 'true')) u.pinLockouts++;
+    if (v.has(F.pinFail)) tally.count(row, PIN_FAILURES, v.int(F.pinFail));
+    if (v.is(F.pinLock, 'true')) tally.count(row, PIN_LOCKOUTS);
     const answered = v.is(F.disp, 'answered');
     const seconds = answered ? v.int(F.dur) : 0;
+    const classId = v.internId(F.class);
+    const column = classId >= 0 ? (this.columnByClass[classId] ??= this.columnFor(cls)) : this.columnFor(cls);
     let cost = 0;
     if (answered && action !== 'emergency' && cls !== 'internal') {
-      const rate = this.rate(cls, v.intern(F.country));
+      const rate = this.rateOf(column, cls, v);
       if (rate) cost = rate.perCall + rate.perMinute * Math.ceil(seconds / 60);
     }
-    let c = u.byClass.get(cls);
-    if (!c) u.byClass.set(cls, (c = { calls: 0, answered: 0, seconds: 0, cost: 0 }));
-    c.calls++;
-    if (answered) c.answered++;
-    c.seconds += seconds;
-    c.cost += cost;
+    tally.call(row, column, answered, seconds, cost);
 
     if (action === 'emergency' || action === 'security') {
+      const from = this.rows[row]!.ext;
       const ext = this.plan.extensions.get(from);
       this.safety.push({
         at: new Date(invite).toISOString(),
@@ -248,16 +282,45 @@ export class ReportBuilder {
       g.cost += cost;
       const country = v.intern(F.country) ?? '?';
       g.countries.set(country, (g.countries.get(country) ?? 0) + 1);
-      g.users.add(from);
+      g.users.add(this.rows[row]!.ext);
     }
   }
 
+  /** Moves the tally's figures into `users`, where partials and the report read them. */
+  private settle(): void {
+    const tally = this.tally;
+    for (let row = 0; row < tally.rowCount; row++) {
+      const u = this.rows[row]!;
+      const counts = tally.counts(row);
+      u.calls += counts.calls;
+      u.pinPrompts += counts.pinPrompts;
+      u.pinFailures += counts.pinFailures;
+      u.pinLockouts += counts.pinLockouts;
+      for (const [column, { barred, ...usage }] of tally.columns(row)) {
+        const cls = this.classNames[column]!;
+        if (usage.calls > 0) {
+          const mine = u.byClass.get(cls);
+          if (mine) addUsage(mine, usage);
+          else u.byClass.set(cls, usage);
+        }
+        if (barred > 0) {
+          let b = u.barred.get(cls);
+          if (!b) u.barred.set(cls, (b = { attempts: 0, numbers: new Set() }));
+          b.attempts += barred;
+        }
+      }
+    }
+    tally.clear();
+  }
+
   partial(): ReportPartial {
+    this.settle();
     return { users: this.users, grants: this.grants, safety: this.safety, inbound: this.inbound };
   }
 
   /** Adds what another builder gathered over later files: the same figures as one builder over them all. */
   merge(p: ReportPartial): void {
+    this.settle();
     this.inbound += p.inbound;
     this.safety.push(...p.safety);
     mergeMaps(this.users, p.users, (u, o) => {
@@ -279,6 +342,7 @@ export class ReportBuilder {
   }
 
   finish(records: ScanStats): Report {
+    this.settle();
     const { plan, options } = this;
     const inDept = (d: string | undefined) => options.department === undefined || d === options.department;
     const classes = new Set<string>();
@@ -290,7 +354,8 @@ export class ReportBuilder {
       let answered = 0;
       let seconds = 0;
       let cost = 0;
-      for (const [cls, c] of u.byClass) {
+      // In the classes' own order, whatever order the records came in.
+      for (const [cls, c] of [...u.byClass].sort(([a], [b]) => classRank(a) - classRank(b) || a.localeCompare(b))) {
         classes.add(cls);
         byClass[cls] = { calls: c.calls, minutes: round1(c.seconds / 60), cost: money(c.cost) };
         answered += c.answered;
@@ -316,7 +381,7 @@ export class ReportBuilder {
       });
     }
     userRows.sort((a, b) => a.department.localeCompare(b.department) || a.ext.localeCompare(b.ext));
-    const classOrder = [...classes].sort((a, b) => CLASS_ORDER.indexOf(a) - CLASS_ORDER.indexOf(b));
+    const classOrder = [...classes].sort((a, b) => classRank(a) - classRank(b) || a.localeCompare(b));
 
     const idle: Report['idle'] = [];
     const extCount = new Map<string, number>();
@@ -422,6 +487,11 @@ export class ReportBuilder {
 }
 
 const CLASS_ORDER = ['internal', 'geographic', 'national', 'mobile', 'freephone', 'public-service', 'service-charge', 'operator', 'pager', 'personal-number', 'international', 'high-risk', 'emergency', 'premium', 'chat-line', 'directory', 'invalid'];
+/** Where a class goes in the report's tables: the order above, then any other class (a newer writer's) by name. */
+const classRank = (cls: string) => {
+  const i = CLASS_ORDER.indexOf(cls);
+  return i < 0 ? CLASS_ORDER.length : i;
+};
 
 /** The report over these record files (the month's, usually). */
 export function buildReport(plan: Plan, files: readonly string[], options: ReportOptions): Report {
