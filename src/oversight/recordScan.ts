@@ -5,8 +5,8 @@ import { recordsDir } from './callRecords.js';
 /**
  * A fast reader of call record files for the report and the replay (ten million lines in seconds). It
  * reads each file in chunks and scans each line's flat JSON object in place: no JSON.parse, no object
- * per record. Keys are matched four bytes at a time, the one the edge writes next tried first; long
- * values (the Call-ID, times, file:line) are crossed with indexOf. A consumer gets one reused
+ * per record. Keys are matched four bytes at a time, the one the edge writes next tried first; string
+ * values are crossed eight bytes at a time up to a quote or backslash. A consumer gets one reused
  * `RecordView` per line and asks only for the fields it needs; values from a small set (class, reason,
  * department, ...) come interned, so a month of records allocates a string only for what is new or
  * asked for as text (the number dialled).
