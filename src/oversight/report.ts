@@ -1,5 +1,5 @@
 import type { Plan, Rate } from '../policy/plan.js';
-import { CALLS, CallerTally, PIN_FAILURES, PIN_LOCKOUTS, PIN_PROMPTS } from './callerTally.js';
+import { CallerTally, PIN_FAILURES, PIN_LOCKOUTS, PIN_PROMPTS } from './callerTally.js';
 import { DayOf } from './callRecords.js';
 import { F, scanFiles, type RecordView, type ScanStats } from './recordScan.js';
 
@@ -129,6 +129,9 @@ function mergeMaps<K, V>(into: Map<K, V>, from: Map<K, V>, combine: (mine: V, th
   }
 }
 
+/** The grant id of a decision's rule (`grant:ID`), or ''. */
+const grantOf = (rule: string) => (rule.startsWith('grant:') ? rule.slice(6) : '');
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const money = (minor: number) => Math.round(minor) / 100;
 
@@ -148,12 +151,16 @@ export class ReportBuilder {
   private readonly rowOf = new Map<string, number>();
   private readonly classNames: string[] = [];
   private readonly classIndex = new Map<string, number>();
+  /** 1 for a column of calls abroad (whose tariff is by country). */
+  private readonly abroad: number[] = [];
   /** Rows and class columns by the small numbers the view that scans the records gives its values (no string hashed). */
   private view: RecordView | undefined;
   private rowByFrom: number[] = [];
   private columnByClass: number[] = [];
   /** Tariffs by class column, then by the view's country id for calls abroad (0 for any other class). */
   private rates: (Rate | null)[][] = [];
+  /** The grant each rule is ('' for a rule that is no grant), by the view's rule id. */
+  private grantByRule: string[] = [];
 
   constructor(
     private readonly plan: Plan,
@@ -168,10 +175,10 @@ export class ReportBuilder {
     return (ABROAD.has(cls) && country !== undefined ? t.countries.get(country) : undefined) ?? t.classes.get(cls);
   }
 
-  private rateOf(column: number, cls: string, v: RecordView): Rate | null {
+  private rateOf(column: number, v: RecordView): Rate | null {
     const byCountry = (this.rates[column] ??= []);
-    const slot = ABROAD.has(cls) ? v.internId(F.country) + 1 : 0;
-    return (byCountry[slot] ??= this.rate(cls, v.intern(F.country)) ?? null);
+    const slot = this.abroad[column] === 1 ? v.internId(F.country) + 1 : 0;
+    return (byCountry[slot] ??= this.rate(this.classNames[column]!, v.intern(F.country)) ?? null);
   }
 
   private rowFor(v: RecordView): number {
@@ -192,7 +199,8 @@ export class ReportBuilder {
     if (column === undefined) {
       column = this.classNames.push(cls) - 1;
       this.classIndex.set(cls, column);
-      this.tally.ensureClass(column);
+      this.abroad[column] = ABROAD.has(cls) ? 1 : 0;
+      this.tally.ensureColumn(column);
     }
     return column;
   }
@@ -217,27 +225,30 @@ export class ReportBuilder {
       this.rowByFrom = [];
       this.columnByClass = [];
       this.rates = [];
+      this.grantByRule = [];
     }
     const fromId = v.internId(F.from);
     const row = fromId >= 0 ? (this.rowByFrom[fromId] ??= this.rowFor(v)) : this.rowFor(v);
     const tally = this.tally;
     const action = v.intern(F.action)!;
     const cls = v.intern(F.class)!;
+    const classId = v.internId(F.class);
+    const column = classId >= 0 ? (this.columnByClass[classId] ??= this.columnFor(cls)) : this.columnFor(cls);
     if (action === 'reject') {
       if (reason === 'pin-locked-out') tally.count(row, PIN_LOCKOUTS);
       if (BARRED_REASONS.has(reason)) {
         // Calls refused by a toll-fraud limit get a row of their own: the class alone would hide them among the ungranted.
         const key = reason === 'fraud-limit' ? 'fraud-limit' : cls;
-        const column = this.columnFor(key);
-        if (tally.barred(row, column)) {
+        const keyColumn = reason === 'fraud-limit' ? this.columnFor(key) : column;
+        if (tally.barred(row, keyColumn)) {
           const barred = this.rows[row]!.barred;
           let b = barred.get(key);
           if (!b) barred.set(key, (b = { attempts: 0, numbers: new Set() }));
           b.numbers.add(v.text(F.e164) ?? v.text(F.to) ?? '');
-          if (b.numbers.size >= NUMBERS_KEPT) tally.numbersKept(row, column);
+          if (b.numbers.size >= NUMBERS_KEPT) tally.numbersKept(row, keyColumn);
         }
       } else {
-        tally.count(row, CALLS);
+        tally.refused(row, column);
       }
       return;
     }
@@ -247,11 +258,9 @@ export class ReportBuilder {
     if (v.is(F.pinLock, 'true')) tally.count(row, PIN_LOCKOUTS);
     const answered = v.is(F.disp, 'answered');
     const seconds = answered ? v.int(F.dur) : 0;
-    const classId = v.internId(F.class);
-    const column = classId >= 0 ? (this.columnByClass[classId] ??= this.columnFor(cls)) : this.columnFor(cls);
     let cost = 0;
     if (answered && action !== 'emergency' && cls !== 'internal') {
-      const rate = this.rateOf(column, cls, v);
+      const rate = this.rateOf(column, v);
       if (rate) cost = rate.perCall + rate.perMinute * Math.ceil(seconds / 60);
     }
     tally.call(row, column, answered, seconds, cost);
@@ -271,9 +280,9 @@ export class ReportBuilder {
         failover: v.intern(F.failover),
       });
     }
-    const rule = v.intern(F.rule)!;
-    if (rule.startsWith('grant:')) {
-      const id = rule.slice(6);
+    const ruleId = v.internId(F.rule);
+    const id = ruleId >= 0 ? (this.grantByRule[ruleId] ??= grantOf(v.intern(F.rule)!)) : '';
+    if (id !== '') {
       let g = this.grants.get(id);
       if (!g) this.grants.set(id, (g = { id, calls: 0, answered: 0, seconds: 0, cost: 0, countries: new Map(), users: new Set() }));
       g.calls++;
@@ -291,7 +300,7 @@ export class ReportBuilder {
     const tally = this.tally;
     for (let row = 0; row < tally.rowCount; row++) {
       const u = this.rows[row]!;
-      const counts = tally.counts(row);
+      const counts = tally.row(row);
       u.calls += counts.calls;
       u.pinPrompts += counts.pinPrompts;
       u.pinFailures += counts.pinFailures;

@@ -31,7 +31,10 @@ function csvField(value: unknown): string {
 }
 
 const esc = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const num = (n: number) => n.toLocaleString('en-GB');
+// One formatter each: toLocaleString builds a new one per call (a year's report formats thousands of figures).
+const NUMBER = new Intl.NumberFormat('en-GB');
+const PENCE = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const num = (n: number) => NUMBER.format(n);
 const CLASS_COLOURS: Record<string, string> = {
   internal: '#9aa5b1', geographic: '#2b6cb0', national: '#4299e1', mobile: '#38a169', freephone: '#a0aec0', 'public-service': '#718096',
   'service-charge': '#d69e2e', operator: '#805ad5', pager: '#b794f4', 'personal-number': '#ed64a6', international: '#dd6b20', 'high-risk': '#c53030', emergency: '#e53e3e',
@@ -76,7 +79,7 @@ function tableHtml(caption: string, header: string[], rows: unknown[][], empty: 
 /** One self-contained, printable page: key figures, two charts, then the exception tables. */
 export function reportHtml(r: Report): string {
   const cur = r.currency ? `${r.currency} ` : '';
-  const money = (n: number) => `${cur}${n.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const money = (n: number) => `${cur}${PENCE.format(n)}`;
   const title = `Telephone usage ${r.month}${r.department ? `: ${r.department}` : ''}`;
   const external = (b: Record<string, { minutes: number }>) => Object.entries(b).filter(([c]) => c !== 'internal' && c !== 'emergency').map(([c, v]) => [c, v.minutes] as [string, number]);
   const depts = r.departments.filter((d) => d.calls > 0);
