@@ -15,7 +15,8 @@ import { compileTariffs } from './compileTariffs.js';
 import { gatherSections, Problems, single, uniquelyNamed, type Sections } from './located.js';
 import type { Problem } from './problem.js';
 import { schemaProblems } from './schemaProblems.js';
-import type { SourceFile } from './sourceFile.js';
+import { SourceFile } from './sourceFile.js';
+import { ListFileCites, readListFile } from './listFile.js';
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
@@ -82,20 +83,42 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   };
 }
 
+/** A list-only file as read from disk. */
+export interface ListSource {
+  path: string;
+  text: string;
+}
+
+/**
+ * The entries of a list-only file: read the quick way (listFile.ts) when it has the generated form and
+ * nothing in it is wrong; else, or when a problem is found, the general way, which reports it.
+ */
+function listFileEntries(problems: Problems, source: ListSource, context: ListContext | undefined): ListEntry[] {
+  const quick = context && readListFile(source.text);
+  if (quick) {
+    const scratch = new Problems(problems.dirLabel);
+    const file = new ListFileCites(source.path, quick);
+    const located = (kind: 'allow' | 'deny') => quick[kind].map((item, i) => ({ file, path: [kind, i], value: item.value }));
+    const entries = compileListEntries(scratch, located('allow'), located('deny'), { ...context, dates: new DateRanges(scratch) });
+    if (scratch.none) return entries;
+  }
+  const s = checkShapes(problems, [new SourceFile(source.path, source.text)]);
+  return s && context ? compileListEntries(problems, s.allow, s.deny, context) : [];
+}
+
 /**
  * Turns parsed admin files into one immutable Plan, or every problem found, each at its file:line:column.
- * `listFiles` (files holding only allow/deny entries) are taken one at a time after the rest, so a
- * 100,000-entry list is never held whole as parsed YAML; a lazy iterable lets each file go once compiled.
+ * `listFiles` (files holding only allow/deny entries) are read one at a time after the rest, so a
+ * 100,000-entry list is never held whole as parsed YAML.
  * Between list files the event loop runs, so a server reloading a large plan keeps answering calls.
  */
-export async function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: Iterable<SourceFile> = []): Promise<LoadResult> {
+export async function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: readonly ListSource[] = []): Promise<LoadResult> {
   const problems = new Problems(dirLabel);
   const core = compileCore(problems, files, dirLabel);
   const entries = core?.entries ?? [];
-  for (const file of listFiles) {
+  for (const source of listFiles) {
     await yieldToEventLoop();
-    const s = checkShapes(problems, [file]);
-    if (s && core) entries.push(...compileListEntries(problems, s.allow, s.deny, core.listContext));
+    for (const entry of listFileEntries(problems, source, core?.listContext)) entries.push(entry);
   }
   if (!core || !problems.none) return { ok: false, problems: problems.list };
   return { ok: true, plan: Object.freeze({ ...core.plan, lists: new ListIndex(entries) }) };

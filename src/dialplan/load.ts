@@ -57,10 +57,6 @@ function holdsOnlyLists(text: string): boolean {
   return topLevel.length > 0 && topLevel.every((line) => /^(allow|deny)\s*:/.test(line));
 }
 
-function* parsedOneByOne(SourceFile: typeof import('./sourceFile.js').SourceFile, sources: Source[]): Generator<SourceFile> {
-  for (const source of sources) yield new SourceFile(source.path, source.text);
-}
-
 /**
  * Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content.
  * Parsing yields to the event loop between files, so calls are answered during a reload.
@@ -75,7 +71,7 @@ export async function loadPlan(dir: string): Promise<LoadResult> {
     rest.push(new SourceFile(source.path, source.text));
     await yieldToEventLoop();
   }
-  return compileDialplan(rest, dir, parsedOneByOne(SourceFile, lists));
+  return compileDialplan(rest, dir, lists);
 }
 
 /** The numbering tables of `dir/numbering`, falling back to the package's own when `dir` has none. */

@@ -232,6 +232,25 @@ function afterKey(text: string, pos: number, key: string): number {
   return pos + key.length + (text.charCodeAt(pos) === 34 ? 3 : 1);
 }
 
+/**
+ * True when `text`, written as a one-line plain scalar in block context, reads back as exactly this
+ * string: no indicator first, no ": " or " #" inside, no space at either end, and no implicit type
+ * (null, bool, int, float) claims it.
+ */
+export function readsAsString(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || text.charCodeAt(0) === 32 || text.charCodeAt(n - 1) === 32 || text.charCodeAt(n - 1) === 58) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+    if ((c === 58 && text.charCodeAt(i + 1) === 32) || (c === 35 && text.charCodeAt(i - 1) === 32)) return false;
+  }
+  const first = text[0]!;
+  if (INDICATORS.has(first)) return false;
+  if ((first === '-' || first === '?' || first === ':') && (n === 1 || text[1] === ' ')) return false;
+  return !(mayBeTyped(text.charCodeAt(0)) && IMPLICIT.some((type) => type.resolve(text)));
+}
+
 function plainScalar(text: string): unknown {
   if (text === '') notPlain();
   const first = text[0]!;
