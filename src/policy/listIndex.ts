@@ -68,24 +68,41 @@ const SHORT_ROOT = 1;
 /** Deepest path a lookup walks: E.164 numbers have at most 15 digits, dial strings at most 64 characters. */
 const MAX_DEPTH = 66;
 
-/** Collects entries and builds the packed form; entries need not be kept once added. */
+/**
+ * Collects entries and builds the packed form. Each entry goes into the trie as it is added, so the
+ * groups (one per number or prefix, in the order first seen) need no key string or map.
+ */
 export class ListIndexBuilder {
-  private readonly groups = new Map<string, ListEntry[]>();
+  private children = new Int32Array(20 * 64);
+  private nodes = 2;
+  private readonly prefixGroup: number[] = [0, 0];
+  private readonly exactGroup: number[] = [0, 0];
+  private readonly groups: ListEntry[][] = [];
   private count = 0;
 
   add(entry: ListEntry): void {
-    const key = `${entry.space === 'e164' ? 'e' : 's'}${entry.match === 'number' ? '=' : '~'}${entry.digits}`;
-    const group = this.groups.get(key);
-    if (group) group.push(entry);
-    else this.groups.set(key, [entry]);
+    let node = entry.space === 'e164' ? E164_ROOT : SHORT_ROOT;
+    const digits = entry.digits;
+    for (let i = 0; i < digits.length; i++) {
+      const slot = node * 10 + (digits.charCodeAt(i) - 48);
+      let next = this.children[slot]!;
+      if (next === 0) {
+        next = this.nodes++;
+        if (this.nodes * 10 > this.children.length) this.children = grow(this.children);
+        this.children[slot] = next;
+        this.prefixGroup.push(0);
+        this.exactGroup.push(0);
+      }
+      node = next;
+    }
+    const ends = entry.match === 'number' ? this.exactGroup : this.prefixGroup;
+    const group = ends[node]!;
+    if (group === 0) ends[node] = this.groups.push([entry]);
+    else this.groups[group - 1]!.push(entry);
     this.count++;
   }
 
   build(): PackedLists {
-    let children = new Int32Array(20 * 64);
-    let nodes = 2;
-    const prefixGroup: number[] = [0, 0];
-    const exactGroup: number[] = [0, 0];
     const groupStart: number[] = [0];
     const n = this.count;
     const flags = new Uint8Array(n);
@@ -115,24 +132,15 @@ export class ListIndexBuilder {
       if (i === undefined) approvers.set(s, (i = add(s)));
       return i;
     };
-    let e = 0;
-    for (const group of this.groups.values()) {
-      if (group.length > 1) group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
-      const first = group[0]!;
-      let node = first.space === 'e164' ? E164_ROOT : SHORT_ROOT;
-      for (let i = 0; i < first.digits.length; i++) {
-        const slot = node * 10 + (first.digits.charCodeAt(i) - 48);
-        let next = children[slot]!;
-        if (next === 0) {
-          next = nodes++;
-          if (nodes * 10 > children.length) children = grow(children);
-          children[slot] = next;
-          prefixGroup.push(0);
-          exactGroup.push(0);
-        }
-        node = next;
+    const addNames = (kind: number, list: Names) => {
+      for (const name of list) {
+        selKind.push(kind);
+        selName.push(add(name));
       }
-      (first.match === 'number' ? exactGroup : prefixGroup)[node] = groupStart.length;
+    };
+    let e = 0;
+    for (const group of this.groups) {
+      if (group.length > 1) group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
       for (const entry of group) {
         const who = entry.appliesTo;
         flags[e] = (entry.kind === 'deny' ? FLAG_DENY : 0) | (who.everyone ? FLAG_EVERYONE : 0);
@@ -142,12 +150,9 @@ export class ListIndexBuilder {
         approver[e] = entry.approver === undefined ? -1 : approverId(entry.approver);
         where[e] = add(entry.where);
         if (!who.everyone) {
-          for (const [kind, list] of [[USER, who.users], [EXTENSION, who.extensions], [CLASS, who.classes]] as const) {
-            for (const name of list) {
-              selKind.push(kind);
-              selName.push(add(name));
-            }
-          }
+          addNames(USER, who.users);
+          addNames(EXTENSION, who.extensions);
+          addNames(CLASS, who.classes);
         }
         selStart[++e] = selKind.length;
       }
@@ -155,9 +160,9 @@ export class ListIndexBuilder {
     }
     return {
       size: n,
-      children: children.slice(0, nodes * 10),
-      prefixGroup: Int32Array.from(prefixGroup),
-      exactGroup: Int32Array.from(exactGroup),
+      children: this.children.slice(0, this.nodes * 10),
+      prefixGroup: Int32Array.from(this.prefixGroup),
+      exactGroup: Int32Array.from(this.exactGroup),
       groupStart: Int32Array.from(groupStart),
       flags,
       from,
