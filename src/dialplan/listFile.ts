@@ -77,10 +77,13 @@ function read(text: string): ListFileData {
   const data: ListFileData = { allow: [], deny: [] };
   let section: ListItem[] | undefined;
   let kind: 'allow' | 'deny' = 'allow';
-  let item: { line: number; keys: Record<string, unknown> } | undefined;
+  // The item being read: its line (0: none) and its values by key.
+  let itemLine = 0;
+  const values: Values = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
   const close = () => {
-    if (item) section!.push({ value: entryOf(item.keys, kind), line: item.line });
-    item = undefined;
+    if (itemLine > 0) section!.push({ value: entryOf(values, kind), line: itemLine });
+    itemLine = 0;
+    values.fill(undefined);
   };
   const open = (next: 'allow' | 'deny') => {
     close();
@@ -103,10 +106,10 @@ function read(text: string): ListFileData {
       else giveUp();
     } else if (indent === 2 && section && text.charCodeAt(start + 2) === 45 && text.charCodeAt(start + 3) === SPACE && text.charCodeAt(start + 4) !== SPACE) {
       close();
-      item = { line: n, keys: {} };
-      pair(item.keys, text, start + 4, end);
-    } else if (indent === 4 && item) {
-      pair(item.keys, text, start + 4, end);
+      itemLine = n;
+      pair(values, text, start + 4, end);
+    } else if (indent === 4 && itemLine > 0) {
+      pair(values, text, start + 4, end);
     } else giveUp();
     start = end + 1;
   }
@@ -115,34 +118,36 @@ function read(text: string): ListFileData {
   return data;
 }
 
+/** The keys an entry may have, in the order `Values` holds them. */
+const KEYS = ['number', 'prefix', 'for', 'reason', 'approver', 'from', 'until'] as const;
+const NUMBER = 0;
+const PREFIX = 1;
+const FOR = 2;
+const FROM = 5;
+const UNTIL = 6;
+type Values = [string?, string?, AppliesToFile?, string?, string?, string?, string?];
+
+/** Which of KEYS is written on text[start, colon), or -1. */
+function keyOf(text: string, start: number, colon: number): number {
+  const length = colon - start;
+  for (let k = 0; k < KEYS.length; k++) if (KEYS[k]!.length === length && text.startsWith(KEYS[k]!, start)) return k;
+  return -1;
+}
+
 /** One `key: value` of an item on text[start, end), as YAML would read it, or give up. */
-function pair(keys: Record<string, unknown>, text: string, start: number, end: number): void {
+function pair(values: Values, text: string, start: number, end: number): void {
   const colon = text.indexOf(': ', start);
   if (colon < 0 || colon >= end || text.charCodeAt(colon + 2) === SPACE) giveUp();
-  const key = text.slice(start, colon);
-  if (Object.hasOwn(keys, key)) giveUp();
+  const key = keyOf(text, start, colon);
+  if (key < 0 || values[key] !== undefined) giveUp();
   const from = colon + 2;
-  switch (key) {
-    case 'number':
-    case 'prefix':
-      keys[key] = quotedNumber(text, from, end);
-      return;
-    case 'from':
-    case 'until':
-      keys[key] = bareDate(text, from, end);
-      return;
-    case 'for':
-      keys[key] = appliesTo(text, from, end);
-      return;
-    case 'reason':
-    case 'approver': {
-      const value = text.slice(from, end);
-      if (!readsAsString(value)) giveUp();
-      keys[key] = value;
-      return;
-    }
-    default:
-      giveUp();
+  if (key === NUMBER || key === PREFIX) values[key] = quotedNumber(text, from, end);
+  else if (key === FROM || key === UNTIL) values[key] = bareDate(text, from, end);
+  else if (key === FOR) values[key] = appliesTo(text, from, end);
+  else {
+    const value = text.slice(from, end);
+    if (!readsAsString(value)) giveUp();
+    values[key] = value;
   }
 }
 
@@ -206,10 +211,15 @@ function appliesTo(text: string, start: number, end: number): AppliesToFile {
 }
 
 /** The entry, when it has what the schema requires: exactly one of number and prefix, for, reason, and an approver to allow. */
-function entryOf(keys: Record<string, unknown>, kind: 'allow' | 'deny'): ListEntryFile {
-  if ((keys.number === undefined) === (keys.prefix === undefined)) giveUp();
-  if (keys.for === undefined || keys.reason === undefined || (kind === 'allow' && keys.approver === undefined)) giveUp();
-  return keys as unknown as ListEntryFile;
+function entryOf(values: Values, kind: 'allow' | 'deny'): ListEntryFile {
+  const [number, prefix, who, reason, approver, from, until] = values;
+  if ((number === undefined) === (prefix === undefined) || who === undefined || reason === undefined || (kind === 'allow' && approver === undefined)) giveUp();
+  // Only the keys written, as YAML gives them.
+  const entry: ListEntryFile = number !== undefined ? { number, for: who!, reason: reason! } : { prefix, for: who!, reason: reason! };
+  if (approver !== undefined) entry.approver = approver;
+  if (from !== undefined) entry.from = from;
+  if (until !== undefined) entry.until = until;
+  return entry;
 }
 
 /**
