@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Numbering } from '../numbering/classifier.js';
 import type { PublicClass } from '../numbering/destination.js';
-import { ListIndex, type ListEntry } from '../policy/listIndex.js';
+import { ListIndex, ListIndexBuilder, type ListEntry } from '../policy/listIndex.js';
 import type { ClassOfService, Plan } from '../policy/plan.js';
 import { compileExtensions } from './compileExtensions.js';
 import { compileGrants } from './compileGrants.js';
@@ -115,11 +115,13 @@ function listFileEntries(problems: Problems, source: ListSource, context: ListCo
 export async function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: readonly ListSource[] = []): Promise<LoadResult> {
   const problems = new Problems(dirLabel);
   const core = compileCore(problems, files, dirLabel);
-  const entries = core?.entries ?? [];
+  // Entries go into the index as each file is compiled: none is kept as an object until the end.
+  const lists = new ListIndexBuilder();
+  for (const entry of core?.entries ?? []) lists.add(entry);
   for (const source of listFiles) {
     await yieldToEventLoop();
-    for (const entry of listFileEntries(problems, source, core?.listContext)) entries.push(entry);
+    for (const entry of listFileEntries(problems, source, core?.listContext)) lists.add(entry);
   }
   if (!core || !problems.none) return { ok: false, problems: problems.list };
-  return { ok: true, plan: Object.freeze({ ...core.plan, lists: new ListIndex(entries) }) };
+  return { ok: true, plan: Object.freeze({ ...core.plan, lists: new ListIndex(lists.build()) }) };
 }

@@ -69,16 +69,29 @@ const SHORT_ROOT = 1;
 const MAX_DEPTH = 66;
 
 /**
- * Collects entries and builds the packed form. Each entry goes into the trie as it is added, so the
- * groups (one per number or prefix, in the order first seen) need no key string or map.
+ * Collects entries and builds the packed form. Each entry goes into the trie and into columns as it is
+ * added, so nothing is kept of it but its numbers and strings: an entry object dies young, which matters
+ * at 100,000 entries (the collector no longer copies them all between generations).
  */
 export class ListIndexBuilder {
   private children = new Int32Array(20 * 64);
   private nodes = 2;
   private readonly prefixGroup: number[] = [0, 0];
   private readonly exactGroup: number[] = [0, 0];
-  private readonly groups: ListEntry[][] = [];
+  private groups = 0;
   private count = 0;
+  /** Per entry, in the order added: its group (1-based), flags, range and strings. */
+  private group = new Int32Array(1024);
+  private flags = new Uint8Array(1024);
+  private from = new Float64Array(1024);
+  private until = new Float64Array(1024);
+  private readonly reason: string[] = [];
+  private readonly approver: (string | undefined)[] = [];
+  private readonly where: string[] = [];
+  /** Entry i's names are selectors selAt[i] .. selAt[i+1]-1. */
+  private selAt = new Int32Array(1025);
+  private readonly selKind: number[] = [];
+  private readonly selName: string[] = [];
 
   add(entry: ListEntry): void {
     let node = entry.space === 'e164' ? E164_ROOT : SHORT_ROOT;
@@ -96,15 +109,70 @@ export class ListIndexBuilder {
       node = next;
     }
     const ends = entry.match === 'number' ? this.exactGroup : this.prefixGroup;
-    const group = ends[node]!;
-    if (group === 0) ends[node] = this.groups.push([entry]);
-    else this.groups[group - 1]!.push(entry);
-    this.count++;
+    if (ends[node] === 0) ends[node] = ++this.groups;
+    const e = this.count++;
+    if (e === this.group.length) this.growColumns();
+    const who = entry.appliesTo;
+    this.group[e] = ends[node]!;
+    this.flags[e] = (entry.kind === 'deny' ? FLAG_DENY : 0) | (who.everyone ? FLAG_EVERYONE : 0);
+    this.from[e] = entry.from ?? NaN;
+    this.until[e] = entry.until ?? NaN;
+    this.reason.push(entry.reason);
+    this.approver.push(entry.approver);
+    this.where.push(entry.where);
+    if (!who.everyone) {
+      this.addNames(USER, who.users);
+      this.addNames(EXTENSION, who.extensions);
+      this.addNames(CLASS, who.classes);
+    }
+    this.selAt[e + 1] = this.selKind.length;
+  }
+
+  private addNames(kind: number, names: Names): void {
+    for (const name of names) {
+      this.selKind.push(kind);
+      this.selName.push(name);
+    }
+  }
+
+  private growColumns(): void {
+    const n = this.group.length * 2;
+    const grown = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const bigger = make(n);
+      bigger.set(old);
+      return bigger;
+    };
+    this.group = grown(this.group, (k) => new Int32Array(k));
+    this.flags = grown(this.flags, (k) => new Uint8Array(k));
+    this.from = grown(this.from, (k) => new Float64Array(k));
+    this.until = grown(this.until, (k) => new Float64Array(k));
+    const selAt = new Int32Array(n + 1);
+    selAt.set(this.selAt);
+    this.selAt = selAt;
   }
 
   build(): PackedLists {
-    const groupStart: number[] = [0];
     const n = this.count;
+    const groups = this.groups;
+    // Groups in the order first seen, and in each its deny entries before its allow entries, each in the order added.
+    const groupStart = new Int32Array(groups + 1);
+    const denies = new Int32Array(groups + 1);
+    for (let e = 0; e < n; e++) {
+      groupStart[this.group[e]!]!++;
+      if ((this.flags[e]! & FLAG_DENY) !== 0) denies[this.group[e]!]!++;
+    }
+    const nextDeny = new Int32Array(groups + 1);
+    const nextAllow = new Int32Array(groups + 1);
+    for (let g = 1, at = 0; g <= groups; g++) {
+      const size = groupStart[g]!;
+      groupStart[g] = at + size;
+      nextDeny[g] = at;
+      nextAllow[g] = at + denies[g]!;
+      at += size;
+    }
+    const order = new Int32Array(n);
+    for (let e = 0; e < n; e++) order[(this.flags[e]! & FLAG_DENY) !== 0 ? nextDeny[this.group[e]!]!++ : nextAllow[this.group[e]!]!++] = e;
+
     const flags = new Uint8Array(n);
     const from = new Float64Array(n);
     const until = new Float64Array(n);
@@ -132,38 +200,27 @@ export class ListIndexBuilder {
       if (i === undefined) approvers.set(s, (i = add(s)));
       return i;
     };
-    const addNames = (kind: number, list: Names) => {
-      for (const name of list) {
-        selKind.push(kind);
-        selName.push(add(name));
+    for (let at = 0; at < n; at++) {
+      const e = order[at]!;
+      flags[at] = this.flags[e]!;
+      from[at] = this.from[e]!;
+      until[at] = this.until[e]!;
+      reason[at] = add(this.reason[e]!);
+      const by = this.approver[e];
+      approver[at] = by === undefined ? -1 : approverId(by);
+      where[at] = add(this.where[e]!);
+      for (let k = this.selAt[e]!; k < this.selAt[e + 1]!; k++) {
+        selKind.push(this.selKind[k]!);
+        selName.push(add(this.selName[k]!));
       }
-    };
-    let e = 0;
-    for (const group of this.groups) {
-      if (group.length > 1) group.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'deny' ? -1 : 1));
-      for (const entry of group) {
-        const who = entry.appliesTo;
-        flags[e] = (entry.kind === 'deny' ? FLAG_DENY : 0) | (who.everyone ? FLAG_EVERYONE : 0);
-        from[e] = entry.from ?? NaN;
-        until[e] = entry.until ?? NaN;
-        reason[e] = add(entry.reason);
-        approver[e] = entry.approver === undefined ? -1 : approverId(entry.approver);
-        where[e] = add(entry.where);
-        if (!who.everyone) {
-          addNames(USER, who.users);
-          addNames(EXTENSION, who.extensions);
-          addNames(CLASS, who.classes);
-        }
-        selStart[++e] = selKind.length;
-      }
-      groupStart.push(e);
+      selStart[at + 1] = selKind.length;
     }
     return {
       size: n,
       children: this.children.slice(0, this.nodes * 10),
       prefixGroup: Int32Array.from(this.prefixGroup),
       exactGroup: Int32Array.from(this.exactGroup),
-      groupStart: Int32Array.from(groupStart),
+      groupStart,
       flags,
       from,
       until,
