@@ -53,8 +53,24 @@ async function readSources(dir: string): Promise<Source[] | { ok: false; problem
  * file; anything else (flow style, document markers, other sections) is simply not treated as a list.
  */
 function holdsOnlyLists(text: string): boolean {
-  const topLevel = text.match(/^[^\s#].*$/gm) ?? [];
-  return topLevel.length > 0 && topLevel.every((line) => /^(allow|deny)\s*:/.test(line));
+  const isListKey = (line: string) => /^(allow|deny)\s*:/.test(line);
+  if (/[\r\u2028\u2029]/.test(text)) {
+    const topLevel = text.match(/^[^\s#].*$/gm) ?? [];
+    return topLevel.length > 0 && topLevel.every(isListKey);
+  }
+  // Lines end at "\n" alone: look only at the first character of each (a 100,000-entry file has a handful of top-level lines).
+  let found = false;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const first = text[start]!;
+    if (first !== ' ' && first !== '#' && start < end && !/\s/.test(first)) {
+      if (!isListKey(text.slice(start, end))) return false;
+      found = true;
+    }
+    start = end + 1;
+  }
+  return found;
 }
 
 /**

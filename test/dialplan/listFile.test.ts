@@ -54,7 +54,7 @@ const odd = fc.array(fc.constantFrom(...KEYS).chain(pairOf), { minLength: 1, max
 const item = (kind: string) =>
   fc.record({
     pairs: fc.oneof({ weight: 20, arbitrary: usual(kind) }, { weight: 1, arbitrary: odd }),
-    dash: fc.constantFrom('  - ', '  - ', '  - ', '  - ', '  - ', '  - ', '- ', '    - ', '  -  '),
+    dash: fc.oneof({ weight: 12, arbitrary: fc.constant('  - ') }, { weight: 1, arbitrary: fc.constantFrom('- ', '    - ', '  -  ') }),
     filler: fc.constantFrom('', '', '', '    # note', '', '  '),
   });
 const section = fc.oneof({ weight: 20, arbitrary: fc.constantFrom('allow', 'deny') }, { weight: 1, arbitrary: fc.constant('deny: []') }).chain((kind) =>
@@ -89,6 +89,7 @@ describe('the quick list reader', () => {
       }),
       { numRuns: 3000 },
     );
+    // About 550 documents a run are in the quick form; the rest check that it gives up rather than misreads.
     expect(quick).toBeGreaterThan(300);
   });
 
