@@ -133,6 +133,15 @@ describe('loading list files the quick way', () => {
     expect(quick.plan.lists.size).toBeGreaterThan(50);
   });
 
+  it('refuses an emergency number in a quick-form file, at its line and column: emergency calls are never listed', async () => {
+    const text = 'deny:\n  - number: "+442079460001"\n    for: everyone\n    reason: Nuisance\n  - number: "999"\n    for: everyone\n    reason: Pranks\n';
+    expect(readListFile(text)).toBeDefined();
+    const result = await loadPlan(planWith({ 'lists-big.yaml': text }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toStrictEqual([{ where: expect.stringMatching(/lists-big\.yaml:5:13$/), message: '"999" is an emergency number: emergency calls are never listed, blocked or delayed' }]);
+  });
+
   it('reports a problem in a quick-form file at its line and column, as the general way does', async () => {
     const result = await loadPlan(planWith({ 'lists-big.yaml': entries('  ', 'nobody') }));
     expect(result.ok).toBe(false);
