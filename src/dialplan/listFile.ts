@@ -34,7 +34,6 @@ const HASH = 35;
 const QUOTE = 34;
 const PLUS = 43;
 const COMMA = 44;
-const COLON = 58;
 const OPEN_SEQ = 91;
 const CLOSE_SEQ = 93;
 const OPEN_MAP = 123;
@@ -57,13 +56,6 @@ export function readListFile(text: string): ListFileData | undefined {
     if (error instanceof NotThisForm) return undefined;
     throw error;
   }
-}
-
-/** True when text[start, end) is only spaces, or spaces then a comment. */
-function isBlankOrComment(text: string, start: number, end: number): boolean {
-  let i = start;
-  while (i < end && text.charCodeAt(i) === SPACE) i++;
-  return i === end || text.charCodeAt(i) === HASH;
 }
 
 /** The number of spaces text[start, end) begins with. */
@@ -97,8 +89,8 @@ function read(text: string): ListFileData {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const indent = indentOf(text, start, end);
-    if (isBlankOrComment(text, start + indent, end)) {
-      // nothing to read
+    if (start + indent === end || text.charCodeAt(start + indent) === HASH) {
+      // a blank or comment line
     } else if (indent === 0) {
       const key = text.slice(start, end);
       if (key === 'allow:') open('allow');

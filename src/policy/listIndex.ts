@@ -136,19 +136,11 @@ export class ListIndexBuilder {
   }
 
   private growColumns(): void {
-    const n = this.group.length * 2;
-    const grown = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const bigger = make(n);
-      bigger.set(old);
-      return bigger;
-    };
-    this.group = grown(this.group, (k) => new Int32Array(k));
-    this.flags = grown(this.flags, (k) => new Uint8Array(k));
-    this.from = grown(this.from, (k) => new Float64Array(k));
-    this.until = grown(this.until, (k) => new Float64Array(k));
-    const selAt = new Int32Array(n + 1);
-    selAt.set(this.selAt);
-    this.selAt = selAt;
+    this.group = grow(this.group);
+    this.flags = grow(this.flags);
+    this.from = grow(this.from);
+    this.until = grow(this.until);
+    this.selAt = grow(this.selAt);
   }
 
   build(): PackedLists {
@@ -354,9 +346,9 @@ export class ListIndex {
   }
 }
 
-/** The same numbers in an array twice the size. */
-function grow(array: Int32Array): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(array.length * 2);
+/** The same numbers in a typed array of the same kind twice the size. */
+function grow<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T): T {
+  const bigger = new (array.constructor as new (length: number) => T)(array.length * 2);
   bigger.set(array);
   return bigger;
 }
