@@ -61,7 +61,7 @@
 
   ;; Scans the line [start, end) into the record at $rec; 1 when it is one whole flat object.
   (func $line (param $start i32) (param $end i32) (param $rec i32) (result i32)
-    (local $i i32) (local $k i32) (local $f i32) (local $vs i32) (local $c i32) (local $slot i32)
+    (local $i i32) (local $k i32) (local $f i32) (local $vs i32) (local $c i32) (local $slot i32) (local $m i32) (local $v v128)
     ;; No field seen yet.
     (local.set $slot (i32.add (local.get $rec) (i32.const 16)))
     (local.set $k (i32.add (local.get $slot) (i32.const 192)))
@@ -84,7 +84,12 @@
       ;; Not a key: the object ends here or the line is no record.
       (if (i32.ne (i32.load8_u (local.get $i)) (i32.const 0x22))
         (then (return (i32.eq (local.get $i) (i32.sub (local.get $end) (i32.const 1))))))
-      (local.set $k (call $find (i32.add (local.get $i) (i32.const 1)) (local.get $end) (i32.const 0x22) (i32.const 0x22)))
+      ;; The key's closing quote: in its first 16 bytes (every key the writer uses), else further on.
+      (local.set $k (i32.add (local.get $i) (i32.const 1)))
+      (local.set $m (i8x16.bitmask (i8x16.eq (v128.load (local.get $k)) (v128.const i8x16 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22))))
+      (if (local.get $m)
+        (then (local.set $k (i32.add (local.get $k) (i32.ctz (local.get $m)))))
+        (else (local.set $k (call $find (i32.add (local.get $k) (i32.const 16)) (local.get $end) (i32.const 0x22) (i32.const 0x22)))))
       (if (i32.ge_u (local.get $k) (local.get $end)) (then (return (i32.const 0))))
       (if (i32.ne (i32.load8_u (i32.add (local.get $k) (i32.const 1))) (i32.const 0x3a)) (then (return (i32.const 0))))
       (local.set $f (call $field (i32.add (local.get $i) (i32.const 1)) (i32.sub (local.get $k) (i32.add (local.get $i) (i32.const 1)))))
@@ -95,7 +100,11 @@
           (local.set $vs (i32.add (local.get $i) (i32.const 1)))
           (local.set $k (local.get $vs))
           (loop $escaped
-            (local.set $k (call $find (local.get $k) (local.get $end) (i32.const 0x22) (i32.const 0x5c)))
+            (local.set $v (v128.load (local.get $k)))
+            (local.set $m (i8x16.bitmask (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22)) (i8x16.eq (local.get $v) (v128.const i8x16 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c)))))
+            (if (local.get $m)
+              (then (local.set $k (i32.add (local.get $k) (i32.ctz (local.get $m)))))
+              (else (local.set $k (call $find (i32.add (local.get $k) (i32.const 16)) (local.get $end) (i32.const 0x22) (i32.const 0x5c)))))
             (if (i32.ge_u (local.get $k) (local.get $end)) (then (return (i32.const 0))))
             (if (i32.eq (i32.load8_u (local.get $k)) (i32.const 0x5c))
               (then
