@@ -240,9 +240,9 @@ export class ReportBuilder {
     const row = fromId >= 0 ? (this.rowByFrom[fromId] ??= this.rowFor(v)) : this.rowFor(v);
     const tally = this.tally;
     const action = v.intern(F.action)!;
-    const cls = v.intern(F.class)!;
     const classId = v.internId(F.class);
-    const column = classId >= 0 ? (this.columnByClass[classId] ??= this.columnFor(cls)) : this.columnFor(cls);
+    const column = classId >= 0 ? (this.columnByClass[classId] ??= this.columnFor(v.intern(F.class)!)) : this.columnFor(v.intern(F.class)!);
+    const cls = this.classNames[column]!;
     if (action === 'reject') {
       if (reason === 'pin-locked-out') tally.count(row, PIN_LOCKOUTS);
       if (BARRED_REASONS.has(reason)) {
