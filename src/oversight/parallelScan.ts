@@ -67,8 +67,8 @@ const zero = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, byt
 
 /**
  * The monthly report, the day files spread over threads; the same report as one thread gives. The
- * threads for all shares but the last start at once, each loading the plan of `dialplanDir` while this
- * thread waits for `plan`; this thread scans the last share, then merges the shares in file order.
+ * threads for all shares but the first start at once, each loading the plan of `dialplanDir` while this
+ * thread waits for `plan`; this thread scans the first share, then adds the others' in file order.
  */
 export async function parallelReport(plan: Plan | Promise<Plan>, dialplanDir: string, files: readonly string[], options: ReportOptions): Promise<Report> {
   const n = threadsFor(files);
@@ -76,21 +76,15 @@ export async function parallelReport(plan: Plan | Promise<Plan>, dialplanDir: st
     const builder = new ReportBuilder(await plan, options);
     return builder.finish(scanFiles(files, (v) => builder.add(v)));
   }
-  const parts = shares(files, n);
-  const others = parts.slice(0, -1).map((share) => start<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options }));
+  const [first, ...later] = shares(files, n);
+  const others = later.map((share) => start<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options }));
   try {
-    const loaded = await plan;
-    const mine = new ReportBuilder(loaded, options);
-    const myStats = scanFiles(parts.at(-1)!, (v) => mine.add(v));
-    const results = await Promise.all(others.map((o) => o.result));
-    const builder = new ReportBuilder(loaded, options);
-    const stats = zero();
-    for (const r of results) {
+    const builder = new ReportBuilder(await plan, options);
+    const stats = scanFiles(first!, (v) => builder.add(v));
+    for (const r of await Promise.all(others.map((o) => o.result))) {
       builder.merge(r.partial);
       addStats(stats, r.stats);
     }
-    builder.merge(mine.partial());
-    addStats(stats, myStats);
     return builder.finish(stats);
   } catch (error) {
     await Promise.all(others.map((o) => o.worker.terminate()));
