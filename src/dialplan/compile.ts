@@ -16,7 +16,7 @@ import { gatherSections, Problems, single, uniquelyNamed, type Sections } from '
 import type { Problem } from './problem.js';
 import { schemaProblems } from './schemaProblems.js';
 import { SourceFile } from './sourceFile.js';
-import { ListFileCites, readListFile } from './listFile.js';
+import { ListFileCites, type ListFileData } from './listFile.js';
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
@@ -37,7 +37,7 @@ export function compileNumbering(files: readonly SourceFile[], dirLabel: string)
 }
 
 /** Everything but the list index, and what list entries are checked against. */
-interface Core {
+export interface Core {
   plan: Omit<Plan, 'lists'>;
   entries: ListEntry[];
   listContext: ListContext;
@@ -83,10 +83,11 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   };
 }
 
-/** A list-only file as read from disk. */
+/** A list-only file as read from disk, and how to read it the quick way (undefined: not in its form). */
 export interface ListSource {
   path: string;
   text: string;
+  quick(): ListFileData | undefined;
 }
 
 /**
@@ -94,7 +95,7 @@ export interface ListSource {
  * nothing in it is wrong; else, or when a problem is found, the general way, which reports it.
  */
 function listFileEntries(problems: Problems, source: ListSource, context: ListContext | undefined): ListEntry[] {
-  const quick = context && readListFile(source.text);
+  const quick = context && source.quick();
   if (quick) {
     const scratch = new Problems(problems.dirLabel);
     const file = new ListFileCites(source.path, quick);
@@ -107,21 +108,48 @@ function listFileEntries(problems: Problems, source: ListSource, context: ListCo
 }
 
 /**
- * Turns parsed admin files into one immutable Plan, or every problem found, each at its file:line:column.
- * `listFiles` (files holding only allow/deny entries) are read one at a time after the rest, so a
- * 100,000-entry list is never held whole as parsed YAML.
- * Between list files the event loop runs, so a server reloading a large plan keeps answering calls.
+ * A part of the plan compiled on its own: what was found wrong in it, and what it gave. The core (every
+ * file but the list-only ones) and each list-only file are such parts, so a loader that reloads can keep
+ * the parts whose files did not change.
  */
-export async function compileDialplan(files: readonly SourceFile[], dirLabel: string, listFiles: readonly ListSource[] = []): Promise<LoadResult> {
+export interface Compiled<T> {
+  problems: Problem[];
+  value: T;
+}
+
+/** Everything but the list-only files: the plan without its list index, when its files are sound enough to go on. */
+export function compileCoreFiles(files: readonly SourceFile[], dirLabel: string): Compiled<Core | undefined> {
   const problems = new Problems(dirLabel);
-  const core = compileCore(problems, files, dirLabel);
-  // Entries go into the index as each file is compiled: none is kept as an object until the end.
-  const lists = new ListIndexBuilder();
-  for (const entry of core?.entries ?? []) lists.add(entry);
-  for (const source of listFiles) {
+  const value = compileCore(problems, files, dirLabel);
+  return { problems: problems.list, value };
+}
+
+/** A list-only file's entries, checked against the core's directory and numbering (none without a core). */
+export function compileListFile(source: ListSource, core: Core | undefined, dirLabel: string): Compiled<ListEntry[]> {
+  const problems = new Problems(dirLabel);
+  // Dates are read into this file's problems, never the core's (which a loader may keep).
+  const context = core && { ...core.listContext, dates: new DateRanges(problems) };
+  const value = listFileEntries(problems, source, context);
+  return { problems: problems.list, value };
+}
+
+/**
+ * Puts the compiled parts together into one immutable Plan, or every problem found, each at its
+ * file:line:column. The list-only files are compiled one at a time, after the core (`lists` gives each
+ * when called), so a 100,000-entry list is never held whole as parsed YAML; their entries go into the
+ * index as each is compiled, and between files the event loop runs, so a server reloading a large plan
+ * keeps answering calls.
+ */
+export async function compileDialplan(core: Compiled<Core | undefined>, lists: readonly (() => Compiled<ListEntry[]>)[]): Promise<LoadResult> {
+  const problems = [...core.problems];
+  const index = new ListIndexBuilder();
+  for (const entry of core.value?.entries ?? []) index.add(entry);
+  for (const list of lists) {
     await yieldToEventLoop();
-    for (const entry of listFileEntries(problems, source, core?.listContext)) lists.add(entry);
+    const compiled = list();
+    problems.push(...compiled.problems);
+    for (const entry of compiled.value) index.add(entry);
   }
-  if (!core || !problems.none) return { ok: false, problems: problems.list };
-  return { ok: true, plan: Object.freeze({ ...core.plan, lists: new ListIndex(lists.build()) }) };
+  if (!core.value || problems.length > 0) return { ok: false, problems };
+  return { ok: true, plan: Object.freeze({ ...core.value.plan, lists: new ListIndex(index.build()) }) };
 }

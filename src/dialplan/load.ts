@@ -12,7 +12,7 @@ import { yamlFiles } from './yamlFiles.js';
  * The parser and compiler (js-yaml, the schema validators, the numbering tables) load on first use,
  * so a command that only needs `dialplanDir` from this module starts quickly.
  */
-const compiler = () => Promise.all([import('./compile.js'), import('./sourceFile.js')]);
+const compiler = () => Promise.all([import('./compile.js'), import('./sourceFile.js'), import('./listFile.js')]);
 
 export const DEFAULT_DIALPLAN_DIR = 'dialplan';
 
@@ -74,20 +74,65 @@ function holdsOnlyLists(text: string): boolean {
 }
 
 /**
- * Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content.
- * Parsing yields to the event loop between files, so calls are answered during a reload.
+ * What a loader that loads again and again (the loader thread) keeps of its last load: each compiled
+ * part of the plan (the core, each list-only file) with the text it came from, so a part whose files
+ * have not changed is neither read nor compiled again: an edit to one list file compiles that file
+ * alone. Only the last load's parts are kept.
  */
-export async function loadPlan(dir: string): Promise<LoadResult> {
+export class KeptParts {
+  private kept = new Map<string, Kept>();
+  private next = new Map<string, Kept>();
+  private made = 0;
+
+  /** The part `key` made of `text`: the last load's when its text was the same, else `make`'s; and a number that changes whenever it is made anew. */
+  get<T>(key: string, text: string, make: () => T): Kept<T> {
+    const last = this.kept.get(key) as Kept<T> | undefined;
+    const part = last?.text === text ? last : { text, value: make(), version: ++this.made };
+    this.next.set(key, part);
+    return part;
+  }
+
+  /** The load is over: keep what it used, and only that. */
+  settle(): void {
+    this.kept = this.next;
+    this.next = new Map();
+  }
+}
+
+interface Kept<T = unknown> {
+  text: string;
+  value: T;
+  version: number;
+}
+
+/**
+ * Reads every YAML file under `dir` and compiles them into one Plan; never throws on bad content.
+ * Parsing yields to the event loop between files, so calls are answered during a reload. With `kept`,
+ * the parts of the plan whose files are as they were at the last load with it are taken from there.
+ */
+export async function loadPlan(dir: string, kept?: KeptParts): Promise<LoadResult> {
   const sources = await readSources(dir);
   if (!Array.isArray(sources)) return sources;
+  const [{ compileCoreFiles, compileListFile, compileDialplan }, { SourceFile }, { readListFile }] = await compiler();
+  const part = <T>(key: string, text: string, make: () => T) => (kept ? kept.get(key, text, make) : { value: make(), version: 0 });
   const lists = sources.filter((s) => holdsOnlyLists(s.text));
-  const [{ compileDialplan }, { SourceFile }] = await compiler();
-  const rest: SourceFile[] = [];
-  for (const source of sources.filter((s) => !lists.includes(s))) {
-    rest.push(new SourceFile(source.path, source.text));
-    await yieldToEventLoop();
-  }
-  return compileDialplan(rest, dir, lists);
+  const rest = sources.filter((s) => !lists.includes(s));
+  // The core depends on every other file, and every list file on the core.
+  const core = part('core', rest.map((s) => `${s.path}\n${s.text}`).join('\0'), async () => {
+    const files: SourceFile[] = [];
+    for (const source of rest) {
+      files.push(new SourceFile(source.path, source.text));
+      await yieldToEventLoop();
+    }
+    return compileCoreFiles(files, dir);
+  });
+  const compiled = await core.value;
+  const result = await compileDialplan(
+    compiled,
+    lists.map((source) => () => part(`list ${source.path}`, `${core.version}\n${source.text}`, () => compileListFile({ ...source, quick: () => readListFile(source.text) }, compiled.value, dir)).value),
+  );
+  kept?.settle();
+  return result;
 }
 
 /** The numbering tables of `dir/numbering`, falling back to the package's own when `dir` has none. */

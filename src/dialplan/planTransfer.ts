@@ -11,13 +11,12 @@ import type { ClassOfService, Extension, Plan } from '../policy/plan.js';
 export type PlanMessage =
   | { type: 'classes'; classes: Map<string, ClassOfService>; numbering: NumberingSpec }
   | { type: 'extensions'; batch: PackedExtension[] }
-  | { type: 'plan'; rest: PlanRest; lists: PackedLists }
-  | { type: 'rejected'; problems: { where: string; message: string }[] };
+  | { type: 'plan'; rest: PlanRest; lists: PackedLists };
 
 type PackedExtension = Omit<Extension, 'classOfService'> & { classOfService: string };
 type PlanRest = Omit<Plan, 'numbering' | 'classify' | 'extensions' | 'classes' | 'lists'>;
 
-/** Well under a millisecond of work for the receiving thread per batch. */
+/** A few milliseconds of work for the receiving thread per batch (a turn of its event loop each). */
 const BATCH = 500;
 
 export function* packPlan(plan: Plan): Generator<{ message: PlanMessage; transfer: ArrayBuffer[] }> {
@@ -60,7 +59,7 @@ export class PlanAssembly {
   private numbering: Numbering | undefined;
 
   /** Returns the Plan once the last message has arrived. */
-  receive(message: Exclude<PlanMessage, { type: 'rejected' }>): Plan | undefined {
+  receive(message: PlanMessage): Plan | undefined {
     if (message.type === 'classes') {
       this.classes = message.classes;
       this.numbering = numberingOf(message.numbering);

@@ -1,13 +1,13 @@
-import { once } from 'node:events';
 import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
-import { loadPlan } from './load.js';
+import { parentPort } from 'node:worker_threads';
+import { KeptParts, loadPlan } from './load.js';
+import type { LoadRequest, LoaderReply } from './offThread.js';
 import { packPlan } from './planTransfer.js';
 
 /**
- * Worker thread: loads the dialplan of `workerData.dir` and sends it back in pieces (planTransfer.ts),
- * the next only when the serving thread asks: Node hands a port's queued messages over in one go, so
- * pieces sent at once would be one long task there.
+ * The loader thread of offThread.ts: loads the dialplan of each request and queues the plan's pieces
+ * (planTransfer.ts) on the request's port, then says so. It lives as long as its loader, keeping the
+ * compiled parts of the last plan: a reload after an edit to a list file compiles that file alone.
  */
 // Lowest CPU priority for this thread alone (Linux applies setpriority to the calling thread): on a
 // busy machine the serving thread, not the reload, gets the core.
@@ -16,12 +16,12 @@ try {
 } catch {
   // not permitted here: load at normal priority
 }
-const port = parentPort!;
-const result = await loadPlan((workerData as { dir: string }).dir);
-if (!result.ok) port.postMessage({ type: 'rejected', problems: result.problems });
-else {
-  for (const { message, transfer } of packPlan(result.plan)) {
-    port.postMessage(message, transfer);
-    await once(port, 'message');
-  }
-}
+const parent = parentPort!;
+const kept = new KeptParts();
+parent.on('message', ({ dir, port }: LoadRequest) => {
+  void loadPlan(dir, kept).then((result) => {
+    if (!result.ok) return parent.postMessage({ type: 'rejected', problems: result.problems } satisfies LoaderReply);
+    for (const { message, transfer } of packPlan(result.plan)) port.postMessage(message, transfer);
+    parent.postMessage({ type: 'sent' } satisfies LoaderReply);
+  });
+});

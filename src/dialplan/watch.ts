@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { Plan } from '../policy/plan.js';
 import type { LoadResult } from './compile.js';
 import { loadPlan } from './load.js';
-import { loadPlanOffThread } from './offThread.js';
+import { PlanLoaderThread } from './offThread.js';
 import type { Problem } from './problem.js';
 
 export interface PlanWatcherEvents {
@@ -12,12 +12,12 @@ export interface PlanWatcherEvents {
 }
 
 /**
- * Loads in a worker thread, so calls are answered throughout (a 50,000-extension plan takes a second or
- * more to parse); if the thread cannot run, loads here, yielding between files.
+ * Loads in the loader thread, so calls are answered throughout (a 50,000-extension plan takes a second
+ * to read); if the thread cannot run, loads here, yielding between files.
  */
-async function load(dir: string): Promise<LoadResult> {
+async function load(loader: PlanLoaderThread, dir: string): Promise<LoadResult> {
   try {
-    return await loadPlanOffThread(dir);
+    return await loader.load(dir);
   } catch {
     return loadPlan(dir);
   }
@@ -39,13 +39,18 @@ export class PlanWatcher {
     private readonly dir: string,
     private plan: Plan,
     private readonly events: PlanWatcherEvents,
+    private readonly loader: PlanLoaderThread,
   ) {}
 
   /** Loads the plan once (failing if it is invalid) and starts watching. */
   static async start(dir: string, events: PlanWatcherEvents): Promise<PlanWatcher> {
-    const first = await load(dir);
-    if (!first.ok) throw new Error(`dialplan ${dir} is invalid:\n${first.problems.map((p) => `${p.where}: ${p.message}`).join('\n')}`);
-    const w = new PlanWatcher(dir, first.plan, events);
+    const loader = new PlanLoaderThread();
+    const first = await load(loader, dir);
+    if (!first.ok) {
+      await loader.close();
+      throw new Error(`dialplan ${dir} is invalid:\n${first.problems.map((p) => `${p.where}: ${p.message}`).join('\n')}`);
+    }
+    const w = new PlanWatcher(dir, first.plan, events, loader);
     w.watcher = watch(dir, { recursive: true }, () => w.schedule());
     return w;
   }
@@ -59,7 +64,7 @@ export class PlanWatcher {
     this.reloading = this.reloading.then(async () => {
       let result: LoadResult;
       try {
-        result = await load(this.dir);
+        result = await load(this.loader, this.dir);
       } catch (error) {
         result = { ok: false, problems: [{ where: this.dir, message: `cannot load the dialplan: ${(error as Error).message}` }] };
       }
@@ -76,6 +81,7 @@ export class PlanWatcher {
   close(): void {
     clearTimeout(this.timer);
     this.watcher?.close();
+    void this.loader.close();
   }
 
   private schedule(): void {

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/dialplan/load.js';
-import { loadPlanOffThread } from '../../src/dialplan/offThread.js';
+import { PlanLoaderThread } from '../../src/dialplan/offThread.js';
 import { decide } from '../../src/policy/decide.js';
 import type { PhoneState } from '../../src/policy/phoneState.js';
 import type { Plan } from '../../src/policy/plan.js';
@@ -12,6 +12,10 @@ async function loaded(load: (dir: string) => ReturnType<typeof loadPlan>, dir = 
   if (!result.ok) throw new Error(result.problems.map((p) => `${p.where}: ${p.message}`).join('\n'));
   return result.plan;
 }
+
+const loader = new PlanLoaderThread();
+afterAll(() => loader.close());
+const loadPlanOffThread = (dir: string) => loader.load(dir);
 
 describe('loading a plan in a worker thread', () => {
   it('gives a plan that decides every call as one loaded in place', async () => {
@@ -27,6 +31,58 @@ describe('loading a plan in a worker thread', () => {
       for (const to of dialled) {
         for (const phone of phones) expect(decide(there, phone, { from, to }, now)).toEqual(decide(here, phone, { from, to }, now));
       }
+    }
+  });
+
+  it('loads again in the same thread: an edited file is read anew, the others as they were', async () => {
+    const copy = planCopy();
+    try {
+      const first = await loaded(loadPlanOffThread, copy.dir);
+      expect(first.extensions.has('5001')).toBe(false);
+      copy.write('extra.yaml', 'extensions:\n  - ext: "5001"\n    name: New lab\n    class: staff\n');
+      copy.write('lists-extra.yaml', 'allow:\n  - number: "+442079460123"\n    for: everyone\n    reason: Project line\n    approver: Head of Telecoms\n');
+      const edited = await loaded(loadPlanOffThread, copy.dir);
+      expect(edited.extensions.get('5001')?.name).toBe('New lab');
+      expect(edited.lists.size).toBe(first.lists.size + 1);
+      // A bad edit is refused where it is wrong; put right, the plan is whole again.
+      copy.write('extra.yaml', 'extensions:\n  - ext: "5001"\n    name: New lab\n    class: missing-class\n');
+      const bad = await loadPlanOffThread(copy.dir);
+      expect(bad.ok ? [] : bad.problems).toContainEqual({ where: `${copy.dir}/extra.yaml:4:12`, message: expect.stringContaining('unknown class of service') });
+      copy.write('extra.yaml', 'extensions:\n  - ext: "5002"\n    name: Other lab\n    class: staff\n');
+      const fixed = await loaded(loadPlanOffThread, copy.dir);
+      expect([fixed.extensions.has('5001'), fixed.extensions.has('5002'), fixed.lists.size]).toEqual([false, true, edited.lists.size]);
+      // Reloading what did not change decides every call as a load in place.
+      const here = await loaded(loadPlan, copy.dir);
+      const now = Date.parse('2026-11-22T12:00:00Z');
+      for (const from of here.extensions.keys()) {
+        for (const to of [...readCorpus().map((r) => r.dialled), '902079460123']) {
+          expect(decide(fixed, { lock: 'unlocked', grants: [] }, { from, to }, now)).toEqual(decide(here, { lock: 'unlocked', grants: [] }, { from, to }, now));
+        }
+      }
+    } finally {
+      copy.remove();
+    }
+  });
+
+  it('reports a bad date in a list file at its line on every load, once', async () => {
+    const copy = planCopy({ 'lists-extra.yaml': 'allow:\n  - number: "+442079460123"\n    for: everyone\n    reason: Project line\n    approver: Head of Telecoms\n    until: 2026-02-30\n' });
+    try {
+      const here = await loadPlan(copy.dir);
+      expect(here.ok ? [] : here.problems).toEqual([{ where: `${copy.dir}/lists-extra.yaml:6:12`, message: expect.stringContaining('2026-02-30') }]);
+      for (let i = 0; i < 2; i++) expect(await loadPlanOffThread(copy.dir)).toEqual(here);
+    } finally {
+      copy.remove();
+    }
+  });
+
+  it('starts another thread for the next load once closed', async () => {
+    const other = new PlanLoaderThread();
+    try {
+      await loaded((dir) => other.load(dir));
+      await other.close();
+      expect((await loaded((dir) => other.load(dir))).extensions.size).toBeGreaterThan(0);
+    } finally {
+      await other.close();
     }
   });
 
