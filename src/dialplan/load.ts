@@ -115,7 +115,7 @@ export async function loadPlan(dir: string, kept?: KeptParts): Promise<LoadResul
   if (!Array.isArray(sources)) return sources;
   const [{ compileCoreFiles, compileListFile, compileDialplan }, { SourceFile }, { readListFile }] = await compiler();
   const part = <T>(key: string, text: string, make: () => T) => (kept ? kept.get(key, text, make) : { value: make(), version: 0 });
-  const lists = sources.filter((s) => holdsOnlyLists(s.text));
+  const lists = sources.filter((s) => part(`kind ${s.path}`, s.text, () => holdsOnlyLists(s.text)).value);
   const rest = sources.filter((s) => !lists.includes(s));
   // The core depends on every other file, and every list file on the core.
   const core = part('core', rest.map((s) => `${s.path}\n${s.text}`).join('\0'), async () => {
