@@ -75,11 +75,17 @@ describe('loading a plan in a worker thread', () => {
     }
   });
 
-  it('starts another thread for the next load once closed', async () => {
+  it('starts another thread for the next load once closed, and a load its thread stopped under fails clearly', async () => {
     const other = new PlanLoaderThread();
     try {
       await loaded((dir) => other.load(dir));
       await other.close();
+      expect((await loaded((dir) => other.load(dir))).extensions.size).toBeGreaterThan(0);
+      // Closed once the load has been handed to the thread (a turn later), long before a thread can finish one.
+      const cut = other.load(SAMPLE_DIALPLAN);
+      await new Promise(setImmediate);
+      await other.close();
+      await expect(cut).rejects.toThrow(/loader thread stopped/);
       expect((await loaded((dir) => other.load(dir))).extensions.size).toBeGreaterThan(0);
     } finally {
       await other.close();
