@@ -138,7 +138,7 @@ function holdsNumber(numbers: Set<string>, v: RecordView, f: Field): boolean {
 /** The grant id of a decision's rule (`grant:ID`), or ''. */
 const grantOf = (rule: string) => (rule.startsWith('grant:') ? rule.slice(6) : '');
 
-/** Text order as localeCompare gives it, from one collator (localeCompare finds one per call: most of a report's sorting time). */
+/** Text order as localeCompare gives it, from one collator made once. */
 const collate = new Intl.Collator().compare;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -253,7 +253,7 @@ export class ReportBuilder {
           const barred = this.rows[row]!.barred;
           let b = barred.get(key);
           if (!b) barred.set(key, (b = { attempts: 0, numbers: new Set() }));
-          // Most attempts repeat a number already kept: compared in place, a string is made only for a new one.
+          // A number already kept (a caller trying again) is compared in place: a string is made only for a new one.
           const f = v.has(F.e164) ? F.e164 : F.to;
           if (!holdsNumber(b.numbers, v, f)) b.numbers.add(v.text(f) ?? '');
           if (b.numbers.size >= NUMBERS_KEPT) tally.numbersKept(row, keyColumn);
