@@ -16,7 +16,7 @@ import { gatherSections, Problems, single, uniquelyNamed, type Sections } from '
 import type { Problem } from './problem.js';
 import { schemaProblems } from './schemaProblems.js';
 import { SourceFile } from './sourceFile.js';
-import { ListFileCites, type ListFileData } from './listFile.js';
+import { ListFileCites, readListFile } from './listFile.js';
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
@@ -83,11 +83,10 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   };
 }
 
-/** A list-only file as read from disk, and how to read it the quick way (undefined: not in its form). */
+/** A list-only file as read from disk. */
 export interface ListSource {
   path: string;
   text: string;
-  quick(): ListFileData | undefined;
 }
 
 /**
@@ -95,7 +94,7 @@ export interface ListSource {
  * nothing in it is wrong; else, or when a problem is found, the general way, which reports it.
  */
 function listFileEntries(problems: Problems, source: ListSource, context: ListContext | undefined): ListEntry[] {
-  const quick = context && source.quick();
+  const quick = context && readListFile(source.text);
   if (quick) {
     const scratch = new Problems(problems.dirLabel);
     const file = new ListFileCites(source.path, quick);

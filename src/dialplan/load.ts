@@ -12,7 +12,7 @@ import { yamlFiles } from './yamlFiles.js';
  * The parser and compiler (js-yaml, the schema validators, the numbering tables) load on first use,
  * so a command that only needs `dialplanDir` from this module starts quickly.
  */
-const compiler = () => Promise.all([import('./compile.js'), import('./sourceFile.js'), import('./listFile.js')]);
+const compiler = () => Promise.all([import('./compile.js'), import('./sourceFile.js')]);
 
 export const DEFAULT_DIALPLAN_DIR = 'dialplan';
 
@@ -113,7 +113,7 @@ interface Kept<T = unknown> {
 export async function loadPlan(dir: string, kept?: KeptParts): Promise<LoadResult> {
   const sources = await readSources(dir);
   if (!Array.isArray(sources)) return sources;
-  const [{ compileCoreFiles, compileListFile, compileDialplan }, { SourceFile }, { readListFile }] = await compiler();
+  const [{ compileCoreFiles, compileListFile, compileDialplan }, { SourceFile }] = await compiler();
   const part = <T>(key: string, text: string, make: () => T) => (kept ? kept.get(key, text, make) : { value: make(), version: 0 });
   const lists = sources.filter((s) => part(`kind ${s.path}`, s.text, () => holdsOnlyLists(s.text)).value);
   const rest = sources.filter((s) => !lists.includes(s));
@@ -129,7 +129,7 @@ export async function loadPlan(dir: string, kept?: KeptParts): Promise<LoadResul
   const compiled = await core.value;
   const result = await compileDialplan(
     compiled,
-    lists.map((source) => () => part(`list ${source.path}`, `${core.version}\n${source.text}`, () => compileListFile({ ...source, quick: () => readListFile(source.text) }, compiled.value, dir)).value),
+    lists.map((source) => () => part(`list ${source.path}`, `${core.version}\n${source.text}`, () => compileListFile(source, compiled.value, dir)).value),
   );
   kept?.settle();
   return result;

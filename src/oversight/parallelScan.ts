@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Plan } from '../policy/plan.js';
 import { startWorker } from '../workerThread.js';
-import { scanFiles, type ScanStats } from './recordScan.js';
+import { scanFiles, zeroStats, type ScanStats } from './recordScan.js';
 import { changeLine, replayFiles, sortedCounts, type ReplayChange, type ReplayOptions, type ReplaySummary } from './replay.js';
 import { ReportBuilder, type Report, type ReportOptions, type ReportPartial } from './report.js';
 import type { ScanTask } from './scanWorker.js';
@@ -62,8 +62,6 @@ function addStats(into: ScanStats, s: ScanStats): void {
   into.skipped += s.skipped;
   into.bytes += s.bytes;
 }
-
-const zero = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, bytes: 0 });
 
 /**
  * The monthly report, the day files spread over threads; the same report as one thread gives. The
@@ -127,7 +125,7 @@ export function changeText(c: ReplayChange, json: boolean): string {
 }
 
 function mergeSummaries(parts: ReplaySummary[]): ReplaySummary {
-  const scan = zero();
+  const scan = zeroStats();
   const byChange = new Map<string, number>();
   const byNewReason = new Map<string, number>();
   let replayed = 0;

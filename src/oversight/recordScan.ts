@@ -328,7 +328,7 @@ export class RecordReader {
   }
 }
 
-const zeroStats = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, bytes: 0 });
+export const zeroStats = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, bytes: 0 });
 
 /** Calls `onRecord` with each whole record line of the files, in file order. */
 export function scanFiles(files: readonly string[], onRecord: (view: RecordView) => void): ScanStats {
