@@ -1,12 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Numbering } from '../numbering/classifier.js';
 import type { PublicClass } from '../numbering/destination.js';
-import { ListIndex, ListIndexBuilder, type ListEntry } from '../policy/listIndex.js';
+import { ListIndex, packLists } from '../policy/listIndex.js';
+import { ListPartBuilder, type ListPart } from '../policy/listPart.js';
 import type { ClassOfService, Plan } from '../policy/plan.js';
 import { compileExtensions } from './compileExtensions.js';
 import { compileGrants } from './compileGrants.js';
 import { compileLimits } from './compileLimits.js';
-import { compileListEntries, type ListContext } from './compileLists.js';
+import { compileListEntries, compileListItem, type ListContext } from './compileLists.js';
 import { compileNumberingTables } from './compileNumbering.js';
 import { compileRejectPrompts, compileSpoken } from './compileSpoken.js';
 import { checkAreaCode, checkSecurityTargets, checkTimezone, compileSite } from './compileSite.js';
@@ -16,7 +17,7 @@ import { gatherSections, Problems, single, uniquelyNamed, type Sections } from '
 import type { Problem } from './problem.js';
 import { schemaProblems } from './schemaProblems.js';
 import { SourceFile } from './sourceFile.js';
-import { ListFileCites, readListFile } from './listFile.js';
+import { readListFile } from './listFile.js';
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
@@ -36,10 +37,10 @@ export function compileNumbering(files: readonly SourceFile[], dirLabel: string)
   return numbering && problems.none ? { ok: true, numbering } : { ok: false, problems: problems.list };
 }
 
-/** Everything but the list index, and what list entries are checked against. */
+/** Everything but the list index, the list entries of its files, and what list entries are checked against. */
 export interface Core {
   plan: Omit<Plan, 'lists'>;
-  entries: ListEntry[];
+  lists: ListPart;
   listContext: ListContext;
 }
 
@@ -76,11 +77,9 @@ function compileCore(problems: Problems, files: readonly SourceFile[], dialplanD
   const tariffs = tariffsAt && compileTariffs(tariffsAt);
   const limitsAt = s.limits.length > 0 ? single(problems, s.limits, 'limits') : undefined;
   const limits = limitsAt && compileLimits(problems, limitsAt, { classes, users });
-  return {
-    plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts, tariffs, limits },
-    entries: compileListEntries(problems, s.allow, s.deny, listContext),
-    listContext,
-  };
+  const lists = new ListPartBuilder();
+  compileListEntries(problems, lists, s.allow, s.deny, listContext);
+  return { plan: { site, numbering, classify, extensions, classes, grants, notices, prompts, rejectPrompts, tariffs, limits }, lists: lists.build(), listContext };
 }
 
 /** A list-only file as read from disk. */
@@ -93,17 +92,15 @@ export interface ListSource {
  * The entries of a list-only file: read the quick way (listFile.ts) when it has the generated form and
  * nothing in it is wrong; else, or when a problem is found, the general way, which reports it.
  */
-function listFileEntries(problems: Problems, source: ListSource, context: ListContext | undefined): ListEntry[] {
-  const quick = context && readListFile(source.text);
-  if (quick) {
-    const scratch = new Problems(problems.dirLabel);
-    const file = new ListFileCites(source.path, quick);
-    const located = (kind: 'allow' | 'deny') => quick[kind].map((item, i) => ({ file, path: [kind, i], value: item.value }));
-    const entries = compileListEntries(scratch, located('allow'), located('deny'), { ...context, dates: new DateRanges(scratch) });
-    if (scratch.none) return entries;
+function listFilePart(problems: Problems, source: ListSource, context: ListContext | undefined): ListPart {
+  if (context) {
+    const quick = new ListPartBuilder();
+    if (readListFile(source.text, (kind, item) => compileListItem(quick, kind, item, source.path, context))) return quick.build();
   }
+  const general = new ListPartBuilder();
   const s = checkShapes(problems, [new SourceFile(source.path, source.text)]);
-  return s && context ? compileListEntries(problems, s.allow, s.deny, context) : [];
+  if (s && context) compileListEntries(problems, general, s.allow, s.deny, context);
+  return general.build();
 }
 
 /**
@@ -124,31 +121,29 @@ export function compileCoreFiles(files: readonly SourceFile[], dirLabel: string)
 }
 
 /** A list-only file's entries, checked against the core's directory and numbering (none without a core). */
-export function compileListFile(source: ListSource, core: Core | undefined, dirLabel: string): Compiled<ListEntry[]> {
+export function compileListFile(source: ListSource, core: Core | undefined, dirLabel: string): Compiled<ListPart> {
   const problems = new Problems(dirLabel);
   // Dates are read into this file's problems, never the core's (which a loader may keep).
   const context = core && { ...core.listContext, dates: new DateRanges(problems) };
-  const value = listFileEntries(problems, source, context);
+  const value = listFilePart(problems, source, context);
   return { problems: problems.list, value };
 }
 
 /**
  * Puts the compiled parts together into one immutable Plan, or every problem found, each at its
  * file:line:column. The list-only files are compiled one at a time, after the core (`lists` gives each
- * when called), so a 100,000-entry list is never held whole as parsed YAML; their entries go into the
- * index as each is compiled, and between files the event loop runs, so a server reloading a large plan
- * keeps answering calls.
+ * when called), each into a packed part with no object per entry, and between files the event loop
+ * runs, so a server reloading a large plan keeps answering calls; the index is built from the parts.
  */
-export async function compileDialplan(core: Compiled<Core | undefined>, lists: readonly (() => Compiled<ListEntry[]>)[]): Promise<LoadResult> {
+export async function compileDialplan(core: Compiled<Core | undefined>, lists: readonly (() => Compiled<ListPart>)[]): Promise<LoadResult> {
   const problems = [...core.problems];
-  const index = new ListIndexBuilder();
-  for (const entry of core.value?.entries ?? []) index.add(entry);
+  const parts: ListPart[] = core.value ? [core.value.lists] : [];
   for (const list of lists) {
     await yieldToEventLoop();
     const compiled = list();
     problems.push(...compiled.problems);
-    for (const entry of compiled.value) index.add(entry);
+    parts.push(compiled.value);
   }
   if (!core.value || problems.length > 0) return { ok: false, problems };
-  return { ok: true, plan: Object.freeze({ ...core.value.plan, lists: new ListIndex(index.build()) }) };
+  return { ok: true, plan: Object.freeze({ ...core.value.plan, lists: new ListIndex(packLists(parts)) }) };
 }

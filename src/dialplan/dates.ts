@@ -24,7 +24,8 @@ export interface DateRange {
 /** Reads the from/until of grants and list entries, reporting impossible dates and ranges that end before they start. */
 export class DateRanges {
   // Large plans repeat a handful of dates (end of term, end of year) across thousands of entries.
-  private readonly parsed = new Map<string, number | undefined>();
+  private readonly from = new Map<string, number | undefined>();
+  private readonly until = new Map<string, number | undefined>();
 
   constructor(private readonly problems: Problems) {}
 
@@ -40,11 +41,16 @@ export class DateRanges {
     return { from: start, until: end };
   }
 
+  /** The epoch ms `text` means at that end of a range, or undefined when it is no real date (not reported). */
+  value(end: 'from' | 'until', text: string): number | undefined {
+    const parsed = end === 'from' ? this.from : this.until;
+    if (!parsed.has(text)) parsed.set(text, parseAdminDate(text, end));
+    return parsed.get(text);
+  }
+
   private parse(at: Located<unknown>, end: 'from' | 'until', text: string | undefined): number | undefined {
     if (text === undefined) return undefined;
-    const key = `${end}${text}`;
-    if (!this.parsed.has(key)) this.parsed.set(key, parseAdminDate(text, end));
-    const ms = this.parsed.get(key);
+    const ms = this.value(end, text);
     if (ms === undefined) this.problems.at(at, [end], `"${text}" is not a real date`);
     return ms;
   }

@@ -1,7 +1,4 @@
-import type { Cites } from './located.js';
 import { readsAsString } from './plainYaml.js';
-import type { AppliesToFile, ListEntryFile } from './schema.js';
-import type { YamlPath } from './sourceFile.js';
 
 /**
  * A reader for the form list files take when a generator writes them (100,000 entries and more):
@@ -13,21 +10,32 @@ import type { YamlPath } from './sourceFile.js';
  *       approver: Head of Telecoms
  *       until: 2027-12-31                (and/or from:, a bare date)
  *
- * It gives each entry as the value YAML gives and the schema accepts, with the line its item starts on,
- * about ten times faster than reading the file as YAML and checking its shape; on anything else (other
- * indentation, flow or quoted forms it does not know, a missing or repeated key, a value the schema
- * would refuse) it gives up and the file is read the general way, which reports any problem.
+ * It gives each entry, in turn, as the values YAML gives and the schema accepts, with the line its item
+ * starts on, in one item object it reuses (no object per entry), many times faster than reading the
+ * file as YAML and checking its shape; on anything else (other indentation, flow or quoted forms it does
+ * not know, a missing or repeated key, a value the schema would refuse) it gives up and the file is read
+ * the general way, which reports any problem.
  */
 export interface ListItem {
-  value: ListEntryFile;
   /** 1-based line of the item's "- ". */
   line: number;
+  /** Which of number: and prefix: was written, and its digits with their plus. */
+  field: 'number' | 'prefix';
+  digits: string;
+  /** `for: everyone`; else the names under each selector, in the order written (a selector not written is empty). */
+  everyone: boolean;
+  users: readonly string[];
+  extensions: readonly string[];
+  classes: readonly string[];
+  reason: string;
+  approver: string | undefined;
+  /** Bare dates as written. */
+  from: string | undefined;
+  until: string | undefined;
 }
 
-export interface ListFileData {
-  allow: ListItem[];
-  deny: ListItem[];
-}
+/** Takes each entry as it is read (the item is reused for the next); false gives up on the file. */
+export type ListItemSink = (kind: 'allow' | 'deny', item: Readonly<ListItem>) => boolean;
 
 const SPACE = 32;
 const HASH = 35;
@@ -41,19 +49,24 @@ const CLOSE_MAP = 125;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 /** Characters of a name in a `for:` list: letters, digits, `_ . @ -` (never a flow indicator or a space). */
 const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === 46 || c === 64 || c === 45;
-const SELECTORS = new Set(['users', 'extensions', 'classes']);
+const COLON = 58;
+const SELECTORS = ['users', 'extensions', 'classes'] as const;
+/** A selector not written: a list of no names, shared. */
+const NONE: readonly string[] = [];
 
 class NotThisForm extends Error {}
 const giveUp = (): never => {
   throw new NotThisForm();
 };
 
-export function readListFile(text: string): ListFileData | undefined {
-  if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
+/** Reads `text`, giving `sink` each entry; false when it is not in this form or the sink gave up. */
+export function readListFile(text: string, sink: ListItemSink): boolean {
+  if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return false;
   try {
-    return read(text);
+    new ListFileReader(text, sink).read();
+    return true;
   } catch (error) {
-    if (error instanceof NotThisForm) return undefined;
+    if (error instanceof NotThisForm) return false;
     throw error;
   }
 }
@@ -65,82 +78,176 @@ function indentOf(text: string, start: number, end: number): number {
   return i - start;
 }
 
-function read(text: string): ListFileData {
-  const data: ListFileData = { allow: [], deny: [] };
-  let section: ListItem[] | undefined;
-  let kind: 'allow' | 'deny' = 'allow';
-  // The item being read: its line (0: none) and its values by key.
-  let itemLine = 0;
-  const values: Values = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
-  const close = () => {
-    if (itemLine > 0) section!.push({ value: entryOf(values, kind), line: itemLine });
-    itemLine = 0;
-    values.fill(undefined);
-  };
-  const open = (next: 'allow' | 'deny') => {
-    close();
-    // A section written twice is an error, and an empty one reads as null: both for the general way.
-    if (section?.length === 0 || data[next].length > 0 || section === data[next]) giveUp();
-    kind = next;
-    section = data[next];
-  };
-  let start = 0;
-  for (let n = 1; start < text.length; n++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const indent = indentOf(text, start, end);
-    if (start + indent === end || text.charCodeAt(start + indent) === HASH) {
-      // a blank or comment line
-    } else if (indent === 0) {
-      const key = text.slice(start, end);
-      if (key === 'allow:') open('allow');
-      else if (key === 'deny:') open('deny');
-      else giveUp();
-    } else if (indent === 2 && section && text.charCodeAt(start + 2) === 45 && text.charCodeAt(start + 3) === SPACE && text.charCodeAt(start + 4) !== SPACE) {
-      close();
-      itemLine = n;
-      pair(values, text, start + 4, end);
-    } else if (indent === 4 && itemLine > 0) {
-      pair(values, text, start + 4, end);
-    } else giveUp();
-    start = end + 1;
-  }
-  close();
-  if (section === undefined || section.length === 0) giveUp();
-  return data;
-}
-
-/** The keys an entry may have, in the order `Values` holds them. */
+/** The keys an entry may have; bit 1 << k of `written` says KEYS[k] was. */
 const KEYS = ['number', 'prefix', 'for', 'reason', 'approver', 'from', 'until'] as const;
 const NUMBER = 0;
 const PREFIX = 1;
 const FOR = 2;
+const REASON = 3;
+const APPROVER = 4;
 const FROM = 5;
 const UNTIL = 6;
-type Values = [string?, string?, AppliesToFile?, string?, string?, string?, string?];
+
+class ListFileReader {
+  private kind: 'allow' | 'deny' = 'allow';
+  /** Sections met, and the items of the one being read. */
+  private readonly sections = new Set<string>();
+  private items = 0;
+  /** The item being read: its line is 0 when there is none. */
+  private readonly item: ListItem = { line: 0, field: 'number', digits: '', everyone: false, users: [], extensions: [], classes: [], reason: '', approver: undefined, from: undefined, until: undefined };
+  private written = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly sink: ListItemSink,
+  ) {}
+
+  read(): void {
+    const text = this.text;
+    let start = 0;
+    for (let n = 1; start < text.length; n++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const indent = indentOf(text, start, end);
+      if (start + indent === end || text.charCodeAt(start + indent) === HASH) {
+        // a blank or comment line
+      } else if (indent === 0) {
+        const key = text.slice(start, end);
+        if (key === 'allow:') this.open('allow');
+        else if (key === 'deny:') this.open('deny');
+        else giveUp();
+      } else if (indent === 2 && this.sections.size > 0 && text.charCodeAt(start + 2) === 45 && text.charCodeAt(start + 3) === SPACE && text.charCodeAt(start + 4) !== SPACE) {
+        this.close();
+        this.begin(n);
+        this.pair(start + 4, end);
+      } else if (indent === 4 && this.item.line > 0) {
+        this.pair(start + 4, end);
+      } else giveUp();
+      start = end + 1;
+    }
+    this.close();
+    // An empty section reads as null: for the general way.
+    if (this.items === 0) giveUp();
+  }
+
+  private open(kind: 'allow' | 'deny'): void {
+    this.close();
+    // A section written twice is an error, and an empty one reads as null: both for the general way.
+    if ((this.sections.size > 0 && this.items === 0) || this.sections.has(kind)) giveUp();
+    this.sections.add(kind);
+    this.kind = kind;
+    this.items = 0;
+  }
+
+  private begin(line: number): void {
+    const item = this.item;
+    item.line = line;
+    item.everyone = false;
+    item.users = NONE;
+    item.extensions = NONE;
+    item.classes = NONE;
+    item.approver = undefined;
+    item.from = undefined;
+    item.until = undefined;
+    this.written = 0;
+  }
+
+  /** The item read, when it has what the schema requires: exactly one of number and prefix, for, reason, and an approver to allow. */
+  private close(): void {
+    if (this.item.line === 0) return;
+    const w = this.written;
+    const has = (k: number) => (w & (1 << k)) !== 0;
+    if (has(NUMBER) === has(PREFIX) || !has(FOR) || !has(REASON) || (this.kind === 'allow' && !has(APPROVER))) giveUp();
+    if (!this.sink(this.kind, this.item)) giveUp();
+    this.items++;
+    this.item.line = 0;
+  }
+
+  /** One `key: value` of an item on text[start, end), as YAML would read it, or give up. */
+  private pair(start: number, end: number): void {
+    const text = this.text;
+    let colon = start;
+    while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
+    if (colon + 2 > end || text.charCodeAt(colon + 1) !== SPACE || text.charCodeAt(colon + 2) === SPACE) giveUp();
+    const key = keyOf(text, start, colon);
+    if (key < 0 || (this.written & (1 << key)) !== 0) giveUp();
+    this.written |= 1 << key;
+    const from = colon + 2;
+    const item = this.item;
+    if (key === NUMBER || key === PREFIX) {
+      item.field = key === NUMBER ? 'number' : 'prefix';
+      item.digits = quotedNumber(text, from, end);
+    } else if (key === FROM) item.from = bareDate(text, from, end);
+    else if (key === UNTIL) item.until = bareDate(text, from, end);
+    else if (key === FOR) this.appliesTo(from, end);
+    else {
+      const value = text.slice(from, end);
+      if (!readsAsString(value)) giveUp();
+      if (key === REASON) item.reason = value;
+      else item.approver = value;
+    }
+  }
+
+  /** `everyone`, or a one-line flow mapping `{ users: [a, b], classes: [staff] }`, each list of plain names and not empty. */
+  private appliesTo(start: number, end: number): void {
+    const text = this.text;
+    if (end - start === 8 && text.startsWith('everyone', start)) {
+      this.item.everyone = true;
+      return;
+    }
+    if (text.charCodeAt(start) !== OPEN_MAP || text.charCodeAt(start + 1) !== SPACE || text.charCodeAt(end - 1) !== CLOSE_MAP || text.charCodeAt(end - 2) !== SPACE) giveUp();
+    let i = start + 2;
+    const spaces = () => {
+      while (text.charCodeAt(i) === SPACE) i++;
+    };
+    for (;;) {
+      let colon = i;
+      while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
+      const selector = SELECTORS[selectorOf(text, i, colon)] ?? giveUp();
+      if (this.item[selector] !== NONE) giveUp(); // written twice
+      const names: string[] = (this.item[selector] = []);
+      i = colon + 1;
+      spaces();
+      if (text.charCodeAt(i++) !== OPEN_SEQ) giveUp();
+      for (;;) {
+        spaces();
+        const nameStart = i;
+        while (isNameChar(text.charCodeAt(i))) i++;
+        const name = text.slice(nameStart, i);
+        if (!readsAsString(name)) giveUp();
+        names.push(name);
+        spaces();
+        const c = text.charCodeAt(i++);
+        if (c === CLOSE_SEQ) break;
+        if (c !== COMMA) giveUp();
+      }
+      spaces();
+      if (i === end) giveUp();
+      if (i === end - 1) return; // the closing brace
+      if (text.charCodeAt(i++) !== COMMA) giveUp();
+      spaces();
+    }
+  }
+}
 
 /** Which of KEYS is written on text[start, colon), or -1. */
 function keyOf(text: string, start: number, colon: number): number {
   const length = colon - start;
-  for (let k = 0; k < KEYS.length; k++) if (KEYS[k]!.length === length && text.startsWith(KEYS[k]!, start)) return k;
+  for (let k = 0; k < KEYS.length; k++) if (KEYS[k]!.length === length && isWrittenAt(text, start, KEYS[k]!)) return k;
   return -1;
 }
 
-/** One `key: value` of an item on text[start, end), as YAML would read it, or give up. */
-function pair(values: Values, text: string, start: number, end: number): void {
-  const colon = text.indexOf(': ', start);
-  if (colon < 0 || colon >= end || text.charCodeAt(colon + 2) === SPACE) giveUp();
-  const key = keyOf(text, start, colon);
-  if (key < 0 || values[key] !== undefined) giveUp();
-  const from = colon + 2;
-  if (key === NUMBER || key === PREFIX) values[key] = quotedNumber(text, from, end);
-  else if (key === FROM || key === UNTIL) values[key] = bareDate(text, from, end);
-  else if (key === FOR) values[key] = appliesTo(text, from, end);
-  else {
-    const value = text.slice(from, end);
-    if (!readsAsString(value)) giveUp();
-    values[key] = value;
-  }
+/** Which of SELECTORS is written on text[start, colon), or -1. */
+function selectorOf(text: string, start: number, colon: number): number {
+  const length = colon - start;
+  for (let k = 0; k < SELECTORS.length; k++) if (SELECTORS[k]!.length === length && isWrittenAt(text, start, SELECTORS[k]!)) return k;
+  return -1;
+}
+
+/** Whether `word` is written at text[start]: compared a character at a time, which the compiler inlines (startsWith it does not). */
+function isWrittenAt(text: string, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** `"+4420..."` or `"999"`: the digits, with their plus. */
@@ -161,76 +268,4 @@ function bareDate(text: string, start: number, end: number): string {
     if (i === 4 || i === 7 ? c !== 45 : !isDigit(c)) giveUp();
   }
   return text.slice(start, end);
-}
-
-/** `everyone`, or a one-line flow mapping `{ users: [a, b], classes: [staff] }`, each list of plain names and not empty. */
-function appliesTo(text: string, start: number, end: number): AppliesToFile {
-  if (end - start === 8 && text.startsWith('everyone', start)) return 'everyone';
-  if (text.charCodeAt(start) !== OPEN_MAP || text.charCodeAt(start + 1) !== SPACE || text.charCodeAt(end - 1) !== CLOSE_MAP || text.charCodeAt(end - 2) !== SPACE) giveUp();
-  const who: Record<string, string[]> = {};
-  let i = start + 2;
-  const spaces = () => {
-    while (text.charCodeAt(i) === SPACE) i++;
-  };
-  for (;;) {
-    const colon = text.indexOf(':', i);
-    if (colon < 0 || colon >= end) giveUp();
-    const key = text.slice(i, colon);
-    if (!SELECTORS.has(key) || Object.hasOwn(who, key)) giveUp();
-    i = colon + 1;
-    spaces();
-    if (text.charCodeAt(i++) !== OPEN_SEQ) giveUp();
-    const names: string[] = [];
-    for (;;) {
-      spaces();
-      const nameStart = i;
-      while (isNameChar(text.charCodeAt(i))) i++;
-      const name = text.slice(nameStart, i);
-      if (!readsAsString(name)) giveUp();
-      names.push(name);
-      spaces();
-      const c = text.charCodeAt(i++);
-      if (c === CLOSE_SEQ) break;
-      if (c !== COMMA) giveUp();
-    }
-    who[key] = names;
-    spaces();
-    if (i === end) giveUp();
-    if (i === end - 1) return who; // the closing brace
-    if (text.charCodeAt(i++) !== COMMA) giveUp();
-    spaces();
-  }
-}
-
-/** The entry, when it has what the schema requires: exactly one of number and prefix, for, reason, and an approver to allow. */
-function entryOf(values: Values, kind: 'allow' | 'deny'): ListEntryFile {
-  const [number, prefix, who, reason, approver, from, until] = values;
-  if ((number === undefined) === (prefix === undefined) || who === undefined || reason === undefined || (kind === 'allow' && approver === undefined)) giveUp();
-  // Only the keys written, as YAML gives them.
-  const entry: ListEntryFile = number !== undefined ? { number, for: who!, reason: reason! } : { prefix, for: who!, reason: reason! };
-  if (approver !== undefined) entry.approver = approver;
-  if (from !== undefined) entry.from = from;
-  if (until !== undefined) entry.until = until;
-  return entry;
-}
-
-/**
- * Where the entries of a list file read the quick way were written: the line of each item, which is
- * what decisions cite. Problems are never reported from here (the file is read again the general way),
- * so a value's place is its item's line.
- */
-export class ListFileCites implements Cites {
-  constructor(
-    readonly path: string,
-    private readonly data: ListFileData,
-  ) {}
-
-  line(path: YamlPath): string {
-    const [kind, index] = path as ['allow' | 'deny', number];
-    return `${this.path}:${this.data[kind][index]!.line}`;
-  }
-
-  at(path: YamlPath): string {
-    return this.line(path);
-  }
 }

@@ -2,18 +2,9 @@ import type { Problem } from './problem.js';
 import type { ExtensionFile, GrantFile, InternationalFile, LimitsFile, ListEntryFile, NumberingFile, SiteFile, SpokenFile, TariffsFile } from './schema.js';
 import type { SourceFile, YamlPath } from './sourceFile.js';
 
-/** Where values of a file were written: a SourceFile, or a list file read the quick way (listFile.ts). */
-export interface Cites {
-  readonly path: string;
-  /** "file:line:column" of the value at `path`, or of its key when `key` is set. */
-  at(path: YamlPath, key?: boolean): string;
-  /** "file:line", the form decisions cite. */
-  line(path: YamlPath): string;
-}
-
 /** A value from an admin file with the file and path it was written at. */
 export interface Located<T> {
-  file: Cites;
+  file: SourceFile;
   path: YamlPath;
   value: T;
 }

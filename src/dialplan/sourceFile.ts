@@ -65,20 +65,29 @@ export class SourceFile {
 
   /** "file:line:column" of the value at `path`, or of its key when `key` is set; the nearest parent if absent. */
   at(path: YamlPath, key = false): string {
-    const { doc, lines } = (this.precise ??= this.parsePrecisely());
-    const offset = offsetOf(doc, path, key);
-    if (offset === undefined) return this.path;
-    const { line, col } = lines.linePos(offset);
-    return `${this.path}:${line}:${col}`;
+    const place = this.position(path, key);
+    return place ? `${this.path}:${place.line}:${place.col}` : this.path;
   }
 
-  /** "file:line", the form decisions cite: cheap for mappings and sequences, exact for anything else. */
+  /** "file:line", the form decisions cite. */
   line(path: YamlPath): string {
+    const line = this.lineNumber(path);
+    return line > 0 ? `${this.path}:${line}` : this.path;
+  }
+
+  /** The line of the value at `path` (0: not found): cheap for mappings and sequences, exact for anything else. */
+  lineNumber(path: YamlPath): number {
     let value: unknown = this.data;
     for (const step of path) value = (value as Record<string | number, unknown> | undefined)?.[step];
     // Deeper mappings and scalars: the line of their key, from a second quick pass (never the slow syntax tree).
     const opened = (typeof value === 'object' && value !== null ? this.openedAt.get(value) : undefined) ?? this.lineOfChild(path);
-    return opened !== undefined ? `${this.path}:${opened}` : this.at(path).replace(/(:\d+):\d+$/, '$1');
+    return opened ?? this.position(path, false)?.line ?? 0;
+  }
+
+  private position(path: YamlPath, key: boolean): { line: number; col: number } | undefined {
+    const { doc, lines } = (this.precise ??= this.parsePrecisely());
+    const offset = offsetOf(doc, path, key);
+    return offset === undefined ? undefined : lines.linePos(offset);
   }
 
   /** The line a key (or sequence item) at `path` starts on, from a second js-yaml pass that notes every child's line. */

@@ -1,4 +1,5 @@
 import type { Destination } from '../numbering/destination.js';
+import { CLASS, EXTENSION, FLAG_DENY, FLAG_EVERYONE, FLAG_EXACT, FLAG_SHORT, grow, ListPartBuilder, USER, type ListPart } from './listPart.js';
 import type { Extension } from './plan.js';
 
 /** Names a list entry applies to. */
@@ -29,10 +30,10 @@ export interface ListEntry {
 
 /**
  * A ListIndex as plain arrays and one string: what a worker thread hands over (the typed arrays are
- * transferred, not copied) and what the index reads directly, with no object per entry.
+ * transferred, not copied) and what the index reads directly, with no object per entry. Its columns are
+ * a ListPart's, for all entries in group order.
  */
-export interface PackedLists {
-  size: number;
+export interface PackedLists extends Omit<ListPart, 'digits' | 'digitStart'> {
   /** Trie nodes, ten children each (0: none); node 0 is the root of E.164 digits, node 1 of short codes. */
   children: Int32Array;
   /** Per node, 1 + the group of prefix (or exact-number) entries ending there; 0: none. */
@@ -40,192 +41,131 @@ export interface PackedLists {
   exactGroup: Int32Array;
   /** Entries of group g are positions groupStart[g] .. groupStart[g+1]-1, deny before allow. */
   groupStart: Int32Array;
-  /** Per entry: FLAG_* bits. */
-  flags: Uint8Array;
-  /** Per entry: start and end (epoch ms), NaN when open. */
-  from: Float64Array;
-  until: Float64Array;
-  /** Per entry: string ids of the reason, approver (-1: none) and "file:line". */
-  reason: Int32Array;
-  approver: Int32Array;
-  where: Int32Array;
-  /** Per entry: its names are selStart[e] .. selStart[e+1]-1 of selKind (USER, EXTENSION, CLASS) and selName (string id). */
-  selStart: Int32Array;
-  selKind: Uint8Array;
-  selName: Int32Array;
-  /** Every string, end to end; string i is strings.slice(stringStart[i], stringStart[i+1]). */
-  strings: string;
-  stringStart: Int32Array;
 }
 
-const FLAG_DENY = 1;
-const FLAG_EVERYONE = 2;
-const USER = 0;
-const EXTENSION = 1;
-const CLASS = 2;
 const E164_ROOT = 0;
 const SHORT_ROOT = 1;
 /** Deepest path a lookup walks: E.164 numbers have at most 15 digits, dial strings at most 64 characters. */
 const MAX_DEPTH = 66;
 
 /**
- * Collects entries and builds the packed form. Each entry goes into the trie and into columns as it is
- * added, so nothing is kept of it but its numbers and strings: an entry object dies young, which matters
- * at 100,000 entries (the collector no longer copies them all between generations).
+ * The packed index of the parts' entries: their digits go into the trie, and their columns are put in
+ * group order, each part's string ids moved past the strings of the parts before it. Nothing is made per
+ * entry but numbers.
  */
-export class ListIndexBuilder {
-  private children = new Int32Array(20 * 64);
-  private nodes = 2;
-  private readonly prefixGroup: number[] = [0, 0];
-  private readonly exactGroup: number[] = [0, 0];
-  private groups = 0;
-  private count = 0;
-  /** Per entry, in the order added: its group (1-based), flags, range and strings. */
-  private group = new Int32Array(1024);
-  private flags = new Uint8Array(1024);
-  private from = new Float64Array(1024);
-  private until = new Float64Array(1024);
-  private readonly reason: string[] = [];
-  private readonly approver: (string | undefined)[] = [];
-  private readonly where: string[] = [];
-  /** Entry i's names are selectors selAt[i] .. selAt[i+1]-1. */
-  private selAt = new Int32Array(1025);
-  private readonly selKind: number[] = [];
-  private readonly selName: string[] = [];
-
-  add(entry: ListEntry): void {
-    let node = entry.space === 'e164' ? E164_ROOT : SHORT_ROOT;
-    const digits = entry.digits;
-    for (let i = 0; i < digits.length; i++) {
-      const slot = node * 10 + (digits.charCodeAt(i) - 48);
-      let next = this.children[slot]!;
-      if (next === 0) {
-        next = this.nodes++;
-        if (this.nodes * 10 > this.children.length) this.children = grow(this.children);
-        this.children[slot] = next;
-        this.prefixGroup.push(0);
-        this.exactGroup.push(0);
+export function packLists(parts: readonly ListPart[]): PackedLists {
+  const n = parts.reduce((sum, p) => sum + p.size, 0);
+  let children = new Int32Array(20 * 64);
+  let nodes = 2;
+  let prefixGroup = new Int32Array(128);
+  let exactGroup = new Int32Array(128);
+  let groups = 0;
+  // Per entry (parts in order): its group (1-based).
+  const group = new Int32Array(n);
+  let e = 0;
+  for (const part of parts) {
+    const { digits, digitStart, flags } = part;
+    for (let i = 0; i < part.size; i++, e++) {
+      let node = (flags[i]! & FLAG_SHORT) !== 0 ? SHORT_ROOT : E164_ROOT;
+      for (let k = digitStart[i]!; k < digitStart[i + 1]!; k++) {
+        const slot = node * 10 + (digits[k]! - 48);
+        let next = children[slot]!;
+        if (next === 0) {
+          next = nodes++;
+          if (nodes * 10 > children.length) children = grow(children);
+          if (nodes > prefixGroup.length) {
+            prefixGroup = grow(prefixGroup);
+            exactGroup = grow(exactGroup);
+          }
+          children[slot] = next;
+        }
+        node = next;
       }
-      node = next;
-    }
-    const ends = entry.match === 'number' ? this.exactGroup : this.prefixGroup;
-    if (ends[node] === 0) ends[node] = ++this.groups;
-    const e = this.count++;
-    if (e === this.group.length) this.growColumns();
-    const who = entry.appliesTo;
-    this.group[e] = ends[node]!;
-    this.flags[e] = (entry.kind === 'deny' ? FLAG_DENY : 0) | (who.everyone ? FLAG_EVERYONE : 0);
-    this.from[e] = entry.from ?? NaN;
-    this.until[e] = entry.until ?? NaN;
-    this.reason.push(entry.reason);
-    this.approver.push(entry.approver);
-    this.where.push(entry.where);
-    if (!who.everyone) {
-      this.addNames(USER, who.users);
-      this.addNames(EXTENSION, who.extensions);
-      this.addNames(CLASS, who.classes);
-    }
-    this.selAt[e + 1] = this.selKind.length;
-  }
-
-  private addNames(kind: number, names: Names): void {
-    for (const name of names) {
-      this.selKind.push(kind);
-      this.selName.push(name);
+      const ends = (flags[i]! & FLAG_EXACT) !== 0 ? exactGroup : prefixGroup;
+      if (ends[node] === 0) ends[node] = ++groups;
+      group[e] = ends[node]!;
     }
   }
 
-  private growColumns(): void {
-    this.group = grow(this.group);
-    this.flags = grow(this.flags);
-    this.from = grow(this.from);
-    this.until = grow(this.until);
-    this.selAt = grow(this.selAt);
+  // Groups in the order first seen, and in each its deny entries before its allow entries, each in the order added.
+  const groupStart = new Int32Array(groups + 1);
+  const denies = new Int32Array(groups + 1);
+  e = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.size; i++, e++) {
+      groupStart[group[e]!]!++;
+      if ((part.flags[i]! & FLAG_DENY) !== 0) denies[group[e]!]!++;
+    }
+  }
+  const nextDeny = new Int32Array(groups + 1);
+  const nextAllow = new Int32Array(groups + 1);
+  for (let g = 1, at = 0; g <= groups; g++) {
+    const size = groupStart[g]!;
+    groupStart[g] = at + size;
+    nextDeny[g] = at;
+    nextAllow[g] = at + denies[g]!;
+    at += size;
   }
 
-  build(): PackedLists {
-    const n = this.count;
-    const groups = this.groups;
-    // Groups in the order first seen, and in each its deny entries before its allow entries, each in the order added.
-    const groupStart = new Int32Array(groups + 1);
-    const denies = new Int32Array(groups + 1);
-    for (let e = 0; e < n; e++) {
-      groupStart[this.group[e]!]!++;
-      if ((this.flags[e]! & FLAG_DENY) !== 0) denies[this.group[e]!]!++;
+  const packed: PackedLists = {
+    size: n,
+    children: children.slice(0, nodes * 10),
+    prefixGroup: prefixGroup.slice(0, nodes),
+    exactGroup: exactGroup.slice(0, nodes),
+    groupStart,
+    flags: new Uint8Array(n),
+    from: new Float64Array(n),
+    until: new Float64Array(n),
+    reason: new Int32Array(n),
+    approver: new Int32Array(n),
+    whereFile: new Int32Array(n),
+    whereLine: new Int32Array(n),
+    selStart: new Int32Array(n + 1),
+    selKind: new Uint8Array(parts.reduce((sum, p) => sum + p.selKind.length, 0)),
+    selName: new Int32Array(parts.reduce((sum, p) => sum + p.selName.length, 0)),
+    strings: parts.map((p) => p.strings).join(''),
+    stringStart: new Int32Array(parts.reduce((sum, p) => sum + p.stringStart.length - 1, 0) + 1),
+  };
+  // Where each entry goes, then its names in that order.
+  const position = new Int32Array(n);
+  e = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.size; i++, e++) position[e] = (part.flags[i]! & FLAG_DENY) !== 0 ? nextDeny[group[e]!]!++ : nextAllow[group[e]!]!++;
+  }
+  e = 0;
+  let strings = 0;
+  let chars = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.size; i++, e++) {
+      const at = position[e]!;
+      packed.flags[at] = part.flags[i]!;
+      packed.from[at] = part.from[i]!;
+      packed.until[at] = part.until[i]!;
+      packed.reason[at] = part.reason[i]! + strings;
+      packed.approver[at] = part.approver[i]! < 0 ? -1 : part.approver[i]! + strings;
+      packed.whereFile[at] = part.whereFile[i]! + strings;
+      packed.whereLine[at] = part.whereLine[i]!;
+      packed.selStart[at + 1] = part.selStart[i + 1]! - part.selStart[i]!;
     }
-    const nextDeny = new Int32Array(groups + 1);
-    const nextAllow = new Int32Array(groups + 1);
-    for (let g = 1, at = 0; g <= groups; g++) {
-      const size = groupStart[g]!;
-      groupStart[g] = at + size;
-      nextDeny[g] = at;
-      nextAllow[g] = at + denies[g]!;
-      at += size;
-    }
-    const order = new Int32Array(n);
-    for (let e = 0; e < n; e++) order[(this.flags[e]! & FLAG_DENY) !== 0 ? nextDeny[this.group[e]!]!++ : nextAllow[this.group[e]!]!++] = e;
-
-    const flags = new Uint8Array(n);
-    const from = new Float64Array(n);
-    const until = new Float64Array(n);
-    const reason = new Int32Array(n);
-    const approver = new Int32Array(n);
-    const where = new Int32Array(n);
-    const selStart = new Int32Array(n + 1);
-    const selKind: number[] = [];
-    const selName: number[] = [];
-    const pieces: string[] = [];
-    let stringStart = new Int32Array(1024);
-    let ends = 0;
-    const add = (s: string): number => {
-      const i = pieces.length;
-      pieces.push(s);
-      if (i + 2 > stringStart.length) stringStart = grow(stringStart);
-      ends += s.length;
-      stringStart[i + 1] = ends;
-      return i;
-    };
-    // Approvers repeat across thousands of entries; other strings are mostly unique and kept as they come.
-    const approvers = new Map<string, number>();
-    const approverId = (s: string): number => {
-      let i = approvers.get(s);
-      if (i === undefined) approvers.set(s, (i = add(s)));
-      return i;
-    };
-    for (let at = 0; at < n; at++) {
-      const e = order[at]!;
-      flags[at] = this.flags[e]!;
-      from[at] = this.from[e]!;
-      until[at] = this.until[e]!;
-      reason[at] = add(this.reason[e]!);
-      const by = this.approver[e];
-      approver[at] = by === undefined ? -1 : approverId(by);
-      where[at] = add(this.where[e]!);
-      for (let k = this.selAt[e]!; k < this.selAt[e + 1]!; k++) {
-        selKind.push(this.selKind[k]!);
-        selName.push(add(this.selName[k]!));
+    const count = part.stringStart.length - 1;
+    for (let s = 1; s <= count; s++) packed.stringStart[strings + s] = part.stringStart[s]! + chars;
+    strings += count;
+    chars += part.stringStart[count]!;
+  }
+  for (let at = 0; at < n; at++) packed.selStart[at + 1]! += packed.selStart[at]!;
+  e = 0;
+  strings = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.size; i++, e++) {
+      let to = packed.selStart[position[e]!]!;
+      for (let k = part.selStart[i]!; k < part.selStart[i + 1]!; k++, to++) {
+        packed.selKind[to] = part.selKind[k]!;
+        packed.selName[to] = part.selName[k]! + strings;
       }
-      selStart[at + 1] = selKind.length;
     }
-    return {
-      size: n,
-      children: this.children.slice(0, this.nodes * 10),
-      prefixGroup: Int32Array.from(this.prefixGroup),
-      exactGroup: Int32Array.from(this.exactGroup),
-      groupStart,
-      flags,
-      from,
-      until,
-      reason,
-      approver,
-      where,
-      selStart,
-      selKind: Uint8Array.from(selKind),
-      selName: Int32Array.from(selName),
-      strings: pieces.join(''),
-      stringStart: stringStart.slice(0, pieces.length + 1),
-    };
+    strings += part.stringStart.length - 1;
   }
+  return packed;
 }
 
 /**
@@ -241,9 +181,9 @@ export class ListIndex {
 
   constructor(entries: readonly ListEntry[] | PackedLists) {
     if (Array.isArray(entries)) {
-      const builder = new ListIndexBuilder();
-      for (const entry of entries) builder.add(entry);
-      this.p = builder.build();
+      const part = new ListPartBuilder();
+      for (const entry of entries) part.addEntry(entry);
+      this.p = packLists([part.build()]);
     } else {
       this.p = entries as PackedLists;
     }
@@ -341,16 +281,9 @@ export class ListIndex {
       approver: p.approver[e] === -1 ? undefined : this.string(p.approver[e]!),
       from: from === from ? from : undefined,
       until: until === until ? until : undefined,
-      where: this.string(p.where[e]!),
+      where: p.whereLine[e] === 0 ? this.string(p.whereFile[e]!) : `${this.string(p.whereFile[e]!)}:${p.whereLine[e]!}`,
     };
   }
-}
-
-/** The same numbers in a typed array of the same kind twice the size. */
-function grow<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T): T {
-  const bigger = new (array.constructor as new (length: number) => T)(array.length * 2);
-  bigger.set(array);
-  return bigger;
 }
 
 const DEPTH_MASK = 0x7f;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../../src/numbering/destination.js';
-import { ListIndex, type ListEntry } from '../../src/policy/listIndex.js';
+import { ListIndex, packLists, type ListEntry } from '../../src/policy/listIndex.js';
+import { ListPartBuilder } from '../../src/policy/listPart.js';
 import type { ClassOfService, Extension } from '../../src/policy/plan.js';
 
 /** The rule the index implements, written plainly: most specific applicable entry, deny first at equal specificity. */
@@ -52,7 +53,8 @@ describe('the list index', () => {
         fc.constantFrom('2001', '2003'),
         fc.constantFrom('staff', 'guest'),
         fc.integer({ min: 0, max: 250 }),
-        (entries, dialled, short, user, ext, className, now) => {
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (entries, dialled, short, user, ext, className, now, cuts) => {
           const destination: Destination = short
             ? { class: 'directory', shortCode: dialled, source: { kind: 'syntax' } }
             : { class: 'geographic', e164: `+${dialled}`, source: { kind: 'syntax' } };
@@ -60,6 +62,14 @@ describe('the list index', () => {
           const expected = reference(entries, destination, caller, now);
           const found = new ListIndex(entries).lookup(destination, caller, now);
           expect(found?.where).toBe(expected?.where);
+          // The same entries in several parts (as list files are compiled, each with its own strings) make the same index.
+          const bounds = [0, ...cuts.map((c) => c % (entries.length + 1)).sort((a, b) => a - b), entries.length];
+          const parts = bounds.slice(1).map((end, i) => {
+            const part = new ListPartBuilder();
+            entries.slice(bounds[i], end).forEach((e) => part.addEntry(e));
+            return part.build();
+          });
+          expect(new ListIndex(packLists(parts)).lookup(destination, caller, now)).toStrictEqual(found);
           if (expected && found) {
             expect(found).toEqual({ ...expected, approver: expected.approver, appliesTo: expected.appliesTo.everyone ? { everyone: true } : { ...expected.appliesTo } });
           }
