@@ -92,6 +92,11 @@ export class KeptParts {
     return part;
   }
 
+  /** The version of the part `key` as the last load made or kept it. */
+  version(key: string): number | undefined {
+    return this.kept.get(key)?.version;
+  }
+
   /** The load is over: keep what it used, and only that. */
   settle(): void {
     this.kept = this.next;

@@ -7,11 +7,17 @@ import type { ClassOfService, Extension, Plan } from '../policy/plan.js';
  * A compiled Plan crossing from a worker thread to the serving thread in pieces small enough that
  * no single message stalls the event loop: extensions in batches, then the rest, with the list index
  * as typed arrays that are transferred rather than copied. Tries and closures are rebuilt on arrival.
+ * When the receiver already holds the plan's core (everything but the list index, from an earlier
+ * load whose non-list files were the same), only the list index crosses.
  */
 export type PlanMessage =
   | { type: 'classes'; classes: Map<string, ClassOfService>; numbering: NumberingSpec }
   | { type: 'extensions'; batch: PackedExtension[] }
-  | { type: 'plan'; rest: PlanRest; lists: PackedLists };
+  | { type: 'plan'; rest: PlanRest; lists: PackedLists }
+  | { type: 'lists'; lists: PackedLists };
+
+/** A Plan without its list index: what a reload after an edit to a list file leaves as it was. */
+export type PlanCore = Omit<Plan, 'lists'>;
 
 type PackedExtension = Omit<Extension, 'classOfService'> & { classOfService: string };
 type PlanRest = Omit<Plan, 'numbering' | 'classify' | 'extensions' | 'classes' | 'lists'>;
@@ -23,7 +29,16 @@ type PlanRest = Omit<Plan, 'numbering' | 'classify' | 'extensions' | 'classes' |
  */
 const BATCH = 250;
 
-export function* packPlan(plan: Plan): Generator<{ message: PlanMessage; transfer: ArrayBuffer[] }> {
+/** The plan's pieces; only its list index when `coreHeld` (the receiver has the rest from an earlier load). */
+export function* packPlan(plan: Plan, coreHeld: boolean): Generator<{ message: PlanMessage; transfer: ArrayBuffer[] }> {
+  const packed = plan.lists.packed;
+  const transfer = Object.values(packed)
+    .filter((v): v is ArrayBufferView => ArrayBuffer.isView(v))
+    .map((v) => v.buffer as ArrayBuffer);
+  if (coreHeld) {
+    yield { message: { type: 'lists', lists: packed }, transfer };
+    return;
+  }
   yield { message: { type: 'classes', classes: new Map(plan.classes), numbering: plan.numbering.spec }, transfer: [] };
   let batch: PackedExtension[] = [];
   for (const e of plan.extensions.values()) {
@@ -35,12 +50,9 @@ export function* packPlan(plan: Plan): Generator<{ message: PlanMessage; transfe
   }
   if (batch.length > 0) yield { message: { type: 'extensions', batch }, transfer: [] };
   const { numbering, classify: _classify, extensions: _extensions, classes, lists, ...rest } = plan;
-  const packed = lists.packed;
-  const transfer = Object.values(packed)
-    .filter((v): v is ArrayBufferView => ArrayBuffer.isView(v))
-    .map((v) => v.buffer as ArrayBuffer);
   void classes;
   void numbering;
+  void lists;
   yield { message: { type: 'plan', rest, lists: packed }, transfer };
 }
 
@@ -62,8 +74,15 @@ export class PlanAssembly {
   private classes = new Map<string, ClassOfService>();
   private numbering: Numbering | undefined;
 
+  /** `held`: the core this thread holds, for a load that sends only the list index. */
+  constructor(private readonly held?: PlanCore) {}
+
   /** Returns the Plan once the last message has arrived. */
   receive(message: PlanMessage): Plan | undefined {
+    if (message.type === 'lists') {
+      if (!this.held) throw new Error('the dialplan loader thread sent a list index for a plan this thread does not hold');
+      return Object.freeze({ ...this.held, lists: new ListIndex(message.lists) });
+    }
     if (message.type === 'classes') {
       this.classes = message.classes;
       this.numbering = numberingOf(message.numbering);

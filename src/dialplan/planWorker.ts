@@ -18,10 +18,11 @@ try {
 }
 const parent = parentPort!;
 const kept = new KeptParts();
-parent.on('message', ({ dir, port }: LoadRequest) => {
+parent.on('message', ({ dir, port, coreHeld }: LoadRequest) => {
   void loadPlan(dir, kept).then((result) => {
     if (!result.ok) return parent.postMessage({ type: 'rejected', problems: result.problems } satisfies LoaderReply);
-    for (const { message, transfer } of packPlan(result.plan)) port.postMessage(message, transfer);
-    parent.postMessage({ type: 'sent' } satisfies LoaderReply);
+    const core = kept.version('core')!;
+    for (const { message, transfer } of packPlan(result.plan, core === coreHeld)) port.postMessage(message, transfer);
+    parent.postMessage({ type: 'sent', core } satisfies LoaderReply);
   });
 });

@@ -51,12 +51,17 @@ describe('loading a plan in a worker thread', () => {
       copy.write('extra.yaml', 'extensions:\n  - ext: "5002"\n    name: Other lab\n    class: staff\n');
       const fixed = await loaded(loadPlanOffThread, copy.dir);
       expect([fixed.extensions.has('5001'), fixed.extensions.has('5002'), fixed.lists.size]).toEqual([false, true, edited.lists.size]);
+      // After an edit to a list file alone, only the new list index crosses: the rest is the plan this thread holds.
+      copy.write('lists-extra.yaml', 'allow:\n  - number: "+442079460123"\n    for: everyone\n    reason: Project line\n    approver: Head of Telecoms\n  - number: "+442079460124"\n    for: { users: [amoreno] }\n    reason: Second line\n    approver: Head of Telecoms\n');
+      const listEdited = await loaded(loadPlanOffThread, copy.dir);
+      expect(listEdited.extensions).toBe(fixed.extensions);
+      expect(listEdited.lists.size).toBe(fixed.lists.size + 1);
       // Reloading what did not change decides every call as a load in place.
       const here = await loaded(loadPlan, copy.dir);
       const now = Date.parse('2026-11-22T12:00:00Z');
       for (const from of here.extensions.keys()) {
-        for (const to of [...readCorpus().map((r) => r.dialled), '902079460123']) {
-          expect(decide(fixed, { lock: 'unlocked', grants: [] }, { from, to }, now)).toEqual(decide(here, { lock: 'unlocked', grants: [] }, { from, to }, now));
+        for (const to of [...readCorpus().map((r) => r.dialled), '902079460123', '902079460124']) {
+          expect(decide(listEdited, { lock: 'unlocked', grants: [] }, { from, to }, now)).toEqual(decide(here, { lock: 'unlocked', grants: [] }, { from, to }, now));
         }
       }
     } finally {
