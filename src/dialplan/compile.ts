@@ -24,7 +24,7 @@ export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; 
 
 /** Sections of the files, or undefined when one has the wrong shape: later checks would only mislead. */
 function checkShapes(problems: Problems, files: readonly SourceFile[]): Sections | undefined {
-  const found = files.flatMap((file) => [...file.problems, ...schemaProblems(file)]);
+  const found = files.flatMap((file) => [...file.problems, ...(file.shapeChecked ? [] : schemaProblems(file))]);
   problems.list.push(...found);
   return found.length === 0 ? gatherSections(files) : undefined;
 }

@@ -1,7 +1,9 @@
+import { giveUp, isDigit, plainString, quotedDigits, readFlatItems, wordAt, type FlatItemForm } from './flatItems.js';
 import { readsAsString } from './plainYaml.js';
 
 /**
- * A reader for the form list files take when a generator writes them (100,000 entries and more):
+ * A reader for the form list files take when a generator writes them (100,000 entries and more, in the
+ * flat form of flatItems.ts):
  *
  *   allow:
  *     - number: "+442070000000"          (or prefix:, always quoted)
@@ -38,47 +40,25 @@ export interface ListItem {
 export type ListItemSink = (kind: 'allow' | 'deny', item: Readonly<ListItem>) => boolean;
 
 const SPACE = 32;
-const HASH = 35;
-const QUOTE = 34;
-const PLUS = 43;
 const COMMA = 44;
+const COLON = 58;
 const OPEN_SEQ = 91;
 const CLOSE_SEQ = 93;
 const OPEN_MAP = 123;
 const CLOSE_MAP = 125;
-const isDigit = (c: number) => c >= 48 && c <= 57;
 /** Characters of a name in a `for:` list: letters, digits, `_ . @ -` (never a flow indicator or a space). */
 const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === 46 || c === 64 || c === 45;
-const COLON = 58;
 const SELECTORS = ['users', 'extensions', 'classes'] as const;
 /** A selector not written: a list of no names, shared. */
 const NONE: readonly string[] = [];
 
-class NotThisForm extends Error {}
-const giveUp = (): never => {
-  throw new NotThisForm();
-};
-
 /** Reads `text`, giving `sink` each entry; false when it is not in this form or the sink gave up. */
 export function readListFile(text: string, sink: ListItemSink): boolean {
-  if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return false;
-  try {
-    new ListFileReader(text, sink).read();
-    return true;
-  } catch (error) {
-    if (error instanceof NotThisForm) return false;
-    throw error;
-  }
+  return readFlatItems(text, new ListForm(sink));
 }
 
-/** The number of spaces text[start, end) begins with. */
-function indentOf(text: string, start: number, end: number): number {
-  let i = start;
-  while (i < end && text.charCodeAt(i) === SPACE) i++;
-  return i - start;
-}
-
-/** The keys an entry may have; bit 1 << k of `written` says KEYS[k] was. */
+const SECTIONS = ['allow', 'deny'] as const;
+/** The keys an entry may have, as FlatItemForm numbers them. */
 const KEYS = ['number', 'prefix', 'for', 'reason', 'approver', 'from', 'until'] as const;
 const NUMBER = 0;
 const PREFIX = 1;
@@ -88,58 +68,20 @@ const APPROVER = 4;
 const FROM = 5;
 const UNTIL = 6;
 
-class ListFileReader {
+class ListForm implements FlatItemForm {
+  readonly sections = SECTIONS;
+  readonly keys = KEYS;
   private kind: 'allow' | 'deny' = 'allow';
-  /** Sections met, and the items of the one being read. */
-  private readonly sections = new Set<string>();
-  private items = 0;
-  /** The item being read: its line is 0 when there is none. */
-  private readonly item: ListItem = { line: 0, field: 'number', digits: '', everyone: false, users: [], extensions: [], classes: [], reason: '', approver: undefined, from: undefined, until: undefined };
-  private written = 0;
+  /** The item being read, reused. */
+  private readonly item: ListItem = { line: 0, field: 'number', digits: '', everyone: false, users: NONE, extensions: NONE, classes: NONE, reason: '', approver: undefined, from: undefined, until: undefined };
 
-  constructor(
-    private readonly text: string,
-    private readonly sink: ListItemSink,
-  ) {}
+  constructor(private readonly sink: ListItemSink) {}
 
-  read(): void {
-    const text = this.text;
-    let start = 0;
-    for (let n = 1; start < text.length; n++) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      const indent = indentOf(text, start, end);
-      if (start + indent === end || text.charCodeAt(start + indent) === HASH) {
-        // a blank or comment line
-      } else if (indent === 0) {
-        const key = text.slice(start, end);
-        if (key === 'allow:') this.open('allow');
-        else if (key === 'deny:') this.open('deny');
-        else giveUp();
-      } else if (indent === 2 && this.sections.size > 0 && text.charCodeAt(start + 2) === 45 && text.charCodeAt(start + 3) === SPACE && text.charCodeAt(start + 4) !== SPACE) {
-        this.close();
-        this.begin(n);
-        this.pair(start + 4, end);
-      } else if (indent === 4 && this.item.line > 0) {
-        this.pair(start + 4, end);
-      } else giveUp();
-      start = end + 1;
-    }
-    this.close();
-    // An empty section reads as null: for the general way.
-    if (this.items === 0) giveUp();
+  section(section: number): void {
+    this.kind = SECTIONS[section]!;
   }
 
-  private open(kind: 'allow' | 'deny'): void {
-    this.close();
-    // A section written twice is an error, and an empty one reads as null: both for the general way.
-    if ((this.sections.size > 0 && this.items === 0) || this.sections.has(kind)) giveUp();
-    this.sections.add(kind);
-    this.kind = kind;
-    this.items = 0;
-  }
-
-  private begin(line: number): void {
+  begin(line: number): void {
     const item = this.item;
     item.line = line;
     item.everyone = false;
@@ -149,48 +91,29 @@ class ListFileReader {
     item.approver = undefined;
     item.from = undefined;
     item.until = undefined;
-    this.written = 0;
   }
 
-  /** The item read, when it has what the schema requires: exactly one of number and prefix, for, reason, and an approver to allow. */
-  private close(): void {
-    if (this.item.line === 0) return;
-    const w = this.written;
-    const has = (k: number) => (w & (1 << k)) !== 0;
-    if (has(NUMBER) === has(PREFIX) || !has(FOR) || !has(REASON) || (this.kind === 'allow' && !has(APPROVER))) giveUp();
-    if (!this.sink(this.kind, this.item)) giveUp();
-    this.items++;
-    this.item.line = 0;
-  }
-
-  /** One `key: value` of an item on text[start, end), as YAML would read it, or give up. */
-  private pair(start: number, end: number): void {
-    const text = this.text;
-    let colon = start;
-    while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
-    if (colon + 2 > end || text.charCodeAt(colon + 1) !== SPACE || text.charCodeAt(colon + 2) === SPACE) giveUp();
-    const key = keyOf(text, start, colon);
-    if (key < 0 || (this.written & (1 << key)) !== 0) giveUp();
-    this.written |= 1 << key;
-    const from = colon + 2;
+  value(key: number, text: string, start: number, end: number): void {
     const item = this.item;
     if (key === NUMBER || key === PREFIX) {
       item.field = key === NUMBER ? 'number' : 'prefix';
-      item.digits = quotedNumber(text, from, end);
-    } else if (key === FROM) item.from = bareDate(text, from, end);
-    else if (key === UNTIL) item.until = bareDate(text, from, end);
-    else if (key === FOR) this.appliesTo(from, end);
-    else {
-      const value = text.slice(from, end);
-      if (!readsAsString(value)) giveUp();
-      if (key === REASON) item.reason = value;
-      else item.approver = value;
-    }
+      item.digits = quotedDigits(text, start, end, 'maybe plus', 1, Infinity);
+    } else if (key === FROM) item.from = bareDate(text, start, end);
+    else if (key === UNTIL) item.until = bareDate(text, start, end);
+    else if (key === FOR) this.appliesTo(text, start, end);
+    else if (key === REASON) item.reason = plainString(text, start, end);
+    else item.approver = plainString(text, start, end);
+  }
+
+  /** The item read, when it has what the schema requires: exactly one of number and prefix, for, reason, and an approver to allow. */
+  close(written: number): void {
+    const has = (k: number) => (written & (1 << k)) !== 0;
+    if (has(NUMBER) === has(PREFIX) || !has(FOR) || !has(REASON) || (this.kind === 'allow' && !has(APPROVER))) giveUp();
+    if (!this.sink(this.kind, this.item)) giveUp();
   }
 
   /** `everyone`, or a one-line flow mapping `{ users: [a, b], classes: [staff] }`, each list of plain names and not empty. */
-  private appliesTo(start: number, end: number): void {
-    const text = this.text;
+  private appliesTo(text: string, start: number, end: number): void {
     if (end - start === 8 && text.startsWith('everyone', start)) {
       this.item.everyone = true;
       return;
@@ -203,7 +126,7 @@ class ListFileReader {
     for (;;) {
       let colon = i;
       while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
-      const selector = SELECTORS[selectorOf(text, i, colon)] ?? giveUp();
+      const selector = SELECTORS[wordAt(text, i, colon, SELECTORS)] ?? giveUp();
       if (this.item[selector] !== NONE) giveUp(); // written twice
       const names: string[] = (this.item[selector] = []);
       i = colon + 1;
@@ -228,36 +151,6 @@ class ListFileReader {
       spaces();
     }
   }
-}
-
-/** Which of KEYS is written on text[start, colon), or -1. */
-function keyOf(text: string, start: number, colon: number): number {
-  const length = colon - start;
-  for (let k = 0; k < KEYS.length; k++) if (KEYS[k]!.length === length && isWrittenAt(text, start, KEYS[k]!)) return k;
-  return -1;
-}
-
-/** Which of SELECTORS is written on text[start, colon), or -1. */
-function selectorOf(text: string, start: number, colon: number): number {
-  const length = colon - start;
-  for (let k = 0; k < SELECTORS.length; k++) if (SELECTORS[k]!.length === length && isWrittenAt(text, start, SELECTORS[k]!)) return k;
-  return -1;
-}
-
-/** Whether `word` is written at text[start]: compared a character at a time, which the compiler inlines (startsWith it does not). */
-function isWrittenAt(text: string, start: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-/** `"+4420..."` or `"999"`: the digits, with their plus. */
-function quotedNumber(text: string, start: number, end: number): string {
-  if (end - start < 3 || text.charCodeAt(start) !== QUOTE || text.charCodeAt(end - 1) !== QUOTE) giveUp();
-  let i = start + 1;
-  if (text.charCodeAt(i) === PLUS) i++;
-  if (i === end - 1) giveUp();
-  for (; i < end - 1; i++) if (!isDigit(text.charCodeAt(i))) giveUp();
-  return text.slice(start + 1, end - 1);
 }
 
 /** A bare `2027-12-31` (a string to YAML's core schema; the loader reads its meaning). */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
 import type { Document, LineCounter, Node } from 'yaml';
+import { readExtensionFile } from './extensionFile.js';
 import { readPlainYaml } from './plainYaml.js';
 import type { Problem } from './problem.js';
 
@@ -27,6 +28,8 @@ interface Precise {
 export class SourceFile {
   readonly data: unknown;
   readonly problems: Problem[] = [];
+  /** True when the reader has already found the shape the schema requires (no schema pass is needed). */
+  readonly shapeChecked: boolean;
   private readonly openedAt: Map<object, number>;
   private precise: Precise | undefined;
   private children: ChildLines | undefined;
@@ -35,7 +38,10 @@ export class SourceFile {
     readonly path: string,
     private readonly text: string,
   ) {
-    const plain = readPlainYaml(text, CITED_DEPTH);
+    // A large extension file in the generated form is read by its own reader, which vouches for its shape.
+    const extensions = readExtensionFile(text);
+    this.shapeChecked = extensions !== undefined;
+    const plain = extensions ?? readPlainYaml(text, CITED_DEPTH);
     if (plain) {
       this.data = plain.data;
       this.openedAt = plain.openedAt;
