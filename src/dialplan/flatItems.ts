@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { readsAsString } from './plainYaml.js';
 
 /**
@@ -37,12 +38,14 @@ const SPACE = 32;
 const HASH = 35;
 const DASH = 45;
 const COLON = 58;
-/** Printable ASCII and line feeds: the only characters the quick readers meet, in comments too, so js-yaml never refuses what they read. */
-const PLAIN_ASCII = /^[\n\x20-\x7e]*$/;
+const DELETE = 127;
 
 /** Reads `text` into `form`; false when it is not in the form (or the form gave up). */
 export function readFlatItems(text: string, form: FlatItemForm): boolean {
-  if (!PLAIN_ASCII.test(text)) return false;
+  // Printable ASCII and line feeds only, in comments too, so js-yaml never refuses what these readers read: ASCII
+  // (as many UTF-8 bytes as characters, which is quick to count) without carriage returns here; every value is
+  // read character by character, and so is each comment (below).
+  if (Buffer.byteLength(text, 'utf8') !== text.length || text.includes('\r')) return false;
   try {
     walk(text, form);
     return true;
@@ -69,8 +72,10 @@ function walk(text: string, form: FlatItemForm): void {
     let content = start;
     while (content < end && text.charCodeAt(content) === SPACE) content++;
     const indent = content - start;
-    if (content === end || text.charCodeAt(content) === HASH) {
-      // a blank or comment line
+    if (content === end) {
+      // a blank line
+    } else if (text.charCodeAt(content) === HASH) {
+      for (let i = content; i < end; i++) if (text.charCodeAt(i) < SPACE || text.charCodeAt(i) === DELETE) giveUp();
     } else if (indent === 0) {
       close();
       // A section written twice is an error, and an empty one reads as null: both for the general way.

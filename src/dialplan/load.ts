@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { Buffer } from 'node:buffer';
+import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { packageRoot } from '../packageRoot.js';
@@ -34,17 +35,37 @@ async function readSources(dir: string): Promise<Source[] | { ok: false; problem
     return { ok: false, problems: [{ where: dir, message: `cannot read dialplan directory: ${(error as Error).message}` }] };
   }
   if (paths.length === 0) return { ok: false, problems: [{ where: dir, message: 'no .yaml files in the dialplan directory' }] };
-  const read = await Promise.all(
-    paths.map((p) => {
-      const path = join(dir, relative(dir, p));
-      return readFile(p, 'utf8').then(
-        (text): Source => ({ path, text }),
-        (error: Error): Problem => ({ where: path, message: `cannot read file: ${error.message}` }),
-      );
-    }),
-  );
+  // One file after another into one buffer: no more than the largest file's bytes are held besides the texts.
+  const buffer = { bytes: Buffer.alloc(0) };
+  const read: (Source | Problem)[] = [];
+  for (const p of paths) {
+    const path = join(dir, relative(dir, p));
+    read.push(await readText(p, buffer).then((text) => ({ path, text }), (error: Error) => ({ where: path, message: `cannot read file: ${error.message}` })));
+  }
   const unreadable = read.filter((r): r is Problem => 'message' in r);
   return unreadable.length > 0 ? { ok: false, problems: unreadable } : (read as Source[]);
+}
+
+/**
+ * The file's text, decoded at once into one flat string (readFile(path, 'utf8') decodes chunk by chunk
+ * into a rope that its first reader must flatten), its bytes read into `buffer`, grown as needed
+ * (readFile(path) would keep every file's bytes until the collector frees them).
+ */
+async function readText(path: string, buffer: { bytes: Buffer }): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    if (size > buffer.bytes.length) buffer.bytes = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const { bytesRead } = await file.read(buffer.bytes, length, size - length, length);
+      if (bytesRead === 0) break; // it shrank meanwhile: the watcher reloads once the edit settles
+      length += bytesRead;
+    }
+    return buffer.bytes.toString('utf8', 0, length);
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -54,7 +75,7 @@ async function readSources(dir: string): Promise<Source[] | { ok: false; problem
  */
 function holdsOnlyLists(text: string): boolean {
   const isListKey = (line: string) => /^(allow|deny)\s*:/.test(line);
-  if (/[\r\u2028\u2029]/.test(text)) {
+  if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) {
     const topLevel = text.match(/^[^\s#].*$/gm) ?? [];
     return topLevel.length > 0 && topLevel.every(isListKey);
   }

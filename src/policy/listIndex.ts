@@ -109,9 +109,9 @@ export function packLists(parts: readonly ListPart[]): PackedLists {
 
   const packed: PackedLists = {
     size: n,
-    children: children.slice(0, nodes * 10),
-    prefixGroup: prefixGroup.slice(0, nodes),
-    exactGroup: exactGroup.slice(0, nodes),
+    children: children.subarray(0, nodes * 10),
+    prefixGroup: prefixGroup.subarray(0, nodes),
+    exactGroup: exactGroup.subarray(0, nodes),
     groupStart,
     flags: new Uint8Array(n),
     from: new Float64Array(n),

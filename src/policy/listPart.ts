@@ -112,20 +112,20 @@ export class ListPartBuilder {
     const n = this.count;
     return {
       size: n,
-      digits: this.digits.slice(0, this.digitEnd),
-      digitStart: this.digitStart.slice(0, n + 1),
-      flags: this.flags.slice(0, n),
-      from: this.from.slice(0, n),
-      until: this.until.slice(0, n),
-      reason: this.reason.slice(0, n),
-      approver: this.approver.slice(0, n),
-      whereFile: this.whereFile.slice(0, n),
-      whereLine: this.whereLine.slice(0, n),
-      selStart: this.selStart.slice(0, n + 1),
-      selKind: this.selKind.slice(0, this.sels),
-      selName: this.selName.slice(0, this.sels),
+      digits: this.digits.subarray(0, this.digitEnd),
+      digitStart: this.digitStart.subarray(0, n + 1),
+      flags: this.flags.subarray(0, n),
+      from: this.from.subarray(0, n),
+      until: this.until.subarray(0, n),
+      reason: this.reason.subarray(0, n),
+      approver: this.approver.subarray(0, n),
+      whereFile: this.whereFile.subarray(0, n),
+      whereLine: this.whereLine.subarray(0, n),
+      selStart: this.selStart.subarray(0, n + 1),
+      selKind: this.selKind.subarray(0, this.sels),
+      selName: this.selName.subarray(0, this.sels),
       strings: this.pieces.join(''),
-      stringStart: this.stringStart.slice(0, this.pieces.length + 1),
+      stringStart: this.stringStart.subarray(0, this.pieces.length + 1),
     };
   }
 
