@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
-import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { packageRoot } from '../packageRoot.js';
@@ -35,13 +34,17 @@ async function readSources(dir: string): Promise<Source[] | { ok: false; problem
     return { ok: false, problems: [{ where: dir, message: `cannot read dialplan directory: ${(error as Error).message}` }] };
   }
   if (paths.length === 0) return { ok: false, problems: [{ where: dir, message: 'no .yaml files in the dialplan directory' }] };
-  // One file after another into one buffer: no more than the largest file's bytes are held besides the texts.
+  // One file after another into one buffer, synchronously: a plan is read in milliseconds (in its own
+  // thread when serving), and a thread-pool hop per file and call would cost more than the reading.
   const buffer = { bytes: Buffer.alloc(0) };
-  const read: (Source | Problem)[] = [];
-  for (const p of paths) {
+  const read = paths.map((p): Source | Problem => {
     const path = join(dir, relative(dir, p));
-    read.push(await readText(p, buffer).then((text) => ({ path, text }), (error: Error) => ({ where: path, message: `cannot read file: ${error.message}` })));
-  }
+    try {
+      return { path, text: readText(p, buffer) };
+    } catch (error) {
+      return { where: path, message: `cannot read file: ${(error as Error).message}` };
+    }
+  });
   const unreadable = read.filter((r): r is Problem => 'message' in r);
   return unreadable.length > 0 ? { ok: false, problems: unreadable } : (read as Source[]);
 }
@@ -51,20 +54,20 @@ async function readSources(dir: string): Promise<Source[] | { ok: false; problem
  * into a rope that its first reader must flatten), its bytes read into `buffer`, grown as needed
  * (readFile(path) would keep every file's bytes until the collector frees them).
  */
-async function readText(path: string, buffer: { bytes: Buffer }): Promise<string> {
-  const file = await open(path, 'r');
+function readText(path: string, buffer: { bytes: Buffer }): string {
+  const file = openSync(path, 'r');
   try {
-    const { size } = await file.stat();
+    const { size } = fstatSync(file);
     if (size > buffer.bytes.length) buffer.bytes = Buffer.allocUnsafe(size);
     let length = 0;
     while (length < size) {
-      const { bytesRead } = await file.read(buffer.bytes, length, size - length, length);
-      if (bytesRead === 0) break; // it shrank meanwhile: the watcher reloads once the edit settles
-      length += bytesRead;
+      const read = readSync(file, buffer.bytes, length, size - length, length);
+      if (read === 0) break; // it shrank meanwhile: the watcher reloads once the edit settles
+      length += read;
     }
     return buffer.bytes.toString('utf8', 0, length);
   } finally {
-    await file.close();
+    closeSync(file);
   }
 }
 
