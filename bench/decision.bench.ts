@@ -46,4 +46,6 @@ console.log(row('classify+decide (callguard)', ours));
 console.log(row('parse+getType (libphonenumber-js)', library));
 const x = (a: number, b: number) => `${(a / b).toFixed(1)}x`;
 console.log(`callguard is faster by: p50 ${x(library.p50, ours.p50)}, p99 ${x(library.p99, ours.p99)}, calls/s ${x(ours.perSecond, library.perSecond)}`);
-console.log(`budget p99 <= 10 µs: ${ours.p99 <= 10_000 ? 'met' : 'MISSED'}; >= 10x the library (calls/s): ${ours.perSecond >= 10 * library.perSecond ? 'met' : 'MISSED'}`);
+console.log(
+  `budget p99 <= 10 µs (DESIGN): ${ours.p99 <= 10_000 ? 'met' : 'MISSED'}; p99 <= 2 µs (the core at full size): ${ours.p99 <= 2_000 ? 'met' : 'MISSED'}; >= 10x the library (calls/s): ${ours.perSecond >= 10 * library.perSecond ? 'met' : 'MISSED'}`,
+);
