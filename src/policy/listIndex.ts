@@ -5,12 +5,6 @@ import type { Extension } from './plan.js';
 /** Names a list entry applies to. */
 export type Names = readonly string[] | ReadonlySet<string>;
 
-export function names(list: readonly string[] | undefined): Names {
-  return !list || list.length === 0 ? NO_NAMES : Object.freeze([...list]);
-}
-
-const NO_NAMES: Names = Object.freeze([]);
-
 /** Who a list entry applies to; an empty selector would apply to nobody, so `everyone` is explicit. */
 export type AppliesTo = { everyone: true } | { everyone: false; users: Names; extensions: Names; classes: Names };
 
