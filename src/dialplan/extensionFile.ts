@@ -1,6 +1,6 @@
 import { giveUp, plainString, quotedDigits, readFlatItems, type FlatItemForm } from './flatItems.js';
 import type { PlainYaml } from './plainYaml.js';
-import type { ExtensionFile } from './schema.js';
+import { USER_NAME, type ExtensionFile } from './schema.js';
 
 /**
  * A reader for extension files in the form generators write (50,000 extensions and more, in the flat
@@ -33,8 +33,7 @@ const CLASS = 3;
 const DDI = 6;
 const RECORDED = 7;
 const EMERGENCY_LINE = 8;
-/** The schema's user names: a lower-case letter, then lower-case letters, digits and `._-`. */
-const USER_NAME = /^[a-z][a-z0-9._-]*$/;
+const USER_NAME_PATTERN = new RegExp(USER_NAME);
 
 class ExtensionForm implements FlatItemForm {
   readonly sections = ['extensions'];
@@ -60,7 +59,7 @@ class ExtensionForm implements FlatItemForm {
     else if (key === RECORDED || key === EMERGENCY_LINE) value = text.startsWith('true', start) && end - start === 4 ? true : text.startsWith('false', start) && end - start === 5 ? false : giveUp();
     else {
       value = plainString(text, start, end);
-      if (key === USER && !USER_NAME.test(value)) giveUp();
+      if (key === USER && !USER_NAME_PATTERN.test(value)) giveUp();
     }
     this.item[KEYS[key]!] = value;
   }

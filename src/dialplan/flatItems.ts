@@ -117,7 +117,7 @@ export function wordAt(text: string, start: number, end: number, words: readonly
   return -1;
 }
 
-/** Whether `word` is written at text[start]: compared a character at a time, which the compiler inlines (startsWith it does not). */
+/** Whether `word` is written at text[start], a character at a time (startsWith was a hot spot in the profile of a 100,000-entry load). */
 function isWrittenAt(text: string, start: number, word: string): boolean {
   for (let i = 0; i < word.length; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
   return true;

@@ -49,10 +49,7 @@ export function* packPlan(plan: Plan, coreHeld: boolean): Generator<{ message: P
     }
   }
   if (batch.length > 0) yield { message: { type: 'extensions', batch }, transfer: [] };
-  const { numbering, classify: _classify, extensions: _extensions, classes, lists, ...rest } = plan;
-  void classes;
-  void numbering;
-  void lists;
+  const { numbering: _numbering, classify: _classify, extensions: _extensions, classes: _classes, lists: _lists, ...rest } = plan;
   yield { message: { type: 'plan', rest, lists: packed }, transfer };
 }
 

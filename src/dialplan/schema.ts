@@ -140,6 +140,8 @@ export interface DialplanFile {
   limits?: LimitsFile;
 }
 
+/** A user name: a lower-case letter, then lower-case letters, digits and `._-`. */
+export const USER_NAME = '^[a-z][a-z0-9._-]*$';
 const digits = { type: 'string', pattern: '^[0-9]+$' };
 const region = { type: 'string', pattern: '^[A-Z]{2}$' };
 const text = { type: 'string', minLength: 1 };
@@ -222,7 +224,7 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       {
         ext: { type: 'string', pattern: '^[0-9]{2,8}$' },
         name: text,
-        user: { type: 'string', pattern: '^[a-z][a-z0-9._-]*$' },
+        user: { type: 'string', pattern: USER_NAME },
         class: text,
         department: text,
         location: text,

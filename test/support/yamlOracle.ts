@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import jsYaml from 'js-yaml';
 
 /**
@@ -36,4 +37,20 @@ export function linesByPath(data: unknown, openedAt: Map<object, number>): Map<s
   };
   walk(data, '');
   return out;
+}
+
+/**
+ * Runs `readsLikeOracle` on 3,000 generated documents: it asserts that a quick reader, where it takes a
+ * document, reads it as the oracle does, and says whether it took it. Returns how many it took, so a test
+ * can check that the generator still reaches the quick form rather than only the cases it gives up on.
+ */
+export function documentsTaken(documents: fc.Arbitrary<string>, readsLikeOracle: (text: string) => boolean): number {
+  let taken = 0;
+  fc.assert(
+    fc.property(documents, (text) => {
+      if (readsLikeOracle(text)) taken++;
+    }),
+    { numRuns: 3000 },
+  );
+  return taken;
 }
