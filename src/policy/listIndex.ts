@@ -45,52 +45,21 @@ const MAX_DEPTH = 66;
 /**
  * The packed index of the parts' entries: their digits go into the trie, and their columns are put in
  * group order, each part's string ids moved past the strings of the parts before it. Nothing is made per
- * entry but numbers.
+ * entry but numbers. Each step is a small function run once per part: one function of many loops was
+ * optimised again and again by on-stack replacement (tens of milliseconds of compiler time each load).
  */
 export function packLists(parts: readonly ListPart[]): PackedLists {
   const n = parts.reduce((sum, p) => sum + p.size, 0);
-  let children = new Int32Array(20 * 64);
-  let nodes = 2;
-  let prefixGroup = new Int32Array(128);
-  let exactGroup = new Int32Array(128);
-  let groups = 0;
   // Per entry (parts in order): its group (1-based).
   const group = new Int32Array(n);
-  let e = 0;
-  for (const part of parts) {
-    const { digits, digitStart, flags } = part;
-    for (let i = 0; i < part.size; i++, e++) {
-      let node = (flags[i]! & FLAG_SHORT) !== 0 ? SHORT_ROOT : E164_ROOT;
-      for (let k = digitStart[i]!; k < digitStart[i + 1]!; k++) {
-        const slot = node * 10 + (digits[k]! - 48);
-        let next = children[slot]!;
-        if (next === 0) {
-          next = nodes++;
-          if (nodes * 10 > children.length) children = grow(children);
-          if (nodes > prefixGroup.length) {
-            prefixGroup = grow(prefixGroup);
-            exactGroup = grow(exactGroup);
-          }
-          children[slot] = next;
-        }
-        node = next;
-      }
-      const ends = (flags[i]! & FLAG_EXACT) !== 0 ? exactGroup : prefixGroup;
-      if (ends[node] === 0) ends[node] = ++groups;
-      group[e] = ends[node]!;
-    }
-  }
+  const trie = new TrieBuilder();
+  for (let p = 0, e = 0; p < parts.length; e += parts[p]!.size, p++) trie.insert(parts[p]!, group, e);
+  const groups = trie.groups;
 
   // Groups in the order first seen, and in each its deny entries before its allow entries, each in the order added.
   const groupStart = new Int32Array(groups + 1);
   const denies = new Int32Array(groups + 1);
-  e = 0;
-  for (const part of parts) {
-    for (let i = 0; i < part.size; i++, e++) {
-      groupStart[group[e]!]!++;
-      if ((part.flags[i]! & FLAG_DENY) !== 0) denies[group[e]!]!++;
-    }
-  }
+  for (let p = 0, e = 0; p < parts.length; e += parts[p]!.size, p++) countGroups(parts[p]!, group, e, groupStart, denies);
   const nextDeny = new Int32Array(groups + 1);
   const nextAllow = new Int32Array(groups + 1);
   for (let g = 1, at = 0; g <= groups; g++) {
@@ -103,9 +72,7 @@ export function packLists(parts: readonly ListPart[]): PackedLists {
 
   const packed: PackedLists = {
     size: n,
-    children: children.subarray(0, nodes * 10),
-    prefixGroup: prefixGroup.subarray(0, nodes),
-    exactGroup: exactGroup.subarray(0, nodes),
+    ...trie.build(),
     groupStart,
     flags: new Uint8Array(n),
     from: new Float64Array(n),
@@ -120,46 +87,108 @@ export function packLists(parts: readonly ListPart[]): PackedLists {
     strings: parts.map((p) => p.strings).join(''),
     stringStart: new Int32Array(parts.reduce((sum, p) => sum + p.stringStart.length - 1, 0) + 1),
   };
-  // Where each entry goes, then its names in that order.
+  // Where each entry goes, then its columns, then its names in that order.
   const position = new Int32Array(n);
-  e = 0;
-  for (const part of parts) {
-    for (let i = 0; i < part.size; i++, e++) position[e] = (part.flags[i]! & FLAG_DENY) !== 0 ? nextDeny[group[e]!]!++ : nextAllow[group[e]!]!++;
-  }
-  e = 0;
-  let strings = 0;
-  let chars = 0;
-  for (const part of parts) {
-    for (let i = 0; i < part.size; i++, e++) {
-      const at = position[e]!;
-      packed.flags[at] = part.flags[i]!;
-      packed.from[at] = part.from[i]!;
-      packed.until[at] = part.until[i]!;
-      packed.reason[at] = part.reason[i]! + strings;
-      packed.approver[at] = part.approver[i]! < 0 ? -1 : part.approver[i]! + strings;
-      packed.whereFile[at] = part.whereFile[i]! + strings;
-      packed.whereLine[at] = part.whereLine[i]!;
-      packed.selStart[at + 1] = part.selStart[i + 1]! - part.selStart[i]!;
-    }
+  for (let p = 0, e = 0; p < parts.length; e += parts[p]!.size, p++) placeEntries(parts[p]!, group, e, position, nextDeny, nextAllow);
+  for (let p = 0, e = 0, strings = 0, chars = 0; p < parts.length; e += parts[p]!.size, p++) {
+    const part = parts[p]!;
+    copyColumns(part, position, e, packed, strings);
     const count = part.stringStart.length - 1;
     for (let s = 1; s <= count; s++) packed.stringStart[strings + s] = part.stringStart[s]! + chars;
     strings += count;
     chars += part.stringStart[count]!;
   }
   for (let at = 0; at < n; at++) packed.selStart[at + 1]! += packed.selStart[at]!;
-  e = 0;
-  strings = 0;
-  for (const part of parts) {
-    for (let i = 0; i < part.size; i++, e++) {
-      let to = packed.selStart[position[e]!]!;
-      for (let k = part.selStart[i]!; k < part.selStart[i + 1]!; k++, to++) {
-        packed.selKind[to] = part.selKind[k]!;
-        packed.selName[to] = part.selName[k]! + strings;
-      }
-    }
-    strings += part.stringStart.length - 1;
+  for (let p = 0, e = 0, strings = 0; p < parts.length; e += parts[p]!.size, p++) {
+    copyNames(parts[p]!, position, e, packed, strings);
+    strings += parts[p]!.stringStart.length - 1;
   }
   return packed;
+}
+
+/** The digit trie, grown as entries go in: each entry's last node records the entry's group. */
+class TrieBuilder {
+  private children = new Int32Array(20 * 64);
+  private nodes = 2;
+  private prefixGroup = new Int32Array(128);
+  private exactGroup = new Int32Array(128);
+  groups = 0;
+
+  /** Puts the part's entries in, writing each one's group at `group[first + i]`. */
+  insert(part: ListPart, group: Int32Array, first: number): void {
+    const { digits, digitStart, flags } = part;
+    for (let i = 0; i < part.size; i++) {
+      let node = (flags[i]! & FLAG_SHORT) !== 0 ? SHORT_ROOT : E164_ROOT;
+      for (let k = digitStart[i]!; k < digitStart[i + 1]!; k++) node = this.child(node, digits[k]! - 48);
+      const ends = (flags[i]! & FLAG_EXACT) !== 0 ? this.exactGroup : this.prefixGroup;
+      if (ends[node] === 0) ends[node] = ++this.groups;
+      group[first + i] = ends[node]!;
+    }
+  }
+
+  build(): Pick<PackedLists, 'children' | 'prefixGroup' | 'exactGroup'> {
+    return {
+      children: this.children.subarray(0, this.nodes * 10),
+      prefixGroup: this.prefixGroup.subarray(0, this.nodes),
+      exactGroup: this.exactGroup.subarray(0, this.nodes),
+    };
+  }
+
+  private child(node: number, digit: number): number {
+    const slot = node * 10 + digit;
+    const next = this.children[slot]!;
+    if (next !== 0) return next;
+    const made = this.nodes++;
+    if (this.nodes * 10 > this.children.length) this.children = grow(this.children);
+    if (this.nodes > this.prefixGroup.length) {
+      this.prefixGroup = grow(this.prefixGroup);
+      this.exactGroup = grow(this.exactGroup);
+    }
+    this.children[slot] = made;
+    return made;
+  }
+}
+
+function countGroups(part: ListPart, group: Int32Array, first: number, sizes: Int32Array, denies: Int32Array): void {
+  for (let i = 0; i < part.size; i++) {
+    const g = group[first + i]!;
+    sizes[g]!++;
+    if ((part.flags[i]! & FLAG_DENY) !== 0) denies[g]!++;
+  }
+}
+
+function placeEntries(part: ListPart, group: Int32Array, first: number, position: Int32Array, nextDeny: Int32Array, nextAllow: Int32Array): void {
+  for (let i = 0; i < part.size; i++) {
+    const g = group[first + i]!;
+    position[first + i] = (part.flags[i]! & FLAG_DENY) !== 0 ? nextDeny[g]!++ : nextAllow[g]!++;
+  }
+}
+
+/** The part's columns at their positions, string ids moved past the `strings` of the parts before; each entry's name count in selStart. */
+function copyColumns(part: ListPart, position: Int32Array, first: number, packed: PackedLists, strings: number): void {
+  const { flags, from, until, reason, approver, whereFile, whereLine, selStart } = packed;
+  for (let i = 0; i < part.size; i++) {
+    const at = position[first + i]!;
+    flags[at] = part.flags[i]!;
+    from[at] = part.from[i]!;
+    until[at] = part.until[i]!;
+    reason[at] = part.reason[i]! + strings;
+    approver[at] = part.approver[i]! < 0 ? -1 : part.approver[i]! + strings;
+    whereFile[at] = part.whereFile[i]! + strings;
+    whereLine[at] = part.whereLine[i]!;
+    selStart[at + 1] = part.selStart[i + 1]! - part.selStart[i]!;
+  }
+}
+
+function copyNames(part: ListPart, position: Int32Array, first: number, packed: PackedLists, strings: number): void {
+  const { selStart, selKind, selName } = packed;
+  for (let i = 0; i < part.size; i++) {
+    let to = selStart[position[first + i]!]!;
+    for (let k = part.selStart[i]!; k < part.selStart[i + 1]!; k++, to++) {
+      selKind[to] = part.selKind[k]!;
+      selName[to] = part.selName[k]! + strings;
+    }
+  }
 }
 
 /**
