@@ -2,6 +2,7 @@ import type { Destination, PublicClass } from '../numbering/destination.js';
 import type { Decision, Reason, RuleRef } from './decision.js';
 import { grantIsActive, type Grant } from './grant.js';
 import { ABROAD, limitBreach } from './limits.js';
+import { NO_HIT } from './listIndex.js';
 import type { PhoneState } from './phoneState.js';
 import type { Extension, Plan } from './plan.js';
 
@@ -52,11 +53,12 @@ export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): 
   }
   if (destination.class === 'invalid') return reject(destination, 484, 'invalid-number', sourceRule('numbering', destination));
 
-  const listed = plan.lists.lookup(destination, caller, now);
-  if (listed?.kind === 'deny') return reject(destination, 403, 'deny-list', { id: 'deny-list', where: listed.where });
-  const permit: Permit | Decision = listed
-    ? { action: 'permit', reason: 'allow-list', rule: { id: 'allow-list', where: listed.where } }
-    : permitByPolicy(plan, phone, caller, destination, now);
+  const listed = plan.lists.find(destination, caller, now);
+  if (listed !== NO_HIT && plan.lists.denies(listed)) return reject(destination, 403, 'deny-list', { id: 'deny-list', where: plan.lists.whereOf(listed) });
+  const permit: Permit | Decision =
+    listed !== NO_HIT
+      ? { action: 'permit', reason: 'allow-list', rule: { id: 'allow-list', where: plan.lists.whereOf(listed) } }
+      : permitByPolicy(plan, phone, caller, destination, now);
   if (permit.action !== 'permit') return permit;
 
   // Over a limit, a PIN prompt would only delay the refusal.

@@ -218,22 +218,23 @@ export class ListIndex {
     return this.p;
   }
 
+  /** The entry that applies to the caller, as an object: for explanations and tests (a decision uses find). */
   lookup(destination: Destination, caller: Extension, now: number): ListEntry | undefined {
-    if (this.size === 0 || destination.class === 'invalid') return undefined;
-    let digits: string;
-    let start: number;
-    let node: number;
-    if (destination.e164 !== undefined) {
-      digits = destination.e164;
-      start = 1;
-      node = E164_ROOT;
-    } else if (destination.shortCode !== undefined) {
-      digits = destination.shortCode;
-      start = 0;
-      node = SHORT_ROOT;
-    } else {
-      return undefined;
-    }
+    const hit = this.find(destination, caller, now);
+    return hit === NO_HIT || destination.class === 'invalid' ? undefined : this.entry(hit, destination);
+  }
+
+  /**
+   * The entry that applies to the caller, as a hit (NO_HIT: none) to read with denies() and whereOf():
+   * a decision makes no object for it. A hit is the entry's position times 256 plus its trie slot's low
+   * bits (exact bit, depth), which say what digits it matched.
+   */
+  find(destination: Destination, caller: Extension, now: number): number {
+    if (this.size === 0 || destination.class === 'invalid') return NO_HIT;
+    const digits = destination.e164 ?? destination.shortCode;
+    if (digits === undefined) return NO_HIT;
+    const start = startOf(destination);
+    let node = start === 0 ? SHORT_ROOT : E164_ROOT;
     const { children, prefixGroup, exactGroup } = this.p;
     const path = this.path;
     let found = 0;
@@ -247,15 +248,27 @@ export class ListIndex {
       if (prefixGroup[node]! !== 0) path[found++] = (prefixGroup[node]! << 8) | (i + 1 - start);
     }
     if (node !== 0 && i === digits.length && exactGroup[node]! !== 0) path[found++] = (exactGroup[node]! << 8) | EXACT_BIT | (i - start);
+    const { groupStart } = this.p;
     for (let f = found - 1; f >= 0; f--) {
       const slot = path[f]!;
       const group = (slot >>> 8) - 1;
-      const { groupStart } = this.p;
       for (let e = groupStart[group]!; e < groupStart[group + 1]!; e++) {
-        if (this.applies(e, caller, now)) return this.entry(e, digits.slice(start, start + (slot & DEPTH_MASK)), start === 0, (slot & EXACT_BIT) !== 0);
+        if (this.applies(e, caller, now)) return e * 256 + (slot & 0xff);
       }
     }
-    return undefined;
+    return NO_HIT;
+  }
+
+  /** Whether the hit is a deny-list entry. */
+  denies(hit: number): boolean {
+    return (this.p.flags[hit >>> 8]! & FLAG_DENY) !== 0;
+  }
+
+  /** Where the hit's entry was written. */
+  whereOf(hit: number): string {
+    const e = hit >>> 8;
+    const p = this.p;
+    return p.whereLine[e] === 0 ? this.string(p.whereFile[e]!) : `${this.string(p.whereFile[e]!)}:${p.whereLine[e]!}`;
   }
 
   private applies(e: number, caller: Extension, now: number): boolean {
@@ -283,8 +296,11 @@ export class ListIndex {
     return this.p.strings.slice(this.p.stringStart[id]!, this.p.stringStart[id + 1]!);
   }
 
-  /** The entry at position `e` as an object, made only for the entry a decision cites. */
-  private entry(e: number, digits: string, short: boolean, exact: boolean): ListEntry {
+  /** The hit's entry as an object. */
+  private entry(hit: number, destination: Numbered): ListEntry {
+    const e = hit >>> 8;
+    const start = startOf(destination);
+    const digits = destination.e164 ?? destination.shortCode!;
     const p = this.p;
     let appliesTo: AppliesTo = { everyone: true };
     if ((p.flags[e]! & FLAG_EVERYONE) === 0) {
@@ -295,18 +311,29 @@ export class ListIndex {
     const from = p.from[e]!;
     const until = p.until[e]!;
     return {
-      kind: (p.flags[e]! & FLAG_DENY) !== 0 ? 'deny' : 'allow',
-      digits,
-      space: short ? 'short' : 'e164',
-      match: exact ? 'number' : 'prefix',
+      kind: this.denies(hit) ? 'deny' : 'allow',
+      digits: digits.slice(start, start + (hit & DEPTH_MASK)),
+      space: start === 0 ? 'short' : 'e164',
+      match: (hit & EXACT_BIT) !== 0 ? 'number' : 'prefix',
       appliesTo,
       reason: this.string(p.reason[e]!),
       approver: p.approver[e] === -1 ? undefined : this.string(p.approver[e]!),
       from: from === from ? from : undefined,
       until: until === until ? until : undefined,
-      where: p.whereLine[e] === 0 ? this.string(p.whereFile[e]!) : `${this.string(p.whereFile[e]!)}:${p.whereLine[e]!}`,
+      where: this.whereOf(hit),
     };
   }
+}
+
+/** A destination with digits to look up. */
+type Numbered = Exclude<Destination, { class: 'invalid' }>;
+
+/** What find() returns when no entry applies. */
+export const NO_HIT = -1;
+
+/** Where a destination's digits start in the trie: after the '+' of E.164 digits, or at once for a short code as dialled. */
+function startOf(destination: Numbered): number {
+  return destination.e164 !== undefined ? 1 : 0;
 }
 
 const DEPTH_MASK = 0x7f;

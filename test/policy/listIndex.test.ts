@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../../src/numbering/destination.js';
-import { ListIndex, packLists, type ListEntry } from '../../src/policy/listIndex.js';
+import { ListIndex, NO_HIT, packLists, type ListEntry } from '../../src/policy/listIndex.js';
 import { ListPartBuilder } from '../../src/policy/listPart.js';
 import type { ClassOfService, Extension } from '../../src/policy/plan.js';
 
@@ -60,8 +60,14 @@ describe('the list index', () => {
             : { class: 'geographic', e164: `+${dialled}`, source: { kind: 'syntax' } };
           const caller: Extension = { ext, name: 'x', user, classOfService: cos(className), role: { kind: 'desk' }, where: 'x' };
           const expected = reference(entries, destination, caller, now);
-          const found = new ListIndex(entries).lookup(destination, caller, now);
+          const index = new ListIndex(entries);
+          const found = index.lookup(destination, caller, now);
           expect(found?.where).toBe(expected?.where);
+          // What a decision reads of the entry, without making it.
+          const hit = index.find(destination, caller, now);
+          expect(hit === NO_HIT ? undefined : { kind: index.denies(hit) ? 'deny' : 'allow', where: index.whereOf(hit) }).toEqual(
+            found && { kind: found.kind, where: found.where },
+          );
           // The same entries in several parts (as list files are compiled, each with its own strings) make the same index.
           const bounds = [0, ...cuts.map((c) => c % (entries.length + 1)).sort((a, b) => a - b), entries.length];
           const parts = bounds.slice(1).map((end, i) => {
