@@ -16,6 +16,13 @@ try {
 } catch {
   // not permitted here: load at normal priority
 }
+// The first ArrayBuffer a thread detaches (this thread transfers each list index it sends) tells V8 that
+// buffers can be detached, and all the typed-array code it has optimised is thrown away: the first reload
+// would compile the list compiler again, on compiler threads that run at normal priority beside the
+// serving thread. Detach one now, before anything is optimised.
+const buffer = new ArrayBuffer(0);
+structuredClone(buffer, { transfer: [buffer] });
+
 const parent = parentPort!;
 const kept = new KeptParts();
 parent.on('message', ({ dir, port, coreHeld }: LoadRequest) => {
