@@ -23,6 +23,7 @@ import { closeRedis } from '../state/closeRedis.js';
 import { openState } from '../state/index.js';
 import { DrachtioConnection } from './drachtioConnection.js';
 import type { ServeSettings } from './settings.js';
+import { tuneHeapForServing } from './servingHeap.js';
 
 export interface RunningServer {
   http: Server;
@@ -39,6 +40,7 @@ export interface ServerParts {
 }
 
 export async function startServer(settings: ServeSettings, dialplanDir: string, logger: Logger, parts: ServerParts = {}): Promise<RunningServer> {
+  tuneHeapForServing();
   const metrics = new Metrics();
   let loadedAt = new Date();
   let version = 1;
