@@ -13,9 +13,9 @@ import { measure } from './stats.js';
 /**
  * Child of plan-scale.bench, in a fresh process each time, printing its figures as JSON:
  * - `cold`: loads the plan here, as a command does (validate, classify, the report), and times decisions on it;
- * - `serve`: as `callguard serve` does, tunes the heap for serving, loads the plan in its loader thread (PlanWatcher), lets the collector
- *   tidy up and a loop of decisions run as they would in the minutes before an admin's edit, then edits
- *   one list file and reloads while the loop goes on.
+ * - `serve`: as `callguard serve` does, tunes the heap for serving and loads the plan in its loader
+ *   thread (PlanWatcher); lets a loop of decisions run and the collector tidy up, as in the minutes
+ *   before an admin's edit; then edits one list file and reloads while the loop goes on.
  * Usage: node --expose-gc dist/bench/plan-load.js cold|serve DIR FIRST_EXT EXTENSIONS FIRST_NUMBER ENTRIES
  */
 const [mode, dir, firstExt, extensions, firstNumber, entries] = process.argv.slice(2);
