@@ -1,64 +1,14 @@
 import type { Command } from 'commander';
-import { decisionRecord } from '../audit/decisionRecord.js';
-import { decide, type Call } from '../policy/decide.js';
-import type { Decision } from '../policy/decision.js';
-import { explain } from '../policy/explain.js';
-import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
-import type { Plan } from '../policy/plan.js';
 import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
-import { redisUrl, withSharedState, type StateOptions } from './sharedState.js';
+import type { StateOptions } from './sharedState.js';
 
-interface CheckOptions extends StateOptions {
+export interface CheckOptions extends StateOptions {
   from: string;
   to: string;
   locked?: boolean;
   unlocked?: boolean;
   at?: string;
   json?: boolean;
-}
-
-function parseAt(at: string | undefined): number {
-  if (at === undefined) return Date.now();
-  const ms = Date.parse(at);
-  if (Number.isNaN(ms)) throw new Error(`--at "${at}" is not an ISO-8601 date or time`);
-  return ms;
-}
-
-/**
- * The caller's phone state: the live one from Redis when a store is given, with --locked/--unlocked
- * overriding the lock for what-if questions; without a store, a lock-managed phone counts as locked.
- */
-async function phoneState(options: CheckOptions, plan: Plan, now: number): Promise<PhoneState> {
-  if (options.locked && options.unlocked) throw new Error('give --locked or --unlocked, not both');
-  const live = redisUrl(options) ? await withSharedState(options, async (state) => state.replica.phoneState(plan, options.from, now), plan) : LOCKED_PHONE;
-  if (options.unlocked) return { ...live, lock: 'unlocked' };
-  if (options.locked) return { ...live, lock: 'locked' };
-  return live;
-}
-
-/** The audit record of the decision plus what an admin asking "what if" also wants to see. */
-function summary(call: Call, decision: Decision, now: number): Record<string, unknown> {
-  const { at: _at, from: _from, to: _to, ...record } = decisionRecord(call, decision, now);
-  return {
-    ...record,
-    record: decision.action === 'allow' ? decision.recording !== undefined : undefined,
-    trunk: decision.action === 'emergency' ? decision.trunk : undefined,
-    alert: decision.action === 'emergency' ? decision.alert : undefined,
-    target: decision.action === 'security' ? decision.target : undefined,
-    failover: decision.action === 'security' ? decision.failover : undefined,
-    answerTimeoutSeconds: decision.action === 'security' ? decision.answerTimeoutSeconds : undefined,
-    explanation: explain(decision),
-  };
-}
-
-function human(options: CheckOptions, fields: Record<string, unknown>): string {
-  const lines = [`${String(fields.action).toUpperCase()}  ${options.from} -> ${options.to}`];
-  for (const [key, value] of Object.entries(fields)) {
-    if (key === 'action' || key === 'explanation' || value === undefined) continue;
-    lines.push(`  ${`${key}:`.padEnd(12)}${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
-  }
-  lines.push(`  why:        ${String(fields.explanation)}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export function registerCheck(program: Command): void {
@@ -74,12 +24,8 @@ export function registerCheck(program: Command): void {
     .option('--at <iso8601>', 'decide as of this time (grants and list entries have dates)')
     .option('--json', 'print one JSON object')
     .action(async (options: CheckOptions) => {
-      // The dialplan loader (YAML, schema, numbering metadata) is loaded only when the command runs.
-      const { planFrom } = await import('./planOrThrow.js');
-      const plan = await planFrom(options.dialplan);
-      const call: Call = { from: options.from, to: options.to };
-      const now = parseAt(options.at);
-      const fields = summary(call, decide(plan, await phoneState(options, plan, now), call, now), now);
-      process.stdout.write(options.json ? `${JSON.stringify(fields)}\n` : human(options, fields));
+      // The policy core and the dialplan loader (YAML, schema, numbering metadata) load only when the command runs.
+      const { runCheck } = await import('./checkRun.js');
+      await runCheck(options);
     });
 }
