@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { dialplanDir } from '../dialplan/load.js';
 import { DIALPLAN_OPTION } from './options.js';
 
 export function registerNotices(program: Command): void {
@@ -11,7 +10,7 @@ export function registerNotices(program: Command): void {
     .option(...DIALPLAN_OPTION)
     .option('--force', 'render again even the files that are up to date')
     .action(async (options: { dialplan?: string; force?: boolean }) => {
-      const { renderSpoken } = await import('../media/render.js');
+      const [{ renderSpoken }, { dialplanDir }] = await Promise.all([import('../media/render.js'), import('../dialplan/load.js')]);
       const dir = dialplanDir(options.dialplan);
       let rendered = 0;
       let kept = 0;

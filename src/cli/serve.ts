@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { dialplanDir } from '../dialplan/load.js';
 
 export function registerServe(program: Command): void {
   program
@@ -14,7 +13,7 @@ export function registerServe(program: Command): void {
         process.exit(2);
       }
       const { pino } = await import('pino');
-      const { startServer } = await import('../server/serve.js');
+      const [{ startServer }, { dialplanDir }] = await Promise.all([import('../server/serve.js'), import('../dialplan/load.js')]);
       // Buffered, asynchronous writes: a synchronous write(2) per decision line was the largest cost of a
       // barred call (bench:sip profile). Flushed every 250 ms and before exit.
       const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
