@@ -50,6 +50,18 @@ describe('validation pins every mistake to file:line:column', () => {
     expect(problems).toEqual([{ where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line}:\\d+$`)), message: expect.stringContaining('plan "GB" of site country GB has none') }]);
   });
 
+  it('takes an IANA time zone, canonical or alias, and pins an unknown one to its line', async () => {
+    const sample = readFileSync(join(SAMPLE_DIALPLAN, 'site.yaml'), 'utf8');
+    const line = sample.split('\n').findIndex((l) => l.includes('timezone: Europe/London')) + 1;
+    for (const zone of ['America/New_York', 'UTC', 'US/Eastern', 'Europe/Kiev']) {
+      expect(await problemsWith('empty.yaml', '{}\n', { 'site.yaml': sample.replace('timezone: Europe/London', `timezone: ${zone}`) })).toMatchObject({ problems: [] });
+    }
+    const { dir, problems } = await problemsWith('empty.yaml', '{}\n', { 'site.yaml': sample.replace('timezone: Europe/London', 'timezone: Mars/Olympus_Mons') });
+    expect(problems).toEqual([
+      { where: expect.stringMatching(new RegExp(`^${dir}/site.yaml:${line}:\\d+$`)), message: 'unknown time zone "Mars/Olympus_Mons" (use an IANA name such as Europe/London)' },
+    ]);
+  });
+
   it('checks the region prefixes of a numbering plan', async () => {
     const gbPlan = (await import('node:fs')).readFileSync(new URL('../../dialplan/numbering/GB.yaml', import.meta.url), 'utf8');
     const broken = gbPlan.replace('"1481": GG', '"1481": XQ').replace('"1624": IM', '"1624": IM\n    "16X5": IM\n    "165X": GG');
