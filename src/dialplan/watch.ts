@@ -13,12 +13,14 @@ export interface PlanWatcherEvents {
 
 /**
  * Loads in the loader thread, so calls are answered throughout (a 50,000-extension plan takes a second
- * to read); if the thread cannot run, loads here, yielding between files.
+ * to read); if the thread cannot run, loads here, yielding between files; but a thread stopped because
+ * the watcher was `closed` is no reason to load at all.
  */
-async function load(loader: PlanLoaderThread, dir: string): Promise<LoadResult> {
+async function load(loader: PlanLoaderThread, dir: string, closed = () => false): Promise<LoadResult> {
   try {
     return await loader.load(dir);
-  } catch {
+  } catch (error) {
+    if (closed()) throw error;
     return loadPlan(dir);
   }
 }
@@ -34,6 +36,7 @@ export class PlanWatcher {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  private closed = false;
 
   private constructor(
     private readonly dir: string,
@@ -62,12 +65,15 @@ export class PlanWatcher {
   /** Reloads now; resolves when the new plan is in force or has been refused. */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(async () => {
+      if (this.closed) return;
       let result: LoadResult;
       try {
-        result = await load(this.loader, this.dir);
+        result = await load(this.loader, this.dir, () => this.closed);
       } catch (error) {
         result = { ok: false, problems: [{ where: this.dir, message: `cannot load the dialplan: ${(error as Error).message}` }] };
       }
+      // A load that close() cut short is neither applied nor reported.
+      if (this.closed) return;
       if (result.ok) {
         this.plan = result.plan;
         this.events.onReload(result.plan);
@@ -79,6 +85,7 @@ export class PlanWatcher {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.watcher?.close();
     void this.loader.close();

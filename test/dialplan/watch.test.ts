@@ -46,6 +46,18 @@ describe('hot reload', () => {
     expect(watcher.current.extensions.has('5001')).toBe(true);
   });
 
+  it('after close, neither applies nor reports a reload, even one under way', async () => {
+    const { copy, watcher, reloads, refusals } = await watched();
+    const before = watcher.current;
+    copy.write('extra.yaml', 'extensions:\n  - ext: "5001"\n    name: New lab\n    class: staff\n');
+    const underWay = watcher.reload();
+    await new Promise((resolve) => setImmediate(resolve));
+    watcher.close();
+    await underWay;
+    await watcher.reload();
+    expect({ reloads: reloads.length, refusals: refusals.length, current: watcher.current }).toEqual({ reloads: 0, refusals: 0, current: before });
+  });
+
   it('refuses to start on an invalid plan', async () => {
     const copy = planCopy({ 'extra.yaml': 'bogus: true\n' });
     cleanup.push(() => copy.remove());
