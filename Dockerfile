@@ -29,5 +29,7 @@ RUN chmod +x dist/src/cli/main.js && ln -s /app/dist/src/cli/main.js /usr/local/
 USER node
 ENV CALLGUARD_DIALPLAN=/etc/callguard/dialplan
 EXPOSE 8080
+# Exec form, no shell between: node (through the callguard symlink's `env node`) is PID 1 and gets
+# `docker stop`'s SIGTERM itself, so serve drains (compose gives it stop_grace_period for that).
 ENTRYPOINT ["callguard"]
 CMD ["serve"]

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RunningServer } from '../server/serve.js';
 
 export function registerServe(program: Command): void {
   program
@@ -18,7 +19,7 @@ export function registerServe(program: Command): void {
       // barred call (bench:sip profile). Flushed every 250 ms and before exit.
       const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
       setInterval(() => destination.flush(), 250).unref();
-      const exit = (code: number) => {
+      const exit = (code: number): never => {
         try {
           destination.flushSync();
         } catch {
@@ -27,7 +28,13 @@ export function registerServe(program: Command): void {
         process.exit(code);
       };
       const logger = pino({ name: 'callguard', level: read.settings.logLevel, redact: { paths: ['pin', '*.pin', 'newPin', '*.newPin', 'secret', '*.secret'], remove: true } }, destination);
-      const server = await startServer(read.settings, dialplanDir(options.dialplan), logger);
+      let server: RunningServer;
+      try {
+        server = await startServer(read.settings, dialplanDir(options.dialplan), logger);
+      } catch (error) {
+        logger.fatal({ err: (error as Error).message }, 'callguard cannot start: no calls taken');
+        return exit(2);
+      }
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -5,32 +5,40 @@ import type { Logger } from 'pino';
 const RETRY_MAX_DELAY_MS = 5_000;
 const PING_INTERVAL_MS = 10_000;
 
+export interface DrachtioEvents {
+  /** Every change between connected and not (the metric). */
+  changed(connected: boolean): void;
+  /** The first connection: from here on calls come in. `sip` is drachtio-server's SIP address. */
+  firstConnected(sip: string): void;
+}
+
+/** Why the connection is not up, as far as the log is concerned: it is logged when this changes. */
+type Problem = { kind: 'refused'; why: string } | { kind: 'unreachable' };
+
 /**
- * The inbound connection to drachtio-server's control port: pinged, reconnected with bounded back-off,
- * and a lost connection logged once per outage (not once per attempt).
+ * The inbound connection to drachtio-server's control port: pinged, reconnected with bounded back-off.
+ * A problem is logged once and again only when it changes: drachtio-srf retries a refused login (wrong
+ * secret) every quarter second, and a lost connection every few seconds, each attempt an event.
  */
 export class DrachtioConnection {
   readonly srf = new Srf();
   private up = false;
-  private outage = false;
   private everConnected = false;
+  private problem: Problem | undefined;
 
   constructor(
     private readonly options: { host: string; port: number; secret: string },
     private readonly logger: Logger,
-    private readonly onChange: (connected: boolean) => void,
+    private readonly events: DrachtioEvents,
   ) {
     const srf = this.srf;
     srf.on('connect', (error: Error | null, hostport: string) => {
-      if (error) {
-        this.logger.error({ err: error.message }, 'drachtio-server refused the connection (wrong DRACHTIO_SECRET?)');
-        return;
-      }
+      if (error) return this.report({ kind: 'refused', why: error.message });
       this.up = true;
-      this.onChange(true);
-      if (this.outage) this.logger.info({ hostport }, 'drachtio-server connection restored');
-      else if (!this.everConnected) this.logger.info({ drachtio: `${options.host}:${options.port}`, sip: hostport }, 'connected to drachtio-server');
-      this.outage = false;
+      this.events.changed(true);
+      if (this.everConnected) this.logger.info({ drachtio: this.address, sip: hostport }, 'drachtio-server connection restored');
+      else this.events.firstConnected(hostport);
+      this.problem = undefined;
       this.everConnected = true;
     });
     srf.on('error', (error: Error) => this.lost(error.message));
@@ -39,6 +47,10 @@ export class DrachtioConnection {
 
   get connected(): boolean {
     return this.up;
+  }
+
+  private get address(): string {
+    return `${this.options.host}:${this.options.port}`;
   }
 
   connect(): void {
@@ -77,11 +89,20 @@ export class DrachtioConnection {
   }
 
   private lost(why: string): void {
-    const wasUp = this.up;
-    this.up = false;
-    if (wasUp) this.onChange(false);
-    if (this.outage) return;
-    this.outage = true;
-    this.logger.error({ drachtio: `${this.options.host}:${this.options.port}`, why }, this.everConnected ? 'drachtio-server connection lost: reconnecting' : 'cannot reach drachtio-server: retrying');
+    if (this.up) {
+      this.up = false;
+      this.events.changed(false);
+    }
+    // drachtio-server closes the socket of a refused login: the refusal is the news, not the close.
+    if (this.problem?.kind === 'refused' && why === 'connection closed') return;
+    this.report({ kind: 'unreachable' }, why);
+  }
+
+  private report(problem: Problem, why = problem.kind === 'refused' ? problem.why : ''): void {
+    const same = this.problem?.kind === problem.kind && (problem.kind === 'unreachable' || (this.problem as typeof problem).why === problem.why);
+    this.problem = problem;
+    if (same) return;
+    if (problem.kind === 'refused') this.logger.error({ drachtio: this.address, err: why }, 'drachtio-server refused the connection (wrong DRACHTIO_SECRET?): retrying');
+    else this.logger.error({ drachtio: this.address, why }, this.everConnected ? 'drachtio-server connection lost: reconnecting' : 'cannot reach drachtio-server: retrying');
   }
 }

@@ -60,7 +60,24 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const plan = () => watcher.current;
   const state = await openState({ plan: plan(), redisUrl: settings.redisUrl, logger });
 
-  const drachtio = new DrachtioConnection(settings.drachtio, logger, (up) => metrics.drachtioConnected.set(up ? 1 : 0));
+  const drachtio = new DrachtioConnection(settings.drachtio, logger, {
+    changed: (up) => metrics.drachtioConnected.set(up ? 1 : 0),
+    // Said once calls can come in, with what the calls will find then.
+    firstConnected: (sip) =>
+      logger.info(
+        {
+          drachtio: `${settings.drachtio.host}:${settings.drachtio.port}`,
+          sip,
+          http: `${settings.http.host}:${settings.http.port}`,
+          state: { store: state.backend.description, reachable: state.backend.reachable },
+          media: { server: media.description, connected: media.available },
+          alerts: channels.map((c) => c.name),
+          dialplan: dialplanDir,
+          extensions: watcher.current.extensions.size,
+        },
+        'callguard serving',
+      ),
+  });
   const alertRedis = settings.redisUrl ? createClient({ url: settings.redisUrl, socket: { reconnectStrategy: (n: number) => Math.min(100 * 2 ** n, 5_000) } }) : undefined;
   alertRedis?.on('error', () => {
     // The state store logs Redis outages once; the stream channel counts its own failures.
@@ -122,34 +139,40 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     usage,
     fraudAlerts: new FraudAlerts(alerts, sharedUsage && ((key) => sharedUsage.claim(key))),
   });
-  drachtio.connect();
-  freeswitch?.start();
+  /** Everything opened above, closed; drachtio-server and FreeSWITCH may never have been connected. */
+  const close = async () => {
+    watcher.close();
+    retention.stop();
+    freeswitch?.close();
+    await admin?.close();
+    drachtio.disconnect();
+    await callRecords.close();
+    await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis), sharedUsage?.stop()]);
+  };
 
-  const http = await startHttp(settings.http.host, settings.http.port, {
-    metrics,
-    admin: admin?.api,
-    health: () => ({
-      ok: drachtio.connected && !draining,
-      draining,
-      drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
-      redis: settings.redisUrl ? { configured: true, reachable: state.backend.reachable } : { configured: false },
-      media: { configured: freeswitch !== undefined, available: media.available, description: media.description },
-      plan: { version, loadedAt: loadedAt.toISOString(), extensions: watcher.current.extensions.size },
-      callsInProgress: calls.size,
-    }),
-  });
-  logger.info(
-    {
-      drachtio: `${settings.drachtio.host}:${settings.drachtio.port}`,
-      http: `${settings.http.host}:${settings.http.port}`,
-      state: state.backend.description,
-      media: media.description,
-      alerts: channels.map((c) => c.name),
-      dialplan: dialplanDir,
-      extensions: watcher.current.extensions.size,
-    },
-    'callguard serving',
-  );
+  // HTTP before drachtio-server: an instance without /health and the console must never take a call.
+  let http: Server;
+  try {
+    http = await startHttp(settings.http.host, settings.http.port, {
+      metrics,
+      admin: admin?.api,
+      health: () => ({
+        ok: drachtio.connected && !draining,
+        draining,
+        drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
+        redis: settings.redisUrl ? { configured: true, reachable: state.backend.reachable } : { configured: false },
+        media: { configured: freeswitch !== undefined, available: media.available, description: media.description },
+        plan: { version, loadedAt: loadedAt.toISOString(), extensions: watcher.current.extensions.size },
+        callsInProgress: calls.size,
+      }),
+    });
+  } catch (error) {
+    await close();
+    throw new Error(`HTTP cannot listen on ${settings.http.host}:${settings.http.port} (CALLGUARD_HTTP_HOST, CALLGUARD_HTTP_PORT): ${(error as Error).message}`);
+  }
+  // FreeSWITCH first: connected by the time drachtio-server is, as a rule, for the first calls and the serving line.
+  freeswitch?.start();
+  drachtio.connect();
 
   return {
     http,
@@ -163,14 +186,8 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
         calls.hangUpAll();
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      watcher.close();
-      retention.stop();
-      freeswitch?.close();
       http.close();
-      await admin?.close();
-      drachtio.disconnect();
-      await callRecords.close();
-      await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis), sharedUsage?.stop()]);
+      await close();
       logger.info('drained; exiting');
     },
   };
