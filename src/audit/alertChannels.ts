@@ -1,5 +1,5 @@
 import type { RedisClientType } from 'redis';
-import type { AlertChannel } from './alertDispatcher.js';
+import type { AlertChannel, LateDelivery } from './alertDispatcher.js';
 import { alertFields, alertText, type SecurityAlert } from './securityAlert.js';
 
 export const ALERT_STREAM = 'callguard:alerts';
@@ -10,12 +10,30 @@ const WEBHOOK_TIMEOUT_MS = 3_000;
 /** Sends a SIP request out of dialog; the SIP edge provides it (srf.request). */
 export type SendSipMessage = (uri: string, headers: Record<string, string>, body: string) => Promise<number>;
 
+/**
+ * A late alert (from the outbox) says so on every channel: in the MESSAGE a last line (the first word
+ * and `time` are as when it was raised), on the stream the fields `late` and `deliveredAt`, in the
+ * webhook's JSON `late: true` and `deliveredAt`.
+ */
+function lateLine(late: LateDelivery): string {
+  return `late: delivered ${late.deliveredAt}; the alert could not be sent when it was raised\r\n`;
+}
+
+function lateFields(late: LateDelivery): Record<string, string> {
+  return { late: 'true', deliveredAt: late.deliveredAt };
+}
+
+/** The reader's side of `lateFields`. */
+export function lateFromFields(fields: Record<string, string>): LateDelivery | undefined {
+  return fields.late === 'true' ? { deliveredAt: fields.deliveredAt ?? '' } : undefined;
+}
+
 /** A SIP MESSAGE (text/plain) to Security Control's target; anything but 2xx counts as a failure. */
 export function sipMessageChannel(target: () => string, send: SendSipMessage): AlertChannel {
   return {
     name: 'sip-message',
-    async deliver(alert: SecurityAlert) {
-      const status = await send(target(), { 'Content-Type': 'text/plain' }, alertText(alert));
+    async deliver(alert: SecurityAlert, late?: LateDelivery) {
+      const status = await send(target(), { 'Content-Type': 'text/plain' }, late ? alertText(alert) + lateLine(late) : alertText(alert));
       if (status < 200 || status >= 300) throw new Error(`MESSAGE answered ${status}`);
     },
   };
@@ -25,9 +43,9 @@ export function sipMessageChannel(target: () => string, send: SendSipMessage): A
 export function redisStreamChannel(client: Pick<RedisClientType, 'xAdd' | 'isReady'>): AlertChannel {
   return {
     name: 'redis-stream',
-    async deliver(alert: SecurityAlert) {
+    async deliver(alert: SecurityAlert, late?: LateDelivery) {
       if (!client.isReady) throw new Error('Redis is not connected');
-      await client.xAdd(ALERT_STREAM, '*', alertFields(alert), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: STREAM_MAX_LENGTH } });
+      await client.xAdd(ALERT_STREAM, '*', late ? { ...alertFields(alert), ...lateFields(late) } : alertFields(alert), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: STREAM_MAX_LENGTH } });
     },
   };
 }
@@ -36,11 +54,11 @@ export function redisStreamChannel(client: Pick<RedisClientType, 'xAdd' | 'isRea
 export function webhookChannel(url: string): AlertChannel {
   return {
     name: 'webhook',
-    async deliver(alert: SecurityAlert) {
+    async deliver(alert: SecurityAlert, late?: LateDelivery) {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(alert),
+        body: JSON.stringify(late ? { ...alert, late: true, deliveredAt: late.deliveredAt } : alert),
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
       await response.body?.cancel();

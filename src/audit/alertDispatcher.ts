@@ -1,10 +1,17 @@
 import type { Logger } from 'pino';
+import type { AlertOutbox } from './alertOutbox.js';
 import type { SecurityAlert } from './securityAlert.js';
+
+/** Said with an alert a channel could not take when it was raised: it comes now, from the outbox. */
+export interface LateDelivery {
+  /** ISO 8601; the alert's own `at` is still when it was raised. */
+  deliveredAt: string;
+}
 
 /** One way of telling Security Control: a SIP MESSAGE, the Redis stream, a webhook. */
 export interface AlertChannel {
   readonly name: string;
-  deliver(alert: SecurityAlert): Promise<void>;
+  deliver(alert: SecurityAlert, late?: LateDelivery): Promise<void>;
 }
 
 export interface AlertOutcomes {
@@ -17,13 +24,18 @@ const RETRY_DELAYS_MS = [250, 1_500];
 
 /**
  * Sends every alert on every channel in parallel, with bounded retries. `send` returns at once and
- * never throws: an emergency call is never held for, or broken by, its alert.
+ * never throws: an emergency call is never held for, or broken by, its alert. An alert a channel still
+ * could not take goes to the outbox, which delivers it, marked late, when the channel is back.
  */
 export class AlertDispatcher {
+  /** Alerts a channel has not taken yet and the outbox does not hold: kept there at close. */
+  private readonly inFlight = new Set<{ channel: AlertChannel; alert: SecurityAlert }>();
+
   constructor(
     private readonly channels: readonly AlertChannel[],
     private readonly logger: Logger,
     private readonly outcomes: AlertOutcomes,
+    private readonly outbox?: AlertOutbox,
   ) {}
 
   send(alert: SecurityAlert): void {
@@ -37,21 +49,41 @@ export class AlertDispatcher {
     return Promise.all(this.channels.map((c) => this.deliver(c, alert))).then(() => undefined);
   }
 
+  /**
+   * At shutdown: alerts still being tried go to the outbox, to be delivered after the restart. One that
+   * gets through in the last moment is then delivered twice, the second time marked late: a duplicate
+   * is better than a lost alert.
+   */
+  async close(): Promise<void> {
+    for (const { channel, alert } of this.inFlight) this.outbox?.keep(channel.name, alert);
+    this.inFlight.clear();
+    await this.outbox?.close();
+  }
+
   private async deliver(channel: AlertChannel, alert: SecurityAlert): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await channel.deliver(alert);
-        this.outcomes.sent(channel.name);
-        return;
-      } catch (error) {
-        const delay = RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          this.outcomes.failed(channel.name);
-          this.logger.error({ channel: channel.name, callId: alert.callId, kind: alert.kind, err: (error as Error).message }, 'security alert could not be delivered');
+    const delivery = { channel, alert };
+    this.inFlight.add(delivery);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await channel.deliver(alert);
+          this.outcomes.sent(channel.name);
+          // The channel works again: what it missed need not wait for the outbox's next probe.
+          this.outbox?.channelWorks(channel.name);
           return;
+        } catch (error) {
+          const delay = RETRY_DELAYS_MS[attempt];
+          if (delay === undefined) {
+            this.outcomes.failed(channel.name);
+            this.logger.error({ channel: channel.name, callId: alert.callId, kind: alert.kind, err: (error as Error).message, outbox: this.outbox ? 'kept' : 'none' }, 'security alert could not be delivered');
+            if (this.inFlight.has(delivery)) this.outbox?.keep(channel.name, alert);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, delay));
         }
-        await new Promise((resolve) => setTimeout(resolve, delay));
       }
+    } finally {
+      this.inFlight.delete(delivery);
     }
   }
 }

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
-import { ALERT_STREAM } from '../audit/alertChannels.js';
-import type { AlertChannel } from '../audit/alertDispatcher.js';
+import { ALERT_STREAM, lateFromFields } from '../audit/alertChannels.js';
+import type { AlertChannel, LateDelivery } from '../audit/alertDispatcher.js';
 import type { AlertKind, SecurityAlert } from '../audit/securityAlert.js';
 
 /** Acknowledgements of alerts, shared by every instance when Redis is configured. */
@@ -18,6 +18,8 @@ export interface FeedItem {
   id: string;
   alert: SecurityAlert;
   ack?: Acknowledgement | undefined;
+  /** Delivered from the outbox after its channel came back: the console says so beside the alert's own time. */
+  late?: LateDelivery | undefined;
 }
 
 export interface FeedStatus {
@@ -58,9 +60,9 @@ export class AlertFeed extends EventEmitter<{ item: [FeedItem]; ack: [FeedItem];
     return `${this.lastMs}-${this.seq}`;
   }
 
-  add(id: string, alert: SecurityAlert): FeedItem | undefined {
+  add(id: string, alert: SecurityAlert, late?: LateDelivery): FeedItem | undefined {
     if (this.byId.has(id)) return undefined;
-    const item: FeedItem = { id, alert, ack: this.pendingAcks.get(id) };
+    const item: FeedItem = { id, alert, ack: this.pendingAcks.get(id), late };
     this.pendingAcks.delete(id);
     this.items.push(item);
     this.byId.set(id, item);
@@ -102,8 +104,8 @@ export class AlertFeed extends EventEmitter<{ item: [FeedItem]; ack: [FeedItem];
 export function consoleChannel(feed: AlertFeed): AlertChannel {
   return {
     name: 'console',
-    async deliver(alert: SecurityAlert) {
-      feed.add(feed.nextLocalId(), alert);
+    async deliver(alert: SecurityAlert, late?: LateDelivery) {
+      feed.add(feed.nextLocalId(), alert, late);
     },
   };
 }
@@ -155,13 +157,15 @@ export class RedisAlertReader {
     await this.client.xAdd(ACK_STREAM, '*', { id, by: ack.by, at: ack.at }, { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: 10_000 } });
   }
 
+  private addEntry(id: string, fields: Record<string, string>): void {
+    const alert = alertFromFields(fields);
+    if (alert) this.feed.add(id, alert, lateFromFields(fields));
+  }
+
   private async backfill(): Promise<void> {
     const alerts = (await this.client.xRevRange(ALERT_STREAM, '+', '-', { COUNT: KEEP })) ?? [];
     const acks = (await this.client.xRevRange(ACK_STREAM, '+', '-', { COUNT: 2_000 })) ?? [];
-    for (const entry of [...alerts].reverse()) {
-      const alert = alertFromFields(entry.message as Record<string, string>);
-      if (alert) this.feed.add(entry.id, alert);
-    }
+    for (const entry of [...alerts].reverse()) this.addEntry(entry.id, entry.message as Record<string, string>);
     for (const entry of [...acks].reverse()) {
       const m = entry.message as Record<string, string>;
       if (m.id && m.by) this.feed.applyAck(m.id, { by: m.by, at: m.at ?? '' });
@@ -196,8 +200,7 @@ export class RedisAlertReader {
           for (const { id, message } of stream.messages) {
             if (stream.name === ALERT_STREAM) {
               this.lastAlert = id;
-              const alert = alertFromFields(message);
-              if (alert) this.feed.add(id, alert);
+              this.addEntry(id, message);
             } else {
               this.lastAck = id;
               if (message.id && message.by) this.feed.applyAck(message.id, { by: message.by, at: message.at ?? '' });

@@ -19,6 +19,7 @@ export class Metrics {
   });
   readonly callsInProgress = new Gauge({ name: 'callguard_calls_in_progress', help: 'Calls being set up or connected', registers: [this.registry] });
   readonly alerts = new Counter({ name: 'callguard_security_alerts_total', help: 'Security alerts by channel and outcome', labelNames: ['channel', 'outcome'] as const, registers: [this.registry] });
+  readonly alertOutbox = new Gauge({ name: 'callguard_alert_outbox_alerts', help: 'Security alerts kept on disk for a channel that could not take them, waiting to be delivered late', labelNames: ['channel'] as const, registers: [this.registry] });
   readonly planReloads = new Counter({ name: 'callguard_plan_reloads_total', help: 'Dialplan reloads by outcome (applied, refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
 

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMessage } from '../audit/alertChannels.js';
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
+import { AlertOutbox } from '../audit/alertOutbox.js';
 import { PlanWatcher } from '../dialplan/watch.js';
 import { createAdmin } from '../http/admin.js';
 import { FraudAlerts } from '../limits/fraudAlerts.js';
@@ -37,6 +39,8 @@ export interface ServerParts {
   media?: MediaGateway;
   /** The clock calls are decided and counted by (tests: a fixed or out-of-hours time). */
   now?: () => number;
+  /** Where call records and the alert outbox live, instead of CALLGUARD_DATA_DIR (tests: a directory of each server's own). */
+  dataDir?: string;
 }
 
 export async function startServer(settings: ServeSettings, dialplanDir: string, logger: Logger, parts: ServerParts = {}): Promise<RunningServer> {
@@ -92,12 +96,26 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     ? createAdmin({ settings: settings.admin, redisUrl: settings.redisUrl, dialplanDir, plan, state, reload: () => watcher.reload(), logger })
     : undefined;
   if (admin?.channel) channels.push(admin.channel);
+  const dataDir = parts.dataDir ?? (process.env.CALLGUARD_DATA_DIR || 'data');
   // Call records (src/oversight): one JSON line per call in CALLGUARD_DATA_DIR, written in the background.
-  const callRecords = new CallRecorder({ dataDir: process.env.CALLGUARD_DATA_DIR || 'data', timezone: () => plan().site.timezone, logger });
-  const alerts = new RecordingAlertDispatcher(callRecords, channels, logger, {
-    sent: (channel) => metrics.alerts.inc({ channel, outcome: 'sent' }),
-    failed: (channel) => metrics.alerts.inc({ channel, outcome: 'failed' }),
+  const callRecords = new CallRecorder({ dataDir, timezone: () => plan().site.timezone, logger });
+  // Alerts a channel could not take wait on disk (and across restarts) until it is back, then go out marked late.
+  const outbox = await AlertOutbox.open({
+    dir: join(dataDir, 'alert-outbox'),
+    channels,
+    logger,
+    outcomes: { count: (channel, outcome) => metrics.alerts.inc({ channel, outcome }), size: (channel, waiting) => metrics.alertOutbox.set({ channel }, waiting) },
   });
+  const alerts = new RecordingAlertDispatcher(
+    callRecords,
+    channels,
+    logger,
+    {
+      sent: (channel) => metrics.alerts.inc({ channel, outcome: 'sent' }),
+      failed: (channel) => metrics.alerts.inc({ channel, outcome: 'failed' }),
+    },
+    outbox,
+  );
   state.on('alert', (lockout) => {
     const ext = plan().extensions.get(lockout.ext);
     alerts.send({
@@ -147,6 +165,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     await admin?.close();
     drachtio.disconnect();
     await callRecords.close();
+    await alerts.close();
     await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis), sharedUsage?.stop()]);
   };
 

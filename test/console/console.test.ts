@@ -84,6 +84,7 @@ describe.skipIf(!haveChromium)('Security Control console in Chromium', () => {
       },
       plan.dir,
       pino({ level: 'silent' }),
+      { dataDir },
     );
     await fake.waitForRoutes(['invite']);
     port = (server.http.address() as AddressInfo).port;

@@ -11,8 +11,9 @@
  * Every pino line the server writes lands in `edge.logs` (parsed). Nothing here sleeps for a fixed
  * time: waits are on events or polled conditions, with generous timeouts.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { MediaGateway } from '../../src/media/gateway.js';
@@ -86,6 +87,7 @@ export class Edge {
     readonly server: RunningServer,
     readonly plan: ReturnType<typeof planCopy>,
     logs: LogLine[],
+    private readonly dataDir: string | undefined,
   ) {
     this.logs = logs;
   }
@@ -101,6 +103,9 @@ export class Edge {
     const logs: LogLine[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     const fake = await FakeDrachtio.start({ secret: 'edge-secret', timeoutMs: WAIT_MS });
+    // Call records and the alert outbox of this server alone (an alert one test left in the outbox must
+    // not reach the next), unless the test chose CALLGUARD_DATA_DIR.
+    const dataDir = process.env.CALLGUARD_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'callguard-data-'));
     let server: RunningServer;
     try {
       server = await startServer(
@@ -115,15 +120,16 @@ export class Edge {
         },
         plan.dir,
         logger,
-        { media: opts.media, now: opts.now },
+        { media: opts.media, now: opts.now, dataDir },
       );
       await fake.waitForRoutes(['invite']);
     } catch (error) {
       await fake.close();
       plan.remove();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       throw error;
     }
-    return new Edge(fake, server, plan, logs);
+    return new Edge(fake, server, plan, logs, dataDir);
   }
 
   get httpUrl(): string {
@@ -201,6 +207,7 @@ export class Edge {
     } finally {
       await this.fake.close();
       this.plan.remove();
+      if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
     }
   }
 }

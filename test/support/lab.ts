@@ -679,6 +679,8 @@ export async function startCallguard(options: CallguardOptions): Promise<Callgua
     LOG_LEVEL: 'info',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...(options.alertWebhook ? { CALLGUARD_ALERT_WEBHOOK: options.alertWebhook } : {}),
+    // Call records and the alert outbox of this instance alone: an alert one test left undelivered must not reach the next.
+    CALLGUARD_DATA_DIR: labTempDir('callguard-data-'),
     ...options.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--dialplan', options.dialplanDir], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

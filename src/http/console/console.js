@@ -14,7 +14,7 @@ const TONE_EVERY_MS = 1_500;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string}} Alert */
-/** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}}} Item */
+/** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}, late?: {deliveredAt: string}}} Item */
 
 /** @type {Map<string, Item>} */
 const items = new Map();
@@ -148,7 +148,8 @@ function card(/** @type {Item} */ item, /** @type {string[]} */ followUps, /** @
   li.dataset.id = item.id;
   li.dataset.kind = alert.kind;
   const what = alert.kind === 'pin-lockout' ? 'PIN entry locked out' : `dialled ${alert.dialled}`;
-  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
+  const late = item.late ? `Delivered late at ${time(item.late.deliveredAt)}: alerts could not be sent when it was raised` : '';
+  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${late ? `, ${late}` : ''}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
   li.append(el('span', 'kind', KIND[alert.kind]), el('span', 'where', alert.location || 'Location unknown'), el('span', 'time', time(alert.at)));
   const who = el('span', 'who', `Ext ${alert.ext}${alert.name ? ` · ${alert.name}` : ''}`);
   const meta = el('span', 'meta', `${alert.kind === 'pin-lockout' ? 'PIN lockout' : `Dialled ${alert.dialled}`} · Callback ${alert.callback || '—'}`);
@@ -156,6 +157,8 @@ function card(/** @type {Item} */ item, /** @type {string[]} */ followUps, /** @
   const notes = [...(alert.note ? [alert.note] : []), ...followUps];
   if (alert.kind === 'hotline' && notes.length === 0) li.append(el('span', 'outcome', 'To Security Control'));
   for (const note of notes) li.append(el('span', `outcome${/not answered|failed/.test(note) ? ' bad' : ''}`, note.charAt(0).toUpperCase() + note.slice(1)));
+  // An alert from the outbox: its time above is when it was raised, this line when it arrived.
+  if (late) li.append(el('span', 'outcome late bad', late));
   if (item.ack) li.append(el('span', 'acked', `Acknowledged by ${item.ack.by} at ${time(item.ack.at)}`));
   else if (alert.kind === 'emergency') {
     const button = el('button', 'ack', 'Acknowledge');
