@@ -21,6 +21,9 @@ export class Metrics {
   readonly alerts = new Counter({ name: 'callguard_security_alerts_total', help: 'Security alerts by channel and outcome', labelNames: ['channel', 'outcome'] as const, registers: [this.registry] });
   readonly alertOutbox = new Gauge({ name: 'callguard_alert_outbox_alerts', help: 'Security alerts kept on disk for a channel that could not take them, waiting to be delivered late', labelNames: ['channel'] as const, registers: [this.registry] });
   readonly planReloads = new Counter({ name: 'callguard_plan_reloads_total', help: 'Dialplan reloads by outcome (applied, refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly emergencyFallbacks = new Counter({ name: 'callguard_emergency_fallbacks_total', help: 'Emergency calls routed directly to the emergency trunk after their call handling failed', registers: [this.registry] });
+  readonly sipRefusals = new Counter({ name: 'callguard_sip_refusals_total', help: 'Requests refused before any decision, by status (malformed, too many hops)', labelNames: ['status'] as const, registers: [this.registry] });
+  readonly callPathErrors = new Counter({ name: 'callguard_call_path_errors_total', help: "Failures on a call's path, each also logged, by where", labelNames: ['where'] as const, registers: [this.registry] });
   readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
 
   constructor() {

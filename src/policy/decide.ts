@@ -10,6 +10,8 @@ import type { Extension, Plan } from './plan.js';
 export interface Call {
   from: string;
   to: string;
+  /** Forwarded by the PBX for `from` (Diversion, History-Info): nobody is at the phone to give a PIN. */
+  forwarded?: boolean;
 }
 
 /** Classes barred by policy 1 for everyone; only an allow-list entry opens one of these numbers. */
@@ -30,7 +32,7 @@ type Permit = { action: 'permit'; reason: Reason; rule: RuleRef };
 export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): Decision {
   const destination = plan.classify(call.to);
   const caller = plan.extensions.get(call.from);
-  if (destination.class === 'emergency') return emergencyCall(plan, destination, caller, call);
+  if (destination.class === 'emergency') return emergencyCall(plan, destination, caller);
   if (caller?.role.kind === 'emergency-line') {
     const { target, failover, answerTimeoutSeconds } = plan.site.securityControl;
     const rule = { id: 'emergency-line', where: caller.where };
@@ -71,6 +73,7 @@ export function decide(plan: Plan, phone: PhoneState, call: Call, now: number): 
       if (phone.pinLockoutUntil !== undefined && now < phone.pinLockoutUntil) {
         return reject(destination, 403, 'pin-locked-out', { id: 'pin-lockout' });
       }
+      if (call.forwarded) return reject(destination, 403, 'phone-locked', { id: `phone-${phone.lock}` });
       return { action: 'pin-required', class: destination.class, destination, reason: 'phone-locked', rule: { id: `phone-${phone.lock}` } };
     }
   }
@@ -114,7 +117,7 @@ function isLockManaged(plan: Plan, phone: PhoneState, caller: Extension): boolea
   return phone.grants.length > 0 || (caller.user !== undefined && plan.grants.has(caller.user));
 }
 
-function emergencyCall(plan: Plan, destination: Destination, caller: Extension | undefined, call: Call): Decision {
+function emergencyCall(plan: Plan, destination: Destination, caller: Extension | undefined): Decision {
   const location = caller?.role.kind === 'emergency-line' ? caller.role.location : caller?.location;
   return {
     action: 'emergency',
@@ -123,8 +126,8 @@ function emergencyCall(plan: Plan, destination: Destination, caller: Extension |
     reason: 'emergency-number',
     rule: sourceRule('emergency', destination),
     trunk: plan.site.emergencyTrunk,
-    // The PSAP calls back the DDI, else the switchboard; a caller the plan does not know keeps its own number.
-    alert: { callback: caller ? (caller.ddi ?? plan.site.mainNumber) : call.from, location, address: caller?.address ?? plan.site.address },
+    // The PSAP calls back the DDI, else the switchboard: always a number of ours, never what a From says.
+    alert: { callback: caller?.ddi ?? plan.site.mainNumber, location, address: caller?.address ?? plan.site.address },
   };
 }
 

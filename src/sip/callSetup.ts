@@ -1,12 +1,11 @@
 import type { Call } from '../policy/decide.js';
 import type { Extension, Plan } from '../policy/plan.js';
-import { displayName, headerUri, uriUser } from './uri.js';
+import { nameAddrList, parsedNameAddr, uriUser, type ParsedHeaders } from './uri.js';
 
 /** What the edge reads from an INVITE; drachtio-srf's request satisfies it, and so can a test. */
-export interface InviteView {
+export interface InviteView extends ParsedHeaders {
   uri: string;
   source_address: string;
-  get(name: string): string | undefined;
   has(name: string): boolean;
 }
 
@@ -18,12 +17,17 @@ export interface CallSetup {
   callerName?: string | undefined;
   /** Calls from outside to an extension or its DDI. */
   inbound: boolean;
+  /** Why the caller is unknown, when neither P-Asserted-Identity nor From could be read (emergency calls only). */
+  callerUnreadable?: string | undefined;
 }
 
 export type SetupResult = { ok: true; setup: CallSetup } | { ok: false; status: 400 | 404 | 416 | 484; problem: string };
 
-/** Sources whose P-Asserted-Identity is believed (RFC 3325 trust domain). */
+/** Sources whose P-Asserted-Identity, Diversion and History-Info are believed (RFC 3325 trust domain). */
 export type TrustedSources = ReadonlySet<string>;
+
+/** The caller of an emergency call whose identity cannot be read: no extension, so the site's callback and address. */
+export const UNKNOWN_CALLER = 'anonymous';
 
 const ddiIndexes = new WeakMap<Plan, Map<string, Extension>>();
 
@@ -52,19 +56,47 @@ export function extensionReached(plan: Plan, dialled: string): Extension | undef
   return (e164 && index.get(e164)) || index.get(`+${dialled}`);
 }
 
-function identity(req: InviteView, trusted: TrustedSources): { user: string; name?: string | undefined } | undefined {
-  const pai = trusted.has(req.source_address) ? req.get('p-asserted-identity') : undefined;
-  for (const header of [pai, req.get('from')]) {
-    if (!header) continue;
-    const user = uriUser(headerUri(header));
-    if (user.ok) return { user: user.user, name: displayName(header) };
+function identity(req: InviteView, trusted: boolean): { user: string; name?: string | undefined } | undefined {
+  for (const header of trusted ? ['p-asserted-identity', 'from'] : ['from']) {
+    const addr = parsedNameAddr(req, header);
+    const user = addr && uriUser(addr.uri);
+    if (user?.ok) return { user: user.user, name: addr!.name };
+  }
+  return undefined;
+}
+
+/**
+ * The extension of ours that diverted this call (RFC 5806 Diversion: the most recent first; RFC 7044
+ * History-Info: the last of our extensions before the new target), when a trusted source says so.
+ */
+function divertingExtension(plan: Plan, req: InviteView): Extension | undefined {
+  const ours = (uri: string) => {
+    const user = uriUser(uri);
+    return user.ok ? plan.extensions.get(user.user) : undefined;
+  };
+  const diversion = req.get('diversion');
+  if (diversion) {
+    for (const entry of nameAddrList(diversion)) {
+      const ext = ours(entry.uri);
+      if (ext) return ext;
+    }
+  }
+  const history = req.get('history-info');
+  if (history) {
+    const entries = nameAddrList(history).slice(0, -1);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const ext = ours(entries[i]!.uri);
+      if (ext) return ext;
+    }
   }
   return undefined;
 }
 
 /**
  * Reads who calls and what was dialled. The caller is the P-Asserted-Identity user when the request
- * comes from a trusted source, else the From user; what was dialled is the Request-URI user.
+ * comes from a trusted source, else the From user; what was dialled is the Request-URI user. A call a
+ * trusted PBX forwards for one of our extensions is that extension's call to the new target. An
+ * emergency number is never refused here: a caller that cannot be read is `UNKNOWN_CALLER`.
  */
 export function callSetup(plan: Plan, req: InviteView, trusted: TrustedSources): SetupResult {
   const target = uriUser(req.uri);
@@ -73,9 +105,17 @@ export function callSetup(plan: Plan, req: InviteView, trusted: TrustedSources):
       ? { ok: false, status: 416, problem: 'unsupported URI scheme' }
       : { ok: false, status: 484, problem: 'no number in the Request-URI' };
   }
-  const caller = identity(req, trusted);
-  if (!caller) return { ok: false, status: 400, problem: 'no caller in From' };
   const dialled = target.user;
+  const fromTrusted = trusted.has(req.source_address);
+  const caller = identity(req, fromTrusted);
+  if (!caller) {
+    if (plan.classify(dialled).class !== 'emergency') return { ok: false, status: 400, problem: 'no caller in From' };
+    return { ok: true, setup: { call: { from: UNKNOWN_CALLER, to: dialled }, callerNumber: plan.site.mainNumber, inbound: false, callerUnreadable: 'no readable caller in From or P-Asserted-Identity' } };
+  }
+  const diverting = fromTrusted && !plan.extensions.has(caller.user) ? divertingExtension(plan, req) : undefined;
+  if (diverting) {
+    return { ok: true, setup: { call: { from: diverting.ext, to: dialled, forwarded: true }, callerNumber: caller.user, callerName: caller.name, inbound: false } };
+  }
   if (!plan.extensions.has(caller.user)) {
     const reached = extensionReached(plan, dialled);
     if (reached) return { ok: true, setup: { call: { from: caller.user, to: reached.ext }, callerNumber: caller.user, callerName: caller.name, inbound: true } };

@@ -9,6 +9,8 @@ import { callSetup, type CallSetup } from './callSetup.js';
 import { callerState, countCall } from './callerState.js';
 import { carryOut } from './carryOut.js';
 import type { EdgeServices } from './context.js';
+import { routeEmergencyAnyway } from './emergencyFallback.js';
+import { refuseLoops } from './maxForwards.js';
 import { CallSession } from './session.js';
 
 // drachtio-srf's own typing of the middleware continuation.
@@ -41,9 +43,11 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     const result = callSetup(plan, req, services.trusted);
     if (!result.ok) {
       logger.info({ callId: req.get('call-id'), status: result.status, problem: result.problem }, 'malformed INVITE refused');
+      metrics.sipRefusals.inc({ status: result.status });
       res.send(result.status);
       return;
     }
+    if (result.setup.callerUnreadable) logger.warn({ callId: req.get('call-id'), from: req.get('from'), problem: result.setup.callerUnreadable }, 'emergency call from a caller that cannot be read: routed with the site callback and address');
     const now = services.now();
     const { call } = result.setup;
     const phone = callerState(services, plan, call.from, now);
@@ -71,8 +75,11 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     if (session) session.receiveInfo(req, res);
     else res.send(481);
   });
-  srf.use('invite', guarded(readCall));
-  srf.use('invite', guarded(drainGate));
+  // drachtio-srf registers a handler per SIP method; its typings miss `options`.
+  (srf as unknown as { options(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((_req, res) => answerOptions(res, services.draining()));
+  srf.use('invite', guarded(services, refuseLoops));
+  srf.use('invite', guarded(services, readCall));
+  srf.use('invite', guarded(services, drainGate));
   srf.invite((req, res) => {
     const reading = readings.get(req);
     if (!reading) return;
@@ -93,6 +100,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     metrics.callsInProgress.inc();
     countCall(services, plan, session, setup.call.from, setup.call.to, decision, at);
     carryOut({ session, setup: reading.setup, decision: reading.decision, plan: reading.plan, services }).catch((error: Error) => {
+      if (session.wanted && routeEmergencyAnyway(services, req, res, error)) return;
       logger.error({ callId: session.callId, err: error.message, stack: error.stack }, 'call handling failed');
       session.respond(500, {}, 'failed');
     });
@@ -100,13 +108,27 @@ export function attachEdge(services: EdgeServices): CallRegistry {
   return calls;
 }
 
-/** A bug in one request's handling answers that request with 500; it never reaches the process. */
-function guarded(step: (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => void) {
+/**
+ * A bug in one request's handling answers that request with 500; it never reaches the process. An
+ * emergency call is routed to the emergency trunk all the same.
+ */
+function guarded(services: EdgeServices, step: (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => void) {
   return (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
     try {
       step(req, res, next);
-    } catch {
+    } catch (error) {
+      if (routeEmergencyAnyway(services, req, res, error)) return;
+      services.logger.error({ callId: req.get('call-id'), err: (error as Error).message, stack: (error as Error).stack }, 'INVITE handling failed');
       if (!res.finalResponseSent) res.send(500);
     }
   };
 }
+
+/** What callguard tells a prober (an SBC, a trunk, Kamailio's dispatcher): up, or not taking calls. */
+function answerOptions(res: Srf.SrfResponse, draining: boolean): void {
+  const headers = { Allow: ALLOWED_METHODS, Accept: 'application/sdp', Supported: '' };
+  if (draining) res.send(503, { headers: { ...headers, 'Retry-After': '30' } });
+  else res.send(200, { headers });
+}
+
+const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER';

@@ -3,7 +3,7 @@ import { decideFor, partyOf } from './onBehalf.js';
 import { allowedTarget, reasonHeader } from './routing.js';
 import type { DialOptions, LegOutcome } from './session.js';
 import { handleRefer } from './transfer.js';
-import { headerUri, uriUser } from './uri.js';
+import { uriUser } from './uri.js';
 
 /** Redirect hops followed for one call; a loop of 3xx answers ends there. */
 const MAX_REDIRECTS = 3;
@@ -19,7 +19,7 @@ export type ConnectResult = { kind: 'connected' } | { kind: 'refused' } | { kind
 export async function connectTo(ctx: CallContext, uri: string, options: DialOptions): Promise<ConnectResult> {
   let outcome = await ctx.session.dial(uri, options);
   for (let hop = 0; hop < MAX_REDIRECTS && outcome.kind === 'failed' && outcome.status >= 300 && outcome.status < 400; hop++) {
-    const next = outcome.contact ? uriUser(headerUri(outcome.contact)) : undefined;
+    const next = outcome.contact ? uriUser(outcome.contact) : undefined;
     if (!next?.ok) break;
     const party = partyOf(ctx, 'callee');
     const decision = decideFor(ctx, party, next.user);

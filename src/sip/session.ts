@@ -1,11 +1,14 @@
 import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
+import { hopsLeft } from './maxForwards.js';
+import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
 
 /** How one outbound leg ended. */
 export type LegOutcome =
   | { kind: 'answered'; dialog: Dialog }
+  /** `contact`: the URI a 3xx redirects to. */
   | { kind: 'failed'; status: number; contact?: string | undefined }
   | { kind: 'no-answer' }
   | { kind: 'caller-gone' };
@@ -65,6 +68,8 @@ export class CallSession {
   /** performance.now() at the answer, for the minutes a call lasted. */
   private answeredAt: number | undefined;
   readonly callId: string;
+  /** The caller's Max-Forwards: each leg we place carries one less. */
+  private readonly hops: number;
 
   constructor(
     private readonly srf: Srf,
@@ -73,6 +78,7 @@ export class CallSession {
     private readonly events: SessionEvents,
   ) {
     this.callId = req.get('call-id') ?? '';
+    this.hops = hopsLeft(req);
     req.on('cancel', () => this.callerLeft());
     (res as unknown as NodeJS.EventEmitter).once('end', ({ status }: { status: number }) => events.finalResponse(this, status));
   }
@@ -140,7 +146,7 @@ export class CallSession {
     try {
       const dialog = await this.srf.createUAC(
         uri,
-        { localSdp: options.body ?? this.req.body, headers: options.headers ?? {}, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
+        { localSdp: options.body ?? this.req.body, headers: { 'Max-Forwards': String(this.hops - 1), ...options.headers }, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
         {
           // drachtio-srf calls this as (err, req), whatever its typings say.
           cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
@@ -164,7 +170,7 @@ export class CallSession {
       if (cancelled === 'caller' || !this.wanted) return { kind: 'caller-gone' };
       if (cancelled === 'timeout') return { kind: 'no-answer' };
       const failure = error as { status?: number; res?: Srf.SrfResponse };
-      return { kind: 'failed', status: failure.status ?? 500, contact: failure.res?.get('contact') };
+      return { kind: 'failed', status: failure.status ?? 500, contact: failure.res && parsedNameAddr(failure.res, 'contact')?.uri };
     } finally {
       clearTimeout(answerTimer);
       clearTimeout(progressTimer);
@@ -185,10 +191,13 @@ export class CallSession {
     let caller: Dialog;
     try {
       caller = await this.srf.createUAS(this.req, this.res, { localSdp: options.answerSdp ?? callee.remote.sdp });
-    } catch {
+    } catch (error) {
       for (const d of others) safely(() => d.destroy());
+      // The caller left while being answered: nothing failed. Otherwise the cause goes to the call's handler to log.
+      if (!this.wanted) return false;
       this.end('failed');
-      return false;
+      // drachtio-srf rejects with drachtio-server's reason, a bare string, when it will not send the answer.
+      throw new Error(`the caller could not be answered: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (this.phase.name !== 'setup') {
       // The caller left, or the process is draining, while the answer was on its way.

@@ -3,7 +3,7 @@ import type { CallContext } from './context.js';
 import { decideFor, partyOf } from './onBehalf.js';
 import { reasonHeader } from './routing.js';
 import type { Side } from './session.js';
-import { headerUri, uriUser } from './uri.js';
+import { parsedNameAddr, uriUser } from './uri.js';
 
 /**
  * A REFER on a bridged call is decided as a call from the transferring party. A refused transfer gets
@@ -12,7 +12,8 @@ import { headerUri, uriUser } from './uri.js';
  */
 export function handleRefer(ctx: CallContext, side: Side, req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
   const referTo = req.get('refer-to');
-  const target = referTo ? uriUser(headerUri(referTo)) : undefined;
+  const addr = parsedNameAddr(req, 'refer-to');
+  const target = addr && uriUser(addr.uri);
   if (!referTo || !target?.ok) {
     res.send(400);
     return;

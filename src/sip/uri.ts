@@ -1,47 +1,89 @@
-/** The few SIP URI operations the edge needs, written for speed and for hostile input. */
+import { createRequire } from 'node:module';
 
-/** The URI inside a header value such as `"Name" <sip:4101@pbx>;tag=x`, or the value itself when bare. */
-export function headerUri(value: string): string {
-  const open = value.indexOf('<');
-  if (open >= 0) {
-    const close = value.indexOf('>', open);
-    return close > open ? value.slice(open + 1, close) : '';
-  }
-  const semi = value.indexOf(';');
-  return (semi >= 0 ? value.slice(0, semi) : value).trim();
+/** drachtio-srf's own SIP parser, the one behind `getParsedHeader` and `Srf.parseUri`. */
+interface SipParser {
+  getParser(header: string): (data: { s: string; i: number }) => unknown;
+  parseUri(uri: string): ParsedUri | undefined;
+}
+type ParsedUri = { scheme: 'sip' | 'sips'; user?: string; params: Record<string, string | null> } | { scheme: 'tel'; number: string };
+
+const parser = createRequire(import.meta.url)('drachtio-srf/lib/sip-parser/parser.js') as SipParser;
+
+/** A name-addr or addr-spec as drachtio-srf's parser reads it: the URI, and the display name as written. */
+export interface NameAddr {
+  uri: string;
+  name?: string | undefined;
 }
 
-/** The display name of a header value, without quotes; undefined when there is none. */
-export function displayName(value: string): string | undefined {
-  const open = value.indexOf('<');
-  if (open <= 0) return undefined;
-  const name = value.slice(0, open).trim().replace(/^"(.*)"$/, '$1').trim();
-  return name || undefined;
+/** Anything that can read a name-addr header of its own: drachtio-srf's request and response. */
+export interface ParsedHeaders {
+  get(name: string): string | undefined;
+  getParsedHeader(name: string): unknown;
+}
+
+/**
+ * The first name-addr of a header (From, P-Asserted-Identity, Contact, Refer-To, Diversion,
+ * History-Info), read by drachtio-srf; undefined when the header is missing or cannot be read.
+ */
+export function parsedNameAddr(message: ParsedHeaders, header: string): NameAddr | undefined {
+  if (!message.get(header)) return undefined;
+  try {
+    const parsed = message.getParsedHeader(header);
+    return asNameAddr(Array.isArray(parsed) ? parsed[0] : parsed);
+  } catch {
+    // drachtio-srf's parser throws on a value its grammar does not match
+    return undefined;
+  }
+}
+
+/** A header value read with drachtio-srf's name-addr parser, for headers it has no parser of its own for. */
+export function nameAddr(value: string): NameAddr | undefined {
+  try {
+    return asNameAddr(parser.getParser('from')({ s: value, i: 0 }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every name-addr of a comma-separated header value (Diversion, History-Info), read with drachtio-srf's list parser. */
+export function nameAddrList(value: string): NameAddr[] {
+  try {
+    const parsed = parser.getParser('contact')({ s: value, i: 0 });
+    return Array.isArray(parsed) ? parsed.flatMap((entry) => asNameAddr(entry) ?? []) : [];
+  } catch {
+    return [];
+  }
+}
+
+function asNameAddr(parsed: unknown): NameAddr | undefined {
+  const aor = parsed as { uri?: unknown; name?: unknown } | undefined;
+  if (!aor || typeof aor.uri !== 'string' || aor.uri === '') return undefined;
+  return { uri: aor.uri, name: typeof aor.name === 'string' ? unquoted(aor.name) : undefined };
+}
+
+/** A display name without its quotes and quoted-pair escapes (RFC 3261 §25.1); undefined when empty. */
+function unquoted(name: string): string | undefined {
+  const text = name.startsWith('"') && name.endsWith('"') && name.length >= 2 ? name.slice(1, -1).replace(/\\(.)/g, '$1') : name;
+  const trimmed = text.trim();
+  return trimmed === '' ? undefined : trimmed;
 }
 
 export type UserPart = { ok: true; user: string } | { ok: false; problem: 'unsupported-scheme' | 'no-user' | 'malformed' };
 
 /**
- * The user part of a `sip:`, `sips:` or `tel:` URI, percent-decoded, with user parameters such as
- * `;phone-context=+44` dropped (the classifier reads local and global forms alike) and visual
- * separators left for the classifier to strip.
+ * The user part of a `sip:`, `sips:` or `tel:` URI (parsed by drachtio-srf), percent-decoded, with
+ * user parameters such as `;phone-context=+44` dropped (the classifier reads local and global forms
+ * alike) and visual separators left for the classifier to strip.
  */
 export function uriUser(uri: string): UserPart {
-  const colon = uri.indexOf(':');
-  if (colon < 0) return { ok: false, problem: 'malformed' };
-  const scheme = uri.slice(0, colon).toLowerCase();
-  let user: string;
-  if (scheme === 'tel') {
-    user = uri.slice(colon + 1);
-  } else if (scheme === 'sip' || scheme === 'sips') {
-    const at = uri.lastIndexOf('@');
-    if (at < 0) return { ok: false, problem: 'no-user' };
-    user = uri.slice(colon + 1, at);
-    const password = user.indexOf(':');
-    if (password >= 0) user = user.slice(0, password);
-  } else {
-    return { ok: false, problem: 'unsupported-scheme' };
-  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { ok: false, problem: 'malformed' };
+  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { ok: false, problem: 'unsupported-scheme' };
+  // drachtio-srf matches schemes in lower case only.
+  const parsed = parser.parseUri(scheme + uri.slice(scheme.length));
+  if (!parsed) return { ok: false, problem: 'malformed' };
+  let user = parsed.scheme === 'tel' ? parsed.number : parsed.user;
+  if (user === undefined) return { ok: false, problem: 'no-user' };
   const param = user.indexOf(';');
   if (param >= 0) user = user.slice(0, param);
   try {
@@ -50,6 +92,12 @@ export function uriUser(uri: string): UserPart {
     return { ok: false, problem: 'malformed' };
   }
   return user.length === 0 ? { ok: false, problem: 'no-user' } : { ok: true, user };
+}
+
+/** The transport a SIP URI names (`;transport=tcp`), lower case; undefined when it names none. */
+export function uriTransport(uri: string): string | undefined {
+  const parsed = parser.parseUri(uri);
+  return parsed?.scheme === 'tel' ? undefined : parsed?.params.transport?.toLowerCase() ?? undefined;
 }
 
 /** `sip:<user>@host:port;params` from a route written as `sip:host:port;params`. */

@@ -57,6 +57,10 @@ describe('policy 2: international by grant, PIN on locked phones', () => {
     expect(call('4101', '90033142685300')).toMatchObject({ action: 'pin-required', reason: 'phone-locked' });
     expect(call('4101', '90033142685300', UNLOCKED)).toMatchObject({ action: 'allow', reason: 'international-granted', rule: { id: 'grant:amoreno-cern' } });
   });
+  it('refuses a call the PBX forwards abroad for a locked phone: nobody is there to give the PIN', () => {
+    expect(decide(plan, LOCKED_PHONE, { from: '4101', to: '90033142685300', forwarded: true }, NOW)).toMatchObject({ action: 'reject', sipStatus: 403, reason: 'phone-locked' });
+    expect(decide(plan, UNLOCKED, { from: '4101', to: '90033142685300', forwarded: true }, NOW)).toMatchObject({ action: 'allow', reason: 'international-granted' });
+  });
   it('asks for the PIN when the lock state is unknown', () => {
     expect(call('4101', '90033142685300', { lock: 'unknown', grants: [] })).toMatchObject({ action: 'pin-required', rule: { id: 'phone-unknown' } });
   });
@@ -150,8 +154,8 @@ describe('policy 6: emergency numbers', () => {
     expect(call('4301', '999')).toMatchObject({ alert: { callback: '+441707284301', address: { RD: 'Mosquito Way', PC: 'AL10 9EU' } } });
     expect(call('2900', '999')).toMatchObject({ alert: { callback: '+441707284000', address: { RD: 'College Lane' } } });
   });
-  it('connect for callers the plan does not know, with their own number as callback', () => {
-    expect(call('sip-unknown', '112')).toMatchObject({ action: 'emergency', alert: { callback: 'sip-unknown' } });
+  it('connect for callers the plan does not know, with the switchboard as callback (never what their From says)', () => {
+    expect(call('sip-unknown', '112')).toMatchObject({ action: 'emergency', alert: { callback: '+441707284000', address: { RD: 'College Lane' } } });
   });
 });
 

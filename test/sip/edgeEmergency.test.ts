@@ -8,10 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, until } from '../support/edgeFixture.js';
+import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, until, withoutTransport } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import { RedisServer } from '../support/redisServer.js';
 import * as sip from '../support/sipText.js';
+import { BARESIP_OFFER, BARESIP_VIDEO_OFFER, WEBRTC_SIZED_OFFER } from '../support/offers.js';
 import { emergencyOffer } from '../../src/sip/emergencySdp.js';
 
 const OFFER = sip.sdp({ ip: '192.0.2.10', port: 40000 });
@@ -76,9 +77,18 @@ async function streamEntries(url: string): Promise<Array<Record<string, string>>
   }
 }
 
-/** Everything the SIP contract says about the emergency INVITE. */
+/**
+ * Everything the SIP contract says about the emergency INVITE: the trunk URI (over TCP when the request
+ * is larger than one UDP datagram may be), the callback, and the whole PIDF-LO (every civic element).
+ */
 function expectEmergencyInvite(invite: OutboundRequest, expected: { uri: string; callback: string; address: string[]; loc: string | RegExp; offer?: string }): void {
-  expect(invite.uri).toBe(expected.uri);
+  const size = Buffer.byteLength(invite.raw, 'utf8');
+  // RFC 3261 §18.1.1: within 200 bytes of a 1,500-byte MTU over UDP; larger goes over TCP
+  if (invite.uri.endsWith(';transport=tcp')) expect(invite.uri).toBe(`${expected.uri};transport=tcp`);
+  else {
+    expect(invite.uri).toBe(expected.uri);
+    expect(size, invite.raw).toBeLessThanOrEqual(1300);
+  }
   expect(invite.get('P-Asserted-Identity')).toMatch(new RegExp(`^<(tel|sip):\\${expected.callback}[>@;]`));
   const geolocation = invite.get('Geolocation') ?? '';
   const cid = /^<cid:([^>]+)>/.exec(geolocation)?.[1];
@@ -98,8 +108,6 @@ function expectEmergencyInvite(invite: OutboundRequest, expected: { uri: string;
   for (const part of expected.address) expect(pidf!.body).toContain(part);
   if (typeof expected.loc === 'string') expect(pidf!.body).toContain(`<LOC>${expected.loc}</LOC>`);
   else expect(pidf!.body).toMatch(expected.loc);
-  // small enough for UDP (RFC 3261 §18.1.1: within 200 bytes of a 1,500-byte MTU)
-  expect(Buffer.byteLength(invite.raw, 'utf8'), invite.raw).toBeLessThanOrEqual(1300);
 }
 
 /** The PSAP answers, the caller hangs up. */
@@ -111,7 +119,9 @@ async function answerAndHangUp(edge: Edge, a: InboundTransaction, b: OutboundReq
   (await edge.nextRequest('BYE')).respond(200);
 }
 
-const COLLEGE_LANE = ['<country>GB</country>', '<RD>College Lane</RD>', '<PC>AL10 9AB</PC>'];
+const civic = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `<${k}>${v}</${k}>`);
+const COLLEGE_LANE = civic({ country: 'GB', A1: 'England', A2: 'Hertfordshire', A3: 'Hatfield', RD: 'College Lane', PC: 'AL10 9AB', NAM: 'University of Hertfordshire' });
+const MOSQUITO_WAY = civic({ country: 'GB', A1: 'England', A2: 'Hertfordshire', A3: 'Hatfield', RD: 'Mosquito Way', PC: 'AL10 9EU', NAM: 'University of Hertfordshire, De Havilland campus' });
 
 describe('SIP edge: emergency calls', () => {
   let edge: Edge;
@@ -147,32 +157,36 @@ describe('SIP edge: emergency calls', () => {
       edge = await Edge.start();
       const a = edge.invite('4301', '999', { sdp: SMALL_OFFER });
       const b = await edge.nextInvite();
-      expectEmergencyInvite(b, {
-        offer: SMALL_OFFER,
-        uri: `sip:999@${EMERGENCY_TRUNK}`,
-        callback: '+441707284301',
-        address: ['<RD>Mosquito Way</RD>', '<PC>AL10 9EU</PC>'],
-        loc: 'De Havilland campus, Business School, room N204',
-      });
+      expectEmergencyInvite(b, { offer: SMALL_OFFER, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284301', address: MOSQUITO_WAY, loc: 'De Havilland campus, Business School, room N204' });
       expect(b.body).not.toContain('College Lane');
       await answerAndHangUp(edge, a, b);
     });
 
-    it("a desk phone's full offer from the other campus still fits one UDP datagram: optional civic elements go first, and the log says so", async () => {
+    it.each([
+      ['a desk phone', DESK_PHONE_OFFER],
+      ["baresip's ordinary", BARESIP_OFFER],
+      ['a video', BARESIP_VIDEO_OFFER],
+      ['a WebRTC-sized', WEBRTC_SIZED_OFFER],
+    ])("%s offer from the other campus: the whole location reaches the trunk, over TCP when the INVITE is larger than a datagram", async (_what, offer) => {
       edge = await Edge.start();
-      const a = edge.invite('4301', '999', { sdp: DESK_PHONE_OFFER });
+      const a = edge.invite('4301', '999', { sdp: offer });
       const b = await edge.nextInvite();
-      expectEmergencyInvite(b, {
-        offer: DESK_PHONE_OFFER,
-        uri: `sip:999@${EMERGENCY_TRUNK}`,
-        callback: '+441707284301',
-        address: ['<country>GB</country>', '<A3>Hatfield</A3>', '<RD>Mosquito Way</RD>', '<PC>AL10 9EU</PC>'],
-        // the room may be shortened last, never dropped
-        loc: /<LOC>De Havilland campus, Business[^<]*<\/LOC>/,
-      });
-      expect(emergencyOffer(DESK_PHONE_OFFER)).toContain('m=audio 40000 RTP/AVP 0 8 101');
-      await until('the trimming logged', () => edge.logs.find((l) => l.msg?.startsWith('emergency location shortened')));
+      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK};transport=tcp`);
+      expectEmergencyInvite(b, { offer, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284301', address: MOSQUITO_WAY, loc: 'De Havilland campus, Business School, room N204' });
       await answerAndHangUp(edge, a, b);
+    });
+
+    it('a trunk that will not take the INVITE over TCP gets it over UDP whole, and the log says so', async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4301', '999', { sdp: BARESIP_OFFER });
+      const overTcp = await edge.nextInvite();
+      expect(overTcp.uri).toBe(`sip:999@${EMERGENCY_TRUNK};transport=tcp`);
+      overTcp.respond(503);
+      const overUdp = await edge.nextInvite();
+      expect(overUdp.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      expect(overUdp.body).toBe(overTcp.body);
+      await edge.waitForLog('the UDP fallback', (l) => l.msg?.startsWith('emergency trunk did not take the INVITE over TCP') === true);
+      await answerAndHangUp(edge, a, overUdp);
     });
 
     it('a locked phone with a PIN (4101) is never asked for it: 999 goes straight out', async () => {
@@ -182,18 +196,19 @@ describe('SIP edge: emergency calls', () => {
       // ...and still reaches the emergency trunk
       const a = edge.invite('4101', '999', { sdp: OFFER });
       const b = await edge.nextInvite();
-      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
       await answerAndHangUp(edge, a, b);
     });
 
     it('the emergency trunk answering 503: the same number is tried on routes.external, and Security is told', async () => {
       edge = await Edge.start();
-      const a = edge.invite('4101', '999', { sdp: OFFER });
+      // A small offer: the INVITE goes over UDP, so the trunk's 503 is its only attempt there.
+      const a = edge.invite('4101', '999', { sdp: SMALL_OFFER });
       const trunk = await edge.nextInvite();
       expect(trunk.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
       trunk.respond(503);
       const fallback = await edge.nextInvite();
-      expectEmergencyInvite(fallback, { uri: `sip:999@${EXTERNAL}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
+      expectEmergencyInvite(fallback, { offer: SMALL_OFFER, uri: `sip:999@${EXTERNAL}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
       fallback.respond(200, { body: ANSWER });
       expect((await a.finalResponse()).status).toBe(200);
       await until('a second alert about the failover', () =>
@@ -215,7 +230,7 @@ describe('SIP edge: emergency calls', () => {
       expect(refused.get('Retry-After')).toMatch(/^\d+$/);
       const a = edge.invite('4101', '999', { sdp: OFFER });
       const b = await edge.nextInvite();
-      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
       await answerAndHangUp(edge, a, b);
       expect((await call.a.bye().finalResponse()).status).toBe(200);
       (await edge.nextRequest('BYE')).respond(200);
@@ -293,7 +308,7 @@ describe('SIP edge: emergency calls', () => {
       const postsBefore = webhook.posts.length;
       const a = edge.invite('4101', '999', { sdp: OFFER });
       const b = await edge.nextInvite();
-      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
       b.respond(200, { body: ANSWER });
       expect((await a.finalResponse()).status).toBe(200);
       await until('the webhook failure counted', async () => (await edge.metric('callguard_security_alerts_total', { channel: 'webhook', outcome: 'failed' })) === 1, 15_000);
@@ -316,7 +331,7 @@ describe('SIP edge: emergency calls', () => {
         await doomed.kill();
         const a = edge.invite('4101', '999', { sdp: OFFER });
         const b = await edge.nextInvite();
-        expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+        expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
         expect(b.get('P-Asserted-Identity')).toMatch(/\+441707284101/);
         b.respond(200, { body: ANSWER });
         expect((await a.finalResponse()).status).toBe(200);

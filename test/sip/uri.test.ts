@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayName, headerUri, routeTo, uriUser } from '../../src/sip/uri.js';
+import { nameAddr, nameAddrList, routeTo, uriUser } from '../../src/sip/uri.js';
 
 describe('reading numbers from SIP URIs', () => {
   it.each([
@@ -12,6 +12,8 @@ describe('reading numbers from SIP URIs', () => {
     ['tel:7042;phone-context=example.com', '7042'],
     ['SIP:999@sbc', '999'],
     ['sip:4101:secret@pbx', '4101'],
+    ["sip:~!*'()@host", "~!*'()"],
+    ['sip:999@[2001:db8::1]:5060', '999'],
   ])('%s dials %s', (uri, user) => {
     expect(uriUser(uri)).toEqual({ ok: true, user });
   });
@@ -23,20 +25,26 @@ describe('reading numbers from SIP URIs', () => {
     ['garbage', 'malformed'],
     ['sip:%E0%A4%A@pbx', 'malformed'],
     ['tel:', 'no-user'],
+    ['sip:@host', 'no-user'],
   ])('%s is refused as %s', (uri, problem) => {
     expect(uriUser(uri)).toEqual({ ok: false, problem });
   });
 
   it('never throws, whatever arrives', () => {
     fc.assert(fc.property(fc.string(), (s) => void uriUser(s) === undefined));
-    fc.assert(fc.property(fc.string(), (s) => typeof headerUri(s) === 'string'));
+    fc.assert(fc.property(fc.string(), (s) => nameAddr(s) === undefined || typeof nameAddr(s)!.uri === 'string'));
+    fc.assert(fc.property(fc.string(), (s) => Array.isArray(nameAddrList(s))));
   });
 
-  it('reads name-addr header values', () => {
-    expect(headerUri('"Dr Alice Moreno" <sip:4101@pbx>;tag=abc')).toBe('sip:4101@pbx');
-    expect(headerUri('sip:4101@pbx;tag=abc')).toBe('sip:4101@pbx');
-    expect(displayName('"Dr Alice Moreno" <sip:4101@pbx>;tag=abc')).toBe('Dr Alice Moreno');
-    expect(displayName('<sip:4101@pbx>')).toBeUndefined();
+  it('reads name-addr header values with drachtio-srf\'s parser', () => {
+    expect(nameAddr('"Dr Alice Moreno" <sip:4101@pbx>;tag=abc')).toEqual({ uri: 'sip:4101@pbx', name: 'Dr Alice Moreno' });
+    expect(nameAddr('"<script>x</script>" <sip:4101@pbx>;tag=abc')).toEqual({ uri: 'sip:4101@pbx', name: '<script>x</script>' });
+    expect(nameAddr('sip:4101@pbx;tag=abc')).toEqual({ uri: 'sip:4101@pbx', name: undefined });
+    expect(nameAddr('<sip:4101@pbx>')).toEqual({ uri: 'sip:4101@pbx', name: undefined });
+    expect(nameAddrList('<sip:4101@pbx>;reason=unconditional, "B" <sip:4202@pbx>')).toEqual([
+      { uri: 'sip:4101@pbx', name: undefined },
+      { uri: 'sip:4202@pbx', name: 'B' },
+    ]);
   });
 
   it('puts the number in front of a route', () => {

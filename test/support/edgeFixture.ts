@@ -212,6 +212,11 @@ export class Edge {
   }
 }
 
+/** A B-leg's Request-URI without the `;transport=tcp` an emergency INVITE too large for UDP carries. */
+export function withoutTransport(uri: string): string {
+  return uri.replace(/;transport=tcp$/, '');
+}
+
 /** The parts of a multipart body: headers (lower-case names) and content. */
 export function multipartParts(contentType: string, body: string): Array<{ headers: Map<string, string>; body: string }> {
   const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];

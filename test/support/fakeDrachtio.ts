@@ -1198,7 +1198,8 @@ export class FakeDrachtio {
     }
     const headers: Array<{ name: string; value: string }> = [
       { name: 'Via', value: `SIP/2.0/UDP ${this.sipAddress}:${this.sipPort};branch=${newBranch()};rport` },
-      { name: 'Max-Forwards', value: '70' },
+      // drachtio-server (sofia-sip) keeps a Max-Forwards the app gives, and adds 70 when it gives none
+      { name: 'Max-Forwards', value: appMsg.get('max-forwards') ?? '70' },
       { name: 'From', value: from },
       { name: 'To', value: to },
       { name: 'Call-ID', value: callId },

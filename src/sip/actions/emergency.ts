@@ -3,7 +3,8 @@ import type { CallContext, DecisionOf } from '../context.js';
 import { emergencyOffer } from '../emergencySdp.js';
 import { locatedBody } from '../locationByValue.js';
 import { answerFailure, connectTo, type ConnectResult } from '../outboundCall.js';
-import { routeTo } from '../uri.js';
+import type { DialOptions } from '../session.js';
+import { routeTo, uriTransport } from '../uri.js';
 
 /** An emergency trunk that has not even rung by then is treated as failed and the next route is tried. */
 const TRUNK_PROGRESS_TIMEOUT_MS = 5_000;
@@ -40,35 +41,56 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
     location: decision.alert.location ?? '',
     at: new Date(services.now()).toISOString(),
     callId: session.callId,
+    note: setup.callerUnreadable && `caller unknown (${setup.callerUnreadable}): the site's callback number and address were sent`,
   };
   services.alerts.send(alert);
 
   const routes = [decision.trunk, plan.site.routes.external];
   const ours = { 'P-Asserted-Identity': `<tel:${decision.alert.callback}>`, Priority: 'emergency' };
+  // Only our own extensions present themselves; anyone else shows the callback number.
+  const callingNumber = caller ? setup.callerNumber : decision.alert.callback;
   const located = locatedBody(
     emergencyOffer(session.req.body ?? ''),
     decision.alert.callback,
     decision.alert.address,
     decision.alert.location,
-    otherHeaderBytes(ours, routes, setup.callerName, setup.callerNumber),
+    otherHeaderBytes(ours, routes, setup.callerName, callingNumber),
   );
-  if (located.trimmed.length > 0) services.logger.warn({ callId: session.callId, ext: setup.call.from, trimmed: located.trimmed }, 'emergency location shortened to fit one UDP datagram: shorten the address in the dialplan');
   const options = {
     headers: { ...located.headers, ...ours },
     body: located.body,
-    callingNumber: setup.callerNumber,
+    callingNumber,
     callingName: setup.callerName,
     answerTimeoutMs: ANSWER_TIMEOUT_MS,
     progressTimeoutMs: TRUNK_PROGRESS_TIMEOUT_MS,
     progress: 'early-media' as const,
   };
-  let result: ConnectResult = await connectTo(ctx, routeTo(decision.trunk, number), options);
+  const place = (route: string) => placeWhole(ctx, routeTo(route, number), options, located.fitsUdp);
+  let result: ConnectResult = await place(decision.trunk);
   if (result.kind === 'failed' || result.kind === 'no-answer') {
     const why = result.kind === 'failed' ? `answered ${result.status}` : 'did not respond';
     services.logger.error({ callId: session.callId, trunk: decision.trunk, why }, 'emergency trunk failed: trying the public trunk');
     services.alerts.send({ ...alert, note: `emergency trunk ${why}; routed via the public trunk` });
-    result = await connectTo(ctx, routeTo(plan.site.routes.external, number), options);
+    result = await place(plan.site.routes.external);
     if (result.kind === 'failed' || result.kind === 'no-answer') services.alerts.send({ ...alert, note: 'emergency call failed on every route' });
   }
   answerFailure(ctx, result);
+}
+
+/**
+ * Places the emergency INVITE whole. One too large for a UDP datagram goes over TCP (RFC 3261
+ * §18.1.1) unless the route names its transport; a trunk that will not take it over TCP gets it over
+ * UDP as it is, fragmented, rather than with part of the caller's location.
+ */
+async function placeWhole(ctx: CallContext, uri: string, options: DialOptions, fitsUdp: boolean): Promise<ConnectResult> {
+  const { logger } = ctx.services;
+  const named = uriTransport(uri);
+  if (fitsUdp || named) {
+    if (!fitsUdp && named === 'udp') logger.warn({ callId: ctx.session.callId, uri }, 'emergency INVITE larger than one UDP datagram sent over UDP: the route names transport=udp');
+    return connectTo(ctx, uri, options);
+  }
+  const overTcp = await connectTo(ctx, `${uri};transport=tcp`, options);
+  if (overTcp.kind !== 'failed') return overTcp;
+  logger.warn({ callId: ctx.session.callId, uri, status: overTcp.status }, 'emergency trunk did not take the INVITE over TCP: sent over UDP as it is, larger than one datagram');
+  return connectTo(ctx, uri, options);
 }
