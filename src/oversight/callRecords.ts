@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AlertDispatcher } from '../audit/alertDispatcher.js';
 import type { SecurityAlert } from '../audit/securityAlert.js';
+import type { Decision } from '../policy/decision.js';
+import type { LockState } from '../policy/phoneState.js';
 import type { Disposition } from '../sip/session.js';
 import { callRecord, type CallRecord, type CallStart } from './callRecord.js';
 
@@ -53,6 +55,15 @@ export interface CallRecorderOptions {
   now?(): number;
 }
 
+/** What happens to a call in progress that its record will tell. */
+interface CallNotes {
+  failover?: string;
+  unanswered?: boolean;
+  pinFailures?: number;
+  pinLockedOut?: boolean;
+  decidedAgain?: { decision: Decision; lock: LockState };
+}
+
 /** One call between its decision and its end. */
 export interface CallTrace {
   finalResponse(status: number, at: number): void;
@@ -70,7 +81,7 @@ export interface CallTrace {
  */
 export class CallRecorder {
   private pending: { day: string; line: string }[] = [];
-  private readonly traces = new Map<string, { failover?: string; unanswered?: boolean; pinFailures?: number; pinLockedOut?: boolean }>();
+  private readonly traces = new Map<string, CallNotes>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private file: { day: string; handle: FileHandle } | undefined;
@@ -99,10 +110,10 @@ export class CallRecorder {
         if (status >= 200 && status < 300) answeredAt ??= at;
       },
       ended: (disposition, at) => {
-        const noted = this.traces.get(start.callId) ?? notes;
+        const { decidedAgain, ...noted }: CallNotes = this.traces.get(start.callId) ?? notes;
         this.traces.delete(start.callId);
         try {
-          this.add(callRecord(start, { finalStatus, answeredAt, endedAt: at, disposition, ...noted }));
+          this.add(callRecord(decidedAgain ? { ...start, ...decidedAgain } : start, { finalStatus, answeredAt, endedAt: at, disposition, ...noted }));
         } catch (error) {
           this.problem('could not build a call record', error);
         }
@@ -129,6 +140,15 @@ export class CallRecorder {
     if (!notes) return;
     notes.pinFailures = (notes.pinFailures ?? 0) + 1;
     if (lockedOut) notes.pinLockedOut = true;
+  }
+
+  /**
+   * The call was decided again after the caller gave the PIN: its record carries that final decision
+   * (the grant that allowed it, the phone unlocked), so the report counts the grant as used.
+   */
+  noteDecidedAgain(callId: string, decision: Decision, lock: LockState): void {
+    const notes = this.traces.get(callId);
+    if (notes) notes.decidedAgain = { decision, lock };
   }
 
   /** Queues one record; returns at once. */

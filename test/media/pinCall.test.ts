@@ -10,6 +10,8 @@ import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/oversight/callRecord.js';
 import { recordsDir } from '../../src/oversight/callRecords.js';
+import { monthFiles } from '../../src/oversight/recordScan.js';
+import { buildReport } from '../../src/oversight/report.js';
 import type { Plan } from '../../src/policy/plan.js';
 import { EXTERNAL, INTERNAL, until } from '../support/edgeFixture.js';
 import { samplePlan } from '../support/plans.js';
@@ -116,7 +118,8 @@ describe('media: PIN entry for a locked phone', () => {
     await expectNothingLeft(m);
     expect(state.state.status('4101', Date.now()).failures).toBe(0);
     expectNoDigitsLogged();
-    expect(await recordOf(a.request!.callId!)).toMatchObject({ action: 'pin-required', disp: 'answered', pinFail: 1 });
+    // recorded with the decision that connected it: the grant, the phone unlocked by the PIN
+    expect(await recordOf(a.request!.callId!)).toMatchObject({ action: 'allow', reason: 'international-granted', rule: 'grant:amoreno-cern', lock: 'unlocked', disp: 'answered', pinFail: 1 });
   });
 
   it('two wrong PINs, then the right one: connected, and the call record counts 2 failures and holds no PIN', async () => {
@@ -134,10 +137,15 @@ describe('media: PIN entry for a locked phone', () => {
     expect(state.state.status('4101', Date.now()).failures).toBe(0);
     expectNoDigitsLogged();
     const record = await recordOf(a.request!.callId!);
-    expect(record).toMatchObject({ action: 'pin-required', reason: 'phone-locked', disp: 'answered', status: 200, pinFail: 2 });
+    expect(record).toMatchObject({ action: 'allow', reason: 'international-granted', rule: 'grant:amoreno-cern', lock: 'unlocked', disp: 'answered', status: 200, pinFail: 2 });
     expect(record.pinLock).toBeUndefined();
     // nothing but the record's own fields (none of which is a PIN)
-    expect(Object.keys(record).sort()).toEqual(['action', 'answer', 'class', 'country', 'dept', 'dur', 'e164', 'end', 'from', 'id', 'invite', 'lock', 'pinFail', 'reason', 'rule', 'status', 'to', 'user', 'v', 'disp'].sort());
+    expect(Object.keys(record).sort()).toEqual(['action', 'answer', 'class', 'country', 'dept', 'dur', 'e164', 'end', 'from', 'id', 'invite', 'lock', 'pinFail', 'reason', 'rule', 'status', 'to', 'user', 'v', 'disp', 'where'].sort());
+    // and the monthly report counts the grant as used by it
+    const month = record.invite.slice(0, 7);
+    const report = buildReport(plan, monthFiles(dataDir, month), { month });
+    expect(report.grants.find((g) => g.id === 'amoreno-cern')).toMatchObject({ user: 'amoreno', calls: expect.any(Number), answered: expect.any(Number) });
+    expect(report.grants.find((g) => g.id === 'amoreno-cern')!.answered).toBeGreaterThanOrEqual(1);
   });
 
   it('three wrong PINs: the spoken refusal, then 403 pin-refused; nothing dialled', async () => {

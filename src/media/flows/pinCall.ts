@@ -31,6 +31,7 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
     return;
   }
   const decision = decideFor(ctx, ext, setup.call.to);
+  services.callRecords?.noteDecidedAgain(session.callId, decision, 'unlocked');
   if (decision.action !== 'allow') {
     const status = decision.action === 'reject' ? decision.sipStatus : 403;
     const prompt = plan.rejectPrompts.get(decision.reason);
