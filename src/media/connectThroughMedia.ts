@@ -1,4 +1,5 @@
 import type Mrf from 'drachtio-fsmrf';
+import { callPathError, type CallPathStep } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { answerFailure } from '../sip/outboundCall.js';
 import type { DialOptions } from '../sip/session.js';
@@ -27,17 +28,21 @@ export async function connectThroughMedia(
   options: Omit<DialOptions, 'body' | 'progress'>,
   record?: () => MediaRecording | undefined,
 ): Promise<void> {
-  const { session } = ctx;
+  const { session, services } = ctx;
+  const failed = (where: CallPathStep, message: string) => (error: unknown) => callPathError(services, where, error, message, { callId: session.callId });
   let calleeEndpoint: Mrf.Endpoint;
   try {
     calleeEndpoint = await server.createEndpoint();
   } catch (error) {
-    ctx.services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not make an endpoint for the callee');
+    failed('media-endpoint', 'media server could not make an endpoint for the callee')(error);
     mediaFailed(ctx);
     return;
   }
-  session.own(() => void calleeEndpoint.destroy().catch(() => undefined));
-  void callerEndpoint.play(RINGBACK).catch(() => undefined);
+  session.own(() => void calleeEndpoint.destroy().catch(failed('media-release', "media server could not release the callee's endpoint")));
+  void callerEndpoint.play(RINGBACK).catch((error: unknown) => {
+    // Ringback ends with the call; only a failure while the caller waits is one.
+    if (session.wanted) failed('ringback', 'ringback could not be played: the caller hears silence while the callee rings')(error);
+  });
   const outcome = await session.dial(uri, { ...options, body: calleeEndpoint.local.sdp, progress: 'none' });
   await stopPlaying(callerEndpoint);
   if (outcome.kind !== 'answered') {
@@ -48,7 +53,7 @@ export async function connectThroughMedia(
     await calleeEndpoint.modify(outcome.dialog.remote.sdp);
     await callerEndpoint.bridge(calleeEndpoint);
   } catch (error) {
-    ctx.services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not bridge the call');
+    failed('media-bridge', 'media server could not bridge the call')(error);
     outcome.dialog.destroy();
     mediaFailed(ctx);
     return;
@@ -63,8 +68,6 @@ export async function connectThroughMedia(
   if (!recording) return;
   const answeredAt = Date.now();
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
-  await callerEndpoint.set('RECORD_STEREO', 'true').catch(() => undefined);
-  await callerEndpoint.execute('record_session', recording.path).catch((error: Error) => {
-    ctx.services.logger.error({ callId: session.callId, err: error.message }, 'recording could not start');
-  });
+  await callerEndpoint.set('RECORD_STEREO', 'true').catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel'));
+  await callerEndpoint.execute('record_session', recording.path).catch(failed('recording-start', 'recording could not start'));
 }

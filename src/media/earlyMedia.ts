@@ -1,4 +1,5 @@
 import type Mrf from 'drachtio-fsmrf';
+import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { reasonHeader } from '../sip/routing.js';
 
@@ -15,17 +16,18 @@ async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer, whenGone
   try {
     endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
   } catch (error) {
-    services.logger.error({ callId: session.callId, err: (error as Error).message }, 'media server could not make an endpoint for the caller');
+    callPathError(services, 'media-endpoint', error, 'media server could not make an endpoint for the caller', { callId: session.callId });
     return undefined;
   }
-  session.own(() => void endpoint.destroy().catch(() => undefined));
+  // Releasing an endpoint FreeSWITCH already ended succeeds: a failure may leave its channel behind.
+  session.own(() => void endpoint.destroy().catch((error: unknown) => callPathError(services, 'media-release', error, "media server could not release the caller's endpoint", { callId: session.callId })));
   endpoint.once('destroy', () => {
     if (session.ended) return;
     services.logger.warn({ callId: session.callId }, "media server ended the caller's channel: ending the call");
     if (session.wanted) whenGone(ctx);
     else session.hangUp();
   });
-  session.onInfoDigits((digits) => void endpoint.api('uuid_recv_dtmf', `${endpoint.uuid} ${digits}`).catch(() => undefined));
+  session.onInfoDigits((digits) => void endpoint.api('uuid_recv_dtmf', `${endpoint.uuid} ${digits}`).catch((error: unknown) => callPathError(services, 'info-digits', error, 'digits the caller sent by SIP INFO could not be passed to the media server', { callId: session.callId })));
   return endpoint;
 }
 

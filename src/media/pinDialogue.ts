@@ -1,4 +1,5 @@
 import type Mrf from 'drachtio-fsmrf';
+import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { StateUnavailable } from '../state/index.js';
 import { collectDigits, promptFile } from './prompts.js';
@@ -29,7 +30,7 @@ export async function pinDialogue(ctx: CallContext, endpoint: Mrf.Endpoint, ext:
       if (result.outcome === 'no-pin') return 'refused';
     } catch (error) {
       if (error instanceof StateUnavailable) return 'unavailable';
-      services.logger.warn({ callId: session.callId, ext, err: (error as Error).message }, 'PIN could not be checked');
+      callPathError(services, 'pin-check', error, 'PIN could not be checked', { callId: session.callId, ext });
       return 'refused';
     }
   }

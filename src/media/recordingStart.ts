@@ -1,6 +1,7 @@
+import { callPathError } from '../sip/callPathError.js';
 import type { MediaRecording } from './connectThroughMedia.js';
 import type { BeginRecording } from './flows/recordedCall.js';
-import { prepareRecording, writeSidecar } from './recordings.js';
+import { prepareRecording, RecordingModeError, writeSidecar } from './recordings.js';
 
 /**
  * Where a recorded call's WAV goes (`<directory>/<yyyy>/<mm>/<dd>/<ext>-<time>-<call-id>.wav`, dirs
@@ -10,13 +11,16 @@ import { prepareRecording, writeSidecar } from './recordings.js';
  */
 export const beginRecording: BeginRecording = (ctx, meta): MediaRecording | undefined => {
   const { site } = ctx.plan;
-  const { logger } = ctx.services;
-  const logFailure = (path: string) => (error: Error) => logger.error({ callId: meta.callId, recording: path, err: error.message }, 'recording sidecar could not be written');
+  const { services } = ctx;
+  const logFailure = (path: string) => (error: Error) =>
+    error instanceof RecordingModeError
+      ? callPathError(services, 'recording-mode', error, "recording left with the media server's file mode, not 0640: check its user and umask", { callId: meta.callId, recording: path })
+      : callPathError(services, 'recording-sidecar', error, 'recording sidecar could not be written', { callId: meta.callId, recording: path });
   let path: string;
   try {
     path = prepareRecording({ directory: site.recording.directory, ext: meta.ext, at: meta.at, callId: meta.callId, timezone: site.timezone });
   } catch (error) {
-    logger.error({ callId: meta.callId, directory: site.recording.directory, err: (error as Error).message, recordingUnavailable: true }, 'recording directory cannot be written: the call goes on unrecorded');
+    callPathError(services, 'recording-directory', error, 'recording directory cannot be written: the call goes on unrecorded', { callId: meta.callId, directory: site.recording.directory, recordingUnavailable: true });
     return undefined;
   }
   const started = writeSidecar(path, meta).catch(logFailure(path));

@@ -140,10 +140,13 @@ export interface Sidecar {
 
 let sidecarWrites = 0;
 
+/** The sidecar was written, but the WAV beside it could not be brought to 0640. */
+export class RecordingModeError extends Error {}
+
 /**
  * Writes (or rewrites) the sidecar of the recording at `wav`, 0640, whole or not at all, creating the
- * directories if need be; also brings the WAV itself to 0640 when it exists and is ours to change (the
- * media server writes it with its own umask). Returns the sidecar's path.
+ * directories if need be; also brings the WAV itself to 0640 when it exists (the media server writes it
+ * with its own umask), and rejects with RecordingModeError when that fails. Returns the sidecar's path.
  */
 export async function writeSidecar(wav: string, meta: SidecarInput): Promise<string> {
   const path = sidecarPath(wav);
@@ -169,7 +172,10 @@ export async function writeSidecar(wav: string, meta: SidecarInput): Promise<str
     await handle.close();
   }
   await rename(temp, path);
-  await chmod(wav, FILE_MODE).catch(() => undefined);
+  await chmod(wav, FILE_MODE).catch((error: NodeJS.ErrnoException) => {
+    // No WAV yet: the media server creates it once recording starts (the sidecar is written first).
+    if (error.code !== 'ENOENT') throw new RecordingModeError(`${wav} could not be made 0640: ${error.message}`);
+  });
   return path;
 }
 

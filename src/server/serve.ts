@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMessage } from '../audit/alertChannels.js';
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
+import { phonePinAlert } from '../audit/phonePinAlert.js';
 import { AlertOutbox } from '../audit/alertOutbox.js';
 import { PlanWatcher } from '../dialplan/watch.js';
 import { createAdmin } from '../http/admin.js';
@@ -117,18 +118,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     outbox,
   );
   state.on('alert', (lockout) => {
-    const ext = plan().extensions.get(lockout.ext);
-    alerts.send({
-      kind: 'pin-lockout',
-      ext: lockout.ext,
-      name: ext?.name,
-      dialled: '',
-      callback: ext?.ddi ?? lockout.ext,
-      location: lockout.location ?? ext?.location ?? '',
-      at: new Date(lockout.at).toISOString(),
-      callId: '',
-      note: `PIN entry suspended until ${new Date(lockout.until).toISOString()}`,
-    });
+    alerts.send(phonePinAlert(plan(), lockout.ext, lockout.at, `PIN entry suspended until ${new Date(lockout.until).toISOString()}`, { location: lockout.location }));
   });
 
   const freeswitch = settings.freeswitch && new FreeswitchConnection(drachtio.srf, settings.freeswitch, logger);

@@ -1,9 +1,11 @@
 import type Mrf from 'drachtio-fsmrf';
+import { callPathError } from '../../sip/callPathError.js';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { StateRefused, StateUnavailable } from '../../state/index.js';
 import { answeredEndpoint, mediaFailed } from '../earlyMedia.js';
 import { pinDialogue, type PinOutcome } from '../pinDialogue.js';
 import { collectDigits, playBounded, promptFile } from '../prompts.js';
+import { relockAfterFailedChange } from './relockPhone.js';
 
 /** What the caller hears when PIN entry ended without success. */
 const PIN_FAILURE_PROMPT: Record<Exclude<PinOutcome, 'unlocked' | 'caller-gone'>, string> = {
@@ -11,6 +13,9 @@ const PIN_FAILURE_PROMPT: Record<Exclude<PinOutcome, 'unlocked' | 'caller-gone'>
   'locked-out': 'pin-locked-out',
   unavailable: 'state-unavailable',
 };
+
+/** How a PIN change ended: the prompt the caller hears. */
+type ChangeOutcome = 'pin-changed' | 'pin-mismatch' | 'pin-weak' | 'state-unavailable';
 
 /**
  * Feature codes on the caller's own phone, answered by FreeSWITCH: lock (a confirmation), unlock (the
@@ -33,25 +38,32 @@ export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, serve
     if (verified !== 'unlocked') return await say(PIN_FAILURE_PROMPT[verified]);
     if (decision.feature === 'unlock') return await say('phone-unlocked');
 
-    const length = plan.site.pin.length;
-    const first = await collectDigits(endpoint, promptFile(plan, 'pin-new'), length);
-    const second = first === undefined ? undefined : await collectDigits(endpoint, promptFile(plan, 'pin-repeat'), length);
-    if (first === undefined || first !== second) {
-      // Checking the current PIN unlocked the phone; a change that did not happen leaves it locked.
-      await services.state.lock(ext).catch(() => undefined);
-      return await say('pin-mismatch');
-    }
-    await services.state.setPin(ext, first);
-    await say('pin-changed');
+    const changed = await changePin(ctx, endpoint, ext);
+    if (changed === 'pin-changed') return await say(changed);
+    // Checking the current PIN unlocked the phone; a change that did not happen leaves it locked.
+    await Promise.all([relockAfterFailedChange(ctx, ext), say(changed)]);
   } catch (error) {
-    if (error instanceof StateRefused) {
-      await services.state.lock(ext).catch(() => undefined);
-      await say('pin-weak');
-    }
-    else if (error instanceof StateUnavailable) await say('state-unavailable');
+    if (error instanceof StateUnavailable) await say('state-unavailable');
     else throw error;
   } finally {
     services.logger.info({ callId: session.callId, ext, feature: decision.feature }, 'feature code done');
     session.hangUp();
+  }
+}
+
+/** The new PIN twice, then set: how that ended; never rejects. The new PIN lives only in this function's locals. */
+async function changePin(ctx: CallContext, endpoint: Mrf.Endpoint, ext: string): Promise<ChangeOutcome> {
+  const { plan, services, session } = ctx;
+  const length = plan.site.pin.length;
+  const first = await collectDigits(endpoint, promptFile(plan, 'pin-new'), length);
+  const second = first === undefined ? undefined : await collectDigits(endpoint, promptFile(plan, 'pin-repeat'), length);
+  if (first === undefined || first !== second) return 'pin-mismatch';
+  try {
+    await services.state.setPin(ext, first);
+    return 'pin-changed';
+  } catch (error) {
+    if (error instanceof StateRefused) return 'pin-weak';
+    if (!(error instanceof StateUnavailable)) callPathError(services, 'pin-change', error, 'the new PIN could not be set', { callId: session.callId, ext });
+    return 'state-unavailable';
   }
 }
