@@ -110,13 +110,17 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
   await quietly(() => stack.dialplan?.remove());
 }
 
-/** Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one). */
-export function peer(stack: Stack, name: PeerName, scenario: 'answer' | 'no-answer' | { reject: number; phrase: string }, calls: number): Promise<Sipp> {
+/**
+ * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
+ * with `transport` 'tcp' it listens on TCP alone.
+ */
+export function peer(stack: Stack, name: PeerName, scenario: 'answer' | 'no-answer' | { reject: number; phrase: string }, calls: number, transport: 'udp' | 'tcp' = 'udp'): Promise<Sipp> {
   const service = name === 'security' ? SECURITY_USER : name === 'backup' ? BACKUP_USER : name;
+  const common = { role: 'uas' as const, port: stack.ports[name], service, calls, transport, timeoutSeconds: 90 };
   if (typeof scenario === 'object') {
-    return startSipp(stack.lab, { role: 'uas', scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase }, port: stack.ports[name], service, calls, timeoutSeconds: 90 });
+    return startSipp(stack.lab, { ...common, scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase } });
   }
-  return startSipp(stack.lab, { role: 'uas', scenarioFile: `uas-${scenario}.xml`, port: stack.ports[name], service, calls, timeoutSeconds: 90 });
+  return startSipp(stack.lab, { ...common, scenarioFile: `uas-${scenario}.xml` });
 }
 
 export interface DialOptions {

@@ -13,20 +13,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** True when nothing holds UDP 127.0.0.1:port (binding it briefly succeeds). */
-export async function udpPortFree(port: number): Promise<boolean> {
+/** True when nothing holds UDP host:port (binding it briefly succeeds). */
+export async function udpPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     socket.once('error', () => resolve(false));
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    socket.bind(port, host, () => socket.close(() => resolve(true)));
   });
 }
 
-async function tcpFree(port: number): Promise<boolean> {
+/** True when nothing listens on TCP host:port (listening on it briefly succeeds). */
+export async function tcpPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
@@ -40,7 +41,7 @@ export async function freeSipPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort();
     if (handedOut.has(port)) continue;
-    if ((await udpPortFree(port)) && (await tcpFree(port))) {
+    if ((await udpPortFree(port)) && (await tcpPortFree(port))) {
       handedOut.add(port);
       return port;
     }
@@ -55,7 +56,7 @@ export async function freePortRange(count: number): Promise<number> {
     if (base + count > 65535) continue;
     let ok = true;
     for (let p = base; p < base + count && ok; p++) {
-      ok = !handedOut.has(p) && (await udpPortFree(p)) && (await tcpFree(p));
+      ok = !handedOut.has(p) && (await udpPortFree(p)) && (await tcpPortFree(p));
     }
     if (ok) {
       for (let p = base; p < base + count; p++) handedOut.add(p);

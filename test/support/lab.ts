@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
-import { freePort, freePortRange, freeSipPort, udpPortFree } from './freePort.js';
+import { freePort, freePortRange, freeSipPort, tcpPortFree, udpPortFree } from './freePort.js';
 
 export { freePort, freeSipPort } from './freePort.js';
 export { RedisServer } from './redisServer.js';
@@ -453,6 +453,10 @@ export interface SippOptions {
   role: 'uas' | 'uac';
   /** Local SIP port (default: a free one). */
   port?: number;
+  /** Local address (default 127.0.0.1): another loopback address is another host to the server. */
+  address?: string;
+  /** SIP transport (default udp); `tcp` is SIPp's `-t t1`: a uas listens on TCP alone. */
+  transport?: 'udp' | 'tcp';
   /** host:port to send to (uac). */
   remote?: string;
   /** `-m`: exit after this many calls. */
@@ -525,9 +529,11 @@ async function launchSipp(paths: LabPaths, options: SippOptions, dir: string, na
   const port = options.port ?? (await freeSipPort());
   const controlPort = await freePort();
   const mediaPort = await freePortRange(4);
+  const address = options.address ?? '127.0.0.1';
   const args = [
     '-sf', scenario,
-    '-i', '127.0.0.1', '-p', String(port),
+    '-i', address, '-p', String(port),
+    ...(options.transport === 'tcp' ? ['-t', 't1'] : []),
     '-ci', '127.0.0.1', '-cp', String(controlPort),
     '-mi', '127.0.0.1', '-mp', String(mediaPort),
     '-nostdin',
@@ -580,10 +586,11 @@ async function launchSipp(paths: LabPaths, options: SippOptions, dir: string, na
   };
   const failed = () => new WaitAbort(`SIPp failed to start: ${JSON.stringify(proc.status)}\n${proc.tail()}`);
   if (options.role === 'uas') {
-    // Ready when its UDP port is taken (by SIPp: we checked it was free), so a call placed next finds it.
+    // Ready when its port is taken (by SIPp: we checked it was free), so a call placed next finds it.
+    const portFree = options.transport === 'tcp' ? tcpPortFree : udpPortFree;
     await waitFor(`${label} listening`, async () => {
       if (!proc.alive) throw failed();
-      return !(await udpPortFree(port));
+      return !(await portFree(port, address));
     }, 20_000, 25);
   } else {
     // Fails fast when SIPp cannot start (bad scenario, port taken): it exits within a moment.
