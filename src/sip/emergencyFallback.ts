@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
+import { sdpOf } from './sdpOffer.js';
 import { routeTo, uriUser } from './uri.js';
 
 /**
@@ -29,9 +30,10 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   metrics.emergencyFallbacks.inc();
   const callback = plan.site.mainNumber;
   const headers: Record<string, string> = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };
-  let body = req.body;
+  const offer = sdpOf(req.get('content-type'), req.body);
+  let body = offer;
   try {
-    const located = sdpWithLocation(req.body ?? '', pidfLo(callback, plan.site.address, undefined));
+    const located = sdpWithLocation(offer ?? '', pidfLo(callback, plan.site.address, undefined));
     Object.assign(headers, located.headers);
     body = located.body;
   } catch {

@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
+import { sdpOf } from './sdpOffer.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
@@ -83,6 +84,11 @@ export class CallSession {
     (res as unknown as NodeJS.EventEmitter).once('end', ({ status }: { status: number }) => events.finalResponse(this, status));
   }
 
+  /** The caller's SDP offer, without any other part of a multipart body. */
+  get offer(): string | undefined {
+    return sdpOf(this.req.get('content-type'), this.req.body);
+  }
+
   /** True while the caller still waits for an answer. */
   get wanted(): boolean {
     return this.phase.name === 'setup';
@@ -146,7 +152,7 @@ export class CallSession {
     try {
       const dialog = await this.srf.createUAC(
         uri,
-        { localSdp: options.body ?? this.req.body, headers: { 'Max-Forwards': String(this.hops - 1), ...options.headers }, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
+        { localSdp: options.body ?? this.offer, headers: { 'Max-Forwards': String(this.hops - 1), ...options.headers }, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
         {
           // drachtio-srf calls this as (err, req), whatever its typings say.
           cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {

@@ -75,6 +75,11 @@ describe('reading a call from an INVITE', () => {
       expect(r).toMatchObject({ ok: true, setup: { call: { from: '4101', to: '+447700900456', forwarded: true }, callerNumber: '+447700900123', callerName: 'Caller', inbound: false } });
     });
 
+    it("leaves a forward to 999 the outside caller's emergency call, not the diverting phone's (its desk is not where they are)", () => {
+      const r = callSetup(plan, invite('sip:999@cg', { From: outside, Diversion: '<sip:4101@pbx>' }, PBX), trusted);
+      expect(r).toMatchObject({ ok: true, setup: { call: { from: '+447700900123', to: '999' } } });
+    });
+
     it('ignores a Diversion from an untrusted source', () => {
       const r = callSetup(plan, invite('sip:+447700900456@cg', { From: outside, Diversion: '<sip:4101@pbx>' }, '192.0.2.66'), trusted);
       expect(r).toMatchObject({ ok: true, setup: { call: { from: '+447700900123', to: '+447700900456' } } });

@@ -50,7 +50,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   // Only our own extensions present themselves; anyone else shows the callback number.
   const callingNumber = caller ? setup.callerNumber : decision.alert.callback;
   const located = locatedBody(
-    emergencyOffer(session.req.body ?? ''),
+    emergencyOffer(session.offer ?? ''),
     decision.alert.callback,
     decision.alert.address,
     decision.alert.location,
