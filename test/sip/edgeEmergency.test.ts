@@ -172,6 +172,7 @@ describe('SIP edge: emergency calls', () => {
       const a = edge.invite('4301', '999', { sdp: offer });
       const b = await edge.nextInvite();
       expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK};transport=tcp`);
+      expect(b.get('To')).toMatch(new RegExp(`^<sip:999@${EMERGENCY_TRUNK}>`));
       expectEmergencyInvite(b, { offer, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284301', address: MOSQUITO_WAY, loc: 'De Havilland campus, Business School, room N204' });
       await answerAndHangUp(edge, a, b);
     });

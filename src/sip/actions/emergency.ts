@@ -89,7 +89,8 @@ async function placeWhole(ctx: CallContext, uri: string, options: DialOptions, f
     if (!fitsUdp && named === 'udp') logger.warn({ callId: ctx.session.callId, uri }, 'emergency INVITE larger than one UDP datagram sent over UDP: the route names transport=udp');
     return connectTo(ctx, uri, options);
   }
-  const overTcp = await connectTo(ctx, `${uri};transport=tcp`, options);
+  // drachtio-server would otherwise copy the transport into To as a header parameter.
+  const overTcp = await connectTo(ctx, `${uri};transport=tcp`, { ...options, headers: { ...options.headers, To: `<${uri}>` } });
   if (overTcp.kind !== 'failed') return overTcp;
   logger.warn({ callId: ctx.session.callId, uri, status: overTcp.status }, 'emergency trunk did not take the INVITE over TCP: sent over UDP as it is, larger than one datagram');
   return connectTo(ctx, uri, options);
