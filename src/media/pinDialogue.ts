@@ -2,7 +2,7 @@ import type Mrf from 'drachtio-fsmrf';
 import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { StateUnavailable } from '../state/index.js';
-import { collectDigits, promptFile } from './prompts.js';
+import { collectDigits, promptFailed, promptFile } from './prompts.js';
 
 /** PIN tries in one call; the lockout across calls is the runtime state's (site.pin.maxAttempts). */
 export const PIN_TRIES_PER_CALL = 3;
@@ -18,7 +18,8 @@ export async function pinDialogue(ctx: CallContext, endpoint: Mrf.Endpoint, ext:
   const { plan, services, session } = ctx;
   let prompt = firstPrompt;
   for (let attempt = 0; attempt < PIN_TRIES_PER_CALL; attempt++) {
-    const pin = await collectDigits(endpoint, promptFile(plan, prompt), plan.site.pin.length);
+    const file = promptFile(plan, prompt);
+    const pin = await collectDigits(endpoint, file, plan.site.pin.length, promptFailed(ctx, file));
     if (session.ended) return 'caller-gone';
     prompt = 'pin-wrong';
     if (pin === undefined) continue;

@@ -8,6 +8,8 @@ export type CallPathStep =
   | 'media-release'
   | 'ringback'
   | 'info-digits'
+  | 'prompt'
+  | 'notice'
   | 'pin-check'
   | 'pin-change'
   | 'recording-directory'

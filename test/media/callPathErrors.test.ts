@@ -69,6 +69,26 @@ describe('media: failures on the call path are logged and counted', () => {
     await expectNothingLeft(m);
   });
 
+  it('the recording notice cannot be played: logged and counted as a notice, the callee still called', async () => {
+    m.fs.fail((s) => s.op === 'play' && s.arg.includes('/audio/notices/'));
+    const { a, callId } = await recordedCall();
+    const error = await errorAt('notice');
+    expect(error).toMatchObject({ level: 50, callId, err: '-ERR stand-in failure', file: expect.stringMatching(/\/audio\/notices\/service-desk\.wav$/) });
+    expect(await counted('notice')).toBe(1);
+    expect((await a.bye().finalResponse()).status).toBe(200);
+    await expectNothingLeft(m);
+  });
+
+  it('a prompt cannot be played: logged and counted', async () => {
+    m.fs.fail((s) => s.op === 'play' && s.arg.includes('/audio/prompts/phone-locked.'));
+    const a = m.edge.invite('4101', '*51');
+    expect((await a.finalResponse()).status).toBe(200);
+    expect(await errorAt('prompt')).toMatchObject({ level: 50, callId: a.request!.callId, file: expect.stringContaining('phone-locked') });
+    expect(await counted('prompt')).toBe(1);
+    await until('the app hanging up', () => m.edge.fake.outboundRequests.find((r) => r.method === 'BYE'));
+    await expectNothingLeft(m);
+  });
+
   it('SIP INFO digits the media server does not take: logged and counted', async () => {
     m.fs.fail((s) => s.op === 'api' && s.arg === 'uuid_recv_dtmf');
     const a = m.edge.invite('4101', '*52');

@@ -4,7 +4,7 @@ import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { StateRefused, StateUnavailable } from '../../state/index.js';
 import { answeredEndpoint, mediaFailed } from '../earlyMedia.js';
 import { pinDialogue, type PinOutcome } from '../pinDialogue.js';
-import { collectDigits, playBounded, promptFile } from '../prompts.js';
+import { collectDigits, playBounded, promptFailed, promptFile } from '../prompts.js';
 import { relockAfterFailedChange } from './relockPhone.js';
 
 /** What the caller hears when PIN entry ended without success. */
@@ -26,7 +26,10 @@ export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, serve
   const ext = setup.call.from;
   const endpoint = await answeredEndpoint(ctx, server);
   if (!endpoint) return mediaFailed(ctx);
-  const say = (prompt: string) => playBounded(endpoint, promptFile(plan, prompt));
+  const say = (prompt: string) => {
+    const file = promptFile(plan, prompt);
+    return playBounded(endpoint, file, promptFailed(ctx, file));
+  };
   try {
     if (decision.feature === 'lock') {
       await services.state.lock(ext);
@@ -55,8 +58,12 @@ export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, serve
 async function changePin(ctx: CallContext, endpoint: Mrf.Endpoint, ext: string): Promise<ChangeOutcome> {
   const { plan, services, session } = ctx;
   const length = plan.site.pin.length;
-  const first = await collectDigits(endpoint, promptFile(plan, 'pin-new'), length);
-  const second = first === undefined ? undefined : await collectDigits(endpoint, promptFile(plan, 'pin-repeat'), length);
+  const collect = (prompt: string) => {
+    const file = promptFile(plan, prompt);
+    return collectDigits(endpoint, file, length, promptFailed(ctx, file));
+  };
+  const first = await collect('pin-new');
+  const second = first === undefined ? undefined : await collect('pin-repeat');
   if (first === undefined || first !== second) return 'pin-mismatch';
   try {
     await services.state.setPin(ext, first);

@@ -5,7 +5,7 @@ import { allowedLeg, reasonHeader } from '../../sip/routing.js';
 import { connectThroughMedia } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
 import { pinDialogue } from '../pinDialogue.js';
-import { playBounded, promptFile } from '../prompts.js';
+import { playBounded, promptFailed, promptFile } from '../prompts.js';
 import type { BeginRecording, RecordingMeta } from './recordedCall.js';
 
 /**
@@ -26,7 +26,8 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
       outcome === 'locked-out' ? ['pin-locked-out', 403, 'pin-locked-out'] as const
       : outcome === 'unavailable' ? ['state-unavailable', 503, 'state-unavailable'] as const
       : ['pin-refused', 403, 'pin-refused'] as const;
-    await playBounded(endpoint, promptFile(plan, prompt));
+    const file = promptFile(plan, prompt);
+    await playBounded(endpoint, file, promptFailed(ctx, file));
     session.respond(status, reasonHeader(status, reason));
     return;
   }
@@ -35,13 +36,14 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   if (decision.action !== 'allow') {
     const status = decision.action === 'reject' ? decision.sipStatus : 403;
     const prompt = plan.rejectPrompts.get(decision.reason);
-    if (prompt) await playBounded(endpoint, promptFile(plan, prompt));
+    const file = prompt && promptFile(plan, prompt);
+    if (file) await playBounded(endpoint, file, promptFailed(ctx, file));
     session.respond(status, reasonHeader(status, decision.reason));
     return;
   }
   const notice = decision.recording?.notice;
   const noticeAudio = notice === undefined ? undefined : plan.notices.get(notice)?.audio;
-  if (noticeAudio) await playBounded(endpoint, noticeAudio);
+  if (noticeAudio) await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
   const leg = allowedLeg(plan, decision, setup);
   const meta: RecordingMeta | undefined = notice === undefined ? undefined : { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId };
   await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, meta && (() => begin(ctx, meta)));

@@ -3,7 +3,7 @@ import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { allowedLeg } from '../../sip/routing.js';
 import { connectThroughMedia, type MediaRecording } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
-import { playBounded } from '../prompts.js';
+import { playBounded, promptFailed } from '../prompts.js';
 
 /** Who a recording is of, for its file name and sidecar. */
 export interface RecordingMeta {
@@ -35,7 +35,7 @@ export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server
   const endpoint = await earlyMediaEndpoint(ctx, server);
   if (!endpoint) return mediaFailed(ctx);
   const noticeAudio = plan.notices.get(notice)?.audio;
-  if (noticeAudio) await playBounded(endpoint, noticeAudio);
+  if (noticeAudio) await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
   if (!session.wanted) return;
   const party = recordedParty(ctx);
   const leg = allowedLeg(plan, decision, setup);
