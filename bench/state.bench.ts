@@ -32,10 +32,10 @@ function decisions(replica: Replica) {
 const server = await RedisServer.start();
 const logger = pino({ level: 'warn' });
 const memory = new MemoryBackend(plan.site);
-const a = new RedisBackend({ url: server.url, site: plan.site, logger });
-const b = new RedisBackend({ url: server.url, site: plan.site, logger });
+const a = new RedisBackend({ redis: { url: server.url }, site: plan.site, logger });
+const b = new RedisBackend({ redis: { url: server.url }, site: plan.site, logger });
 try {
-  await Promise.all([a.start(), b.start()]);
+  await Promise.all([a.loaded(), b.loaded()]);
   // Unlocked callers with a grant: decide walks its longest path, through grants and the lock.
   const pinHash = await hashPin('731946');
   await Promise.all([memory.setPinHash(CALLER, pinHash), a.setPinHash(CALLER, pinHash)]);

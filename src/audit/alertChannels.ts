@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis';
+import type { RedisConnection } from '../state/redisConnection.js';
 import type { AlertChannel, LateDelivery } from './alertDispatcher.js';
 import { alertFields, alertText, type SecurityAlert } from './securityAlert.js';
 
@@ -39,13 +39,15 @@ export function sipMessageChannel(target: () => string, send: SendSipMessage): A
   };
 }
 
-/** `XADD callguard:alerts`, read by every console whichever instance raised the alert. */
-export function redisStreamChannel(client: Pick<RedisClientType, 'xAdd' | 'isReady'>): AlertChannel {
+/**
+ * `XADD callguard:alerts`, read by every console whichever instance raised the alert. Fails at once
+ * while no Redis master is reachable (a failover), so the alert goes to the outbox rather than wait.
+ */
+export function redisStreamChannel(redis: Pick<RedisConnection, 'client'>): AlertChannel {
   return {
     name: 'redis-stream',
     async deliver(alert: SecurityAlert, late?: LateDelivery) {
-      if (!client.isReady) throw new Error('Redis is not connected');
-      await client.xAdd(ALERT_STREAM, '*', late ? { ...alertFields(alert), ...lateFields(late) } : alertFields(alert), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: STREAM_MAX_LENGTH } });
+      await redis.client.xAdd(ALERT_STREAM, '*', late ? { ...alertFields(alert), ...lateFields(late) } : alertFields(alert), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: STREAM_MAX_LENGTH } });
     },
   };
 }

@@ -6,7 +6,7 @@ import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
 import type { CheckOptions } from './check.js';
 import { planFrom } from './planOrThrow.js';
-import { redisUrl, withSharedState } from './sharedState.js';
+import { redisTarget, withSharedState } from './sharedState.js';
 
 function parseAt(at: string | undefined): number {
   if (at === undefined) return Date.now();
@@ -21,7 +21,7 @@ function parseAt(at: string | undefined): number {
  */
 async function phoneState(options: CheckOptions, plan: Plan, now: number): Promise<PhoneState> {
   if (options.locked && options.unlocked) throw new Error('give --locked or --unlocked, not both');
-  const live = redisUrl(options) ? await withSharedState(options, async (state) => state.replica.phoneState(plan, options.from, now), plan) : LOCKED_PHONE;
+  const live = redisTarget(options) ? await withSharedState(options, async (state) => state.replica.phoneState(plan, options.from, now), plan) : LOCKED_PHONE;
   if (options.unlocked) return { ...live, lock: 'unlocked' };
   if (options.locked) return { ...live, lock: 'locked' };
   return live;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Plan } from '../policy/plan.js';
 import type { RuntimeState } from '../state/index.js';
+import { describeRedisTarget, redisTargetFromEnv, type RedisTarget } from '../state/redisTarget.js';
 import { DIALPLAN_OPTION, REDIS_OPTION } from './options.js';
 
 export interface StateOptions {
@@ -8,8 +9,12 @@ export interface StateOptions {
   dialplan?: string;
 }
 
-export function redisUrl(options: StateOptions): string | undefined {
-  return options.redis ?? process.env.REDIS_URL;
+/** The shared Redis: --redis URL, else the environment's (REDIS_URL, or REDIS_SENTINELS and REDIS_SENTINEL_NAME). */
+export function redisTarget(options: StateOptions): RedisTarget | undefined {
+  const env = options.redis ? { REDIS_URL: options.redis, REDIS_TLS_CA: process.env.REDIS_TLS_CA } : process.env;
+  const { target, problems } = redisTargetFromEnv(env);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return target;
 }
 
 /**
@@ -17,15 +22,15 @@ export function redisUrl(options: StateOptions): string | undefined {
  * so without Redis there is nothing for a command to change: say so rather than change a private copy.
  */
 export async function withSharedState<T>(options: StateOptions, work: (state: RuntimeState, plan: Plan) => Promise<T>, loaded?: Plan): Promise<T> {
-  const url = redisUrl(options);
-  if (!url) throw new Error('no shared state store: give --redis URL or set REDIS_URL (without Redis, state lives only inside each running callguard server)');
+  const redis = redisTarget(options);
+  if (!redis) throw new Error('no shared state store: give --redis URL or set REDIS_URL (or REDIS_SENTINELS and REDIS_SENTINEL_NAME; without Redis, state lives only inside each running callguard server)');
   // The store, its Redis client and the logger are loaded only when a state command runs.
   const [{ openState }, { pino }, { planFrom }] = await Promise.all([import('../state/index.js'), import('pino'), import('./planOrThrow.js')]);
   const plan = loaded ?? (await planFrom(options.dialplan));
   // Warnings (an outage, a Security alert) go to stderr; info-level chatter does not.
-  const state = await openState({ plan, redisUrl: url, logger: pino({ level: 'warn' }, process.stderr) });
+  const state = await openState({ plan, redis, logger: pino({ level: 'warn' }, process.stderr) });
   try {
-    if (!state.replica.isLoaded) throw new Error(`Redis at ${new URL(url).host} cannot be reached`);
+    if (!state.replica.isLoaded) throw new Error(`${describeRedisTarget(redis)} cannot be reached`);
     return await work(state, plan);
   } finally {
     await state.backend.close();

@@ -7,7 +7,7 @@ import { TokenVerifier } from '../admin/tokens.js';
 import type { AlertChannel } from '../audit/alertDispatcher.js';
 import { recordsDir } from '../oversight/callRecords.js';
 import type { Plan } from '../policy/plan.js';
-import type { RuntimeState } from '../state/index.js';
+import type { RedisTarget, RuntimeState } from '../state/index.js';
 import { AlertFeed, consoleChannel, RedisAlertReader } from './alertFeed.js';
 import { AdminApi } from './api.js';
 import type { RateLimit } from './auth.js';
@@ -31,7 +31,7 @@ export interface AdminParts {
  */
 export function createAdmin(options: {
   settings: AdminSettings;
-  redisUrl?: string | undefined;
+  redis?: RedisTarget | undefined;
   dialplanDir: string;
   plan: () => Plan;
   state: RuntimeState;
@@ -43,8 +43,8 @@ export function createAdmin(options: {
   dataDir?: string;
 }): AdminParts {
   const { logger } = options;
-  const feed = new AlertFeed(options.redisUrl ? 'redis' : 'local');
-  const reader = options.redisUrl ? new RedisAlertReader(options.redisUrl, feed, logger) : undefined;
+  const feed = new AlertFeed(options.redis ? 'redis' : 'local');
+  const reader = options.redis ? new RedisAlertReader(options.redis, feed, logger) : undefined;
   reader?.start();
   const tokens = new TokenVerifier(options.settings.tokensFile, (message) => logger.error({ file: options.settings.tokensFile, err: message }, 'token file unreadable: every API request is refused'));
   if (tokens.count === 0) logger.warn({ file: options.settings.tokensFile }, 'no API tokens yet: create one with `callguard token add NAME --role admin`');

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { createClient } from 'redis';
 import { ALERT_STREAM, lateFromFields } from '../audit/alertChannels.js';
 import type { AlertChannel, LateDelivery } from '../audit/alertDispatcher.js';
 import type { AlertKind, SecurityAlert } from '../audit/securityAlert.js';
+import { RedisConnection } from '../state/redisConnection.js';
+import type { RedisTarget } from '../state/redisTarget.js';
 
 /** Acknowledgements of alerts, shared by every instance when Redis is configured. */
 export const ACK_STREAM = 'callguard:alert-acks';
@@ -133,19 +134,24 @@ type StreamReply = Array<{ name: string; messages: Array<{ id: string; message: 
  * At start it loads the most recent alerts so a console opened now shows what happened before.
  */
 export class RedisAlertReader {
-  private readonly client;
+  private readonly redis: RedisConnection;
   private stopped = false;
   private lastAlert = '0-0';
   private lastAck = '0-0';
   private loop: Promise<void> | undefined;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly feed: AlertFeed,
     private readonly logger: Logger,
   ) {
-    this.client = createClient({ url, socket: { reconnectStrategy: (n: number) => Math.min(100 * 2 ** n, 5_000) } });
-    this.client.on('error', () => this.feed.setConnected(false));
+    this.redis = RedisConnection.open(target);
+    this.redis.on('down', () => this.feed.setConnected(false));
+  }
+
+  /** Throws while Redis is away: the loop below waits and tries again. */
+  private get client() {
+    return this.redis.client;
   }
 
   start(): void {
@@ -179,7 +185,6 @@ export class RedisAlertReader {
     let down = false;
     while (!this.stopped) {
       try {
-        if (!this.client.isOpen) await this.client.connect();
         if (!loaded) {
           await this.backfill();
           loaded = true;
@@ -219,7 +224,7 @@ export class RedisAlertReader {
 
   async close(): Promise<void> {
     this.stopped = true;
-    this.client.destroy();
+    await this.redis.destroy();
     await this.loop?.catch(() => {});
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createClient } from 'redis';
-import { closeRedis } from '../state/closeRedis.js';
+import { RedisConnection } from '../state/redisConnection.js';
+import type { RedisTarget } from '../state/redisTarget.js';
 import type { Counts, SyncRound, UsageLedger } from './usageLedger.js';
 
 const PREFIX = 'callguard:usage';
@@ -10,8 +10,6 @@ const SITE = '*site*';
 /** An instance that has not synced for this long no longer counts (its running calls with it). */
 const STALE_MS = 10_000;
 const FIELDS = ['international', 'highRisk', 'seconds'] as const;
-
-type Client = ReturnType<typeof createClient>;
 
 const field = (key: string, f: (typeof FIELDS)[number]) => `${key}|${f}`;
 
@@ -22,7 +20,7 @@ const field = (key: string, f: (typeof FIELDS)[number]) => `${key}|${f}`;
  * pending here and go with a later round.
  */
 export class SharedUsage {
-  private readonly client: Client;
+  private readonly redis: RedisConnection;
   private readonly id = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
@@ -30,37 +28,36 @@ export class SharedUsage {
   private instances = 1;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly ledger: UsageLedger,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     private readonly intervalMs = 200,
   ) {
-    this.client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (n: number) => Math.min(100 * 2 ** n, 5_000) } });
-    this.client.on('error', () => {}); // reported once per outage by sync()
+    // Outages are reported once by sync(), which is what they hold up.
+    this.redis = RedisConnection.open(target);
   }
 
   /** Starts the rounds; Redis need not be up yet (rounds wait for it). */
   start(): void {
-    void this.client.connect().catch(() => {});
     this.timer = setInterval(() => void this.sync(), this.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    if (this.client.isReady) await this.client.multi().del(`${PREFIX}:live:${this.id}`).zRem(INSTANCES, this.id).exec().catch(() => {});
-    await closeRedis(this.client);
+    if (this.redis.isUp) await this.redis.client.multi().del(`${PREFIX}:live:${this.id}`).zRem(INSTANCES, this.id).exec().catch(() => {});
+    await this.redis.close();
   }
 
   /** True for the first instance to claim `key` (a FRAUD alert's limit and window) within two days. */
   async claim(key: string): Promise<boolean> {
-    return (await this.client.set(`${PREFIX}:alerted:${key}`, this.id, { NX: true, PX: 2 * 86_400_000 })) !== null;
+    return (await this.redis.client.set(`${PREFIX}:alerted:${key}`, this.id, { NX: true, PX: 2 * 86_400_000 })) !== null;
   }
 
   /** One round; never throws. */
   async sync(): Promise<void> {
-    if (this.syncing || !this.client.isReady) return;
+    if (this.syncing || !this.redis.isUp) return;
     this.syncing = true;
     const now = this.now();
     const round = this.ledger.syncRound(now);
@@ -84,7 +81,8 @@ export class SharedUsage {
     const dayKey = `${PREFIX}:d:${round.day}`;
     const liveKey = `${PREFIX}:live:${this.id}`;
     const fields = round.keys.flatMap((k) => FIELDS.map((f) => field(k, f)));
-    const m = this.client.multi();
+    const client = this.redis.client;
+    const m = client.multi();
     for (const [key, sent] of [[hourKey, round.pendingHour], [dayKey, round.pendingDay]] as const) {
       for (const [user, c] of sent) for (const f of FIELDS) if (c[f] !== 0) m.hIncrBy(key, field(user, f), c[f]);
       m.expire(key, 2 * 86_400);
@@ -106,7 +104,7 @@ export class SharedUsage {
     const others = instances.filter((i) => i !== this.id);
     const othersLive = new Map<string, number>();
     let othersSiteLive = 0;
-    for (const other of others.length > 0 ? await Promise.all(others.map((o) => this.client.hmGet(`${PREFIX}:live:${o}`, [SITE, ...round.keys]))) : []) {
+    for (const other of others.length > 0 ? await Promise.all(others.map((o) => client.hmGet(`${PREFIX}:live:${o}`, [SITE, ...round.keys]))) : []) {
       othersSiteLive += Number(other[0] ?? 0);
       round.keys.forEach((k, i) => {
         const n = Number(other[i + 1] ?? 0);

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createClient } from 'redis';
 import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMessage } from '../audit/alertChannels.js';
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
 import { phonePinAlert } from '../audit/phonePinAlert.js';
@@ -22,7 +21,7 @@ import { startRetentionTimer } from '../media/recordings.js';
 import type { Plan } from '../policy/plan.js';
 import { attachEdge } from '../sip/edge.js';
 import { securityUri } from '../sip/routing.js';
-import { closeRedis } from '../state/closeRedis.js';
+import { RedisConnection } from '../state/redisConnection.js';
 import { openState } from '../state/index.js';
 import { DrachtioConnection } from './drachtioConnection.js';
 import type { ServeSettings } from './settings.js';
@@ -63,7 +62,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     },
   });
   const plan = () => watcher.current;
-  const state = await openState({ plan: plan(), redisUrl: settings.redisUrl, logger });
+  const state = await openState({ plan: plan(), redis: settings.redis, logger });
 
   const drachtio = new DrachtioConnection(settings.drachtio, logger, {
     changed: (up) => metrics.drachtioConnected.set(up ? 1 : 0),
@@ -83,18 +82,15 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
         'callguard serving',
       ),
   });
-  const alertRedis = settings.redisUrl ? createClient({ url: settings.redisUrl, socket: { reconnectStrategy: (n: number) => Math.min(100 * 2 ** n, 5_000) } }) : undefined;
-  alertRedis?.on('error', () => {
-    // The state store logs Redis outages once; the stream channel counts its own failures.
-  });
-  void alertRedis?.connect().catch(() => {});
+  // The state store logs Redis outages once; the stream channel counts its own failures.
+  const alertRedis = settings.redis && RedisConnection.open(settings.redis);
 
   const sendMessage: SendSipMessage = (uri, headers, body) => drachtio.request(uri, 'MESSAGE', headers, body);
   const channels: AlertChannel[] = [sipMessageChannel(() => securityUri(plan(), plan().site.securityControl.target), sendMessage)];
   if (alertRedis) channels.push(redisStreamChannel(alertRedis));
   if (settings.alertWebhook) channels.push(webhookChannel(settings.alertWebhook));
   const admin = settings.admin
-    ? createAdmin({ settings: settings.admin, redisUrl: settings.redisUrl, dialplanDir, plan, state, reload: () => watcher.reload(), logger })
+    ? createAdmin({ settings: settings.admin, redis: settings.redis, dialplanDir, plan, state, reload: () => watcher.reload(), logger })
     : undefined;
   if (admin?.channel) channels.push(admin.channel);
   const dataDir = parts.dataDir ?? (process.env.CALLGUARD_DATA_DIR || 'data');
@@ -128,7 +124,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   // Toll-fraud limits: calls abroad counted here, shared with the other instances through Redis.
   const now = parts.now ?? Date.now;
   const usage = new UsageLedger(() => plan().site.timezone);
-  const sharedUsage = settings.redisUrl ? new SharedUsage(settings.redisUrl, usage, logger, now) : undefined;
+  const sharedUsage = settings.redis && new SharedUsage(settings.redis, usage, logger, now);
   sharedUsage?.start();
 
   let draining = false;
@@ -156,7 +152,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     drachtio.disconnect();
     await callRecords.close();
     await alerts.close();
-    await Promise.allSettled([state.backend.close(), alertRedis && closeRedis(alertRedis), sharedUsage?.stop()]);
+    await Promise.allSettled([state.backend.close(), alertRedis?.close(), sharedUsage?.stop()]);
   };
 
   // HTTP before drachtio-server: an instance without /health and the console must never take a call.
@@ -169,7 +165,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
         ok: drachtio.connected && !draining,
         draining,
         drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
-        redis: settings.redisUrl ? { configured: true, reachable: state.backend.reachable } : { configured: false },
+        redis: settings.redis ? { configured: true, reachable: state.backend.reachable } : { configured: false },
         media: { configured: freeswitch !== undefined, available: media.available, description: media.description },
         plan: { version, loadedAt: loadedAt.toISOString(), extensions: watcher.current.extensions.size },
         callsInProgress: calls.size,

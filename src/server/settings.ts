@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
+import { redisTargetFromEnv, type RedisTarget } from '../state/redisTarget.js';
 
 /** `callguard serve`'s settings, all from the environment (secrets never on the command line). */
 export interface ServeSettings {
   drachtio: { host: string; port: number; secret: string };
-  redisUrl?: string | undefined;
+  /** The shared Redis: REDIS_URL, or REDIS_SENTINELS and REDIS_SENTINEL_NAME; absent: state embedded in this process. */
+  redis?: RedisTarget | undefined;
   /** FreeSWITCH's event socket, and where its outbound socket reaches us; absent: no media server. */
   freeswitch?: { host: string; port: number; secret: string; listenAddress: string } | undefined;
   http: { host: string; port: number };
@@ -38,8 +40,8 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   for (const address of trusted) if (!isIP(address)) problems.push(`CALLGUARD_TRUSTED_SOURCES: "${address}" is not an IP address`);
   const webhook = env.CALLGUARD_ALERT_WEBHOOK || undefined;
   if (webhook && !/^https?:\/\/[^\s]+$/.test(webhook)) problems.push('CALLGUARD_ALERT_WEBHOOK is not an http(s) URL');
-  const redisUrl = env.REDIS_URL || undefined;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL is not a redis:// or rediss:// URL');
+  const redis = redisTargetFromEnv(env);
+  problems.push(...redis.problems);
   const freeswitchHost = env.FREESWITCH_HOST || undefined;
   const freeswitchSecret = env.FREESWITCH_SECRET ?? '';
   if (freeswitchHost && !freeswitchSecret) problems.push('FREESWITCH_SECRET is not set: the event socket password of FreeSWITCH at FREESWITCH_HOST');
@@ -48,7 +50,7 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   const dataDir = env.CALLGUARD_DATA_DIR || 'data';
   const settings: ServeSettings = {
     drachtio: { host: env.DRACHTIO_HOST || '127.0.0.1', port: port('DRACHTIO_PORT', 9022), secret },
-    redisUrl,
+    redis: redis.target,
     freeswitch: freeswitchHost
       ? { host: freeswitchHost, port: port('FREESWITCH_PORT', 8021), secret: freeswitchSecret, listenAddress: env.CALLGUARD_MEDIA_LISTEN || '127.0.0.1' }
       : undefined,

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
-import { createClient } from 'redis';
 import type { Grant } from '../policy/grant.js';
 import type { Site } from '../policy/plan.js';
 import { StateUnavailable, type AttemptStart, type PinLimits, type StateBackend } from './backend.js';
 import { CorruptRecord, grantFromJson, grantToJson, phoneFromFields, type StoredPhone } from './records.js';
+import { RedisConnection, RedisUnreachable } from './redisConnection.js';
+import type { RedisTarget } from './redisTarget.js';
 import { Replica } from './replica.js';
 
 export interface RedisBackendOptions {
-  url: string;
+  redis: RedisTarget;
   site: Pick<Site, 'relock' | 'timezone'>;
   logger: Logger;
   /** Key and channel prefix, so several sites can share one Redis. */
@@ -43,21 +44,19 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `;
 
-/** Give up between reconnection attempts for at most this long. */
-const MAX_BACKOFF_MS = 5_000;
-
 /**
  * Runtime state in Redis, shared by every instance. Each instance keeps a full replica: it loads
  * everything when it (re)connects and then follows a pub/sub channel on which every change names
  * the key it touched. Pub/sub rather than keyspace notifications, because managed Redis services
  * often forbid `notify-keyspace-events`; rather than RESP3 client-side caching, because that only
- * tracks keys this client has read, and the replica must hold every phone and grant.
+ * tracks keys this client has read, and the replica must hold every phone and grant. Through
+ * Sentinel it follows a failover: the replica is loaded again from the new master.
  */
 export class RedisBackend implements StateBackend {
   readonly replica: Replica;
   readonly description: string;
-  private readonly client;
-  private readonly subscriber;
+  private readonly connection: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly prefix: string;
   private readonly channel: string;
   private readonly logger: Logger;
@@ -69,32 +68,38 @@ export class RedisBackend implements StateBackend {
   private announceFirstLoad: () => void = () => {};
   private readonly firstLoad = new Promise<void>((resolve) => (this.announceFirstLoad = resolve));
 
-  constructor({ url, site, logger, prefix = 'callguard:' }: RedisBackendOptions) {
+  constructor({ redis, site, logger, prefix = 'callguard:' }: RedisBackendOptions) {
     this.replica = new Replica(site);
     this.prefix = prefix;
     this.channel = `${prefix}changes`;
     this.logger = logger;
-    this.description = `Redis at ${new URL(url).host} (shared by every instance)`;
-    const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, MAX_BACKOFF_MS);
-    // Commands fail at once while Redis is away instead of queueing: a state change is refused, not delayed.
-    this.client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy } });
-    this.subscriber = this.client.duplicate({ disableOfflineQueue: false });
-    for (const connection of [this.client, this.subscriber]) {
-      connection.on('error', (error: Error) => this.wentAway(error));
-      connection.on('ready', () => void this.resync());
+    this.connection = RedisConnection.open(redis);
+    this.description = `${this.connection.description} (shared by every instance)`;
+    this.subscriber = this.connection.duplicate();
+    // Once it has taken, node-redis subscribes again after a reconnection or a failover by itself.
+    let subscribed = false;
+    const onChange = (message: string) => void this.changed(message);
+    this.subscriber.on('up', () => {
+      if (!subscribed) this.subscriber.client.subscribe(this.channel, onChange).then(() => (subscribed = true), (error: Error) => this.wentAway(error));
+    });
+    for (const connection of [this.connection, this.subscriber]) {
+      connection.on('down', (error) => this.wentAway(error));
+      // Changes made while either was away were missed: load everything again.
+      connection.on('up', () => void this.resync());
     }
   }
 
-  /** Connects in the background; resolves once the replica has been loaded (it may never, if Redis stays away). */
-  start(): Promise<void> {
-    void this.subscriber.connect().catch((error: Error) => this.wentAway(error));
-    void this.subscriber.subscribe(this.channel, (message) => void this.changed(message)).catch((error: Error) => this.wentAway(error));
-    void this.client.connect().catch((error: Error) => this.wentAway(error));
+  /** Resolves once the replica has been loaded (it may never, if Redis stays away); connecting began at construction. */
+  loaded(): Promise<void> {
     return this.firstLoad;
   }
 
   get reachable(): boolean {
-    return this.client.isReady;
+    return this.connection.isUp;
+  }
+
+  private get client() {
+    return this.connection.client;
   }
 
   private phoneKey(ext: string): string {
@@ -120,18 +125,21 @@ export class RedisBackend implements StateBackend {
   }
 
   private async loadEverything(): Promise<void> {
-    if (!this.client.isReady) return;
+    if (!this.connection.isUp) return;
     this.changedWhileSyncing = new Set();
     try {
       const phones = new Map<string, StoredPhone>();
-      for await (const keys of this.client.scanIterator({ MATCH: `${this.phoneKey('')}*`, COUNT: 1000 })) {
+      let cursor = '0';
+      do {
+        const page = await this.client.scan(cursor, { MATCH: `${this.phoneKey('')}*`, COUNT: 1000 });
         // Issued together, node-redis pipelines them: one round trip per batch, not per phone.
-        const batch = await Promise.all(keys.map((key) => this.client.hGetAll(key)));
-        keys.forEach((key, i) => {
+        const batch = await Promise.all(page.keys.map((key) => this.client.hGetAll(key)));
+        page.keys.forEach((key, i) => {
           const record = this.parsePhone(key, batch[i]!);
           if (record) phones.set(key.slice(this.phoneKey('').length), record);
         });
-      }
+        cursor = page.cursor;
+      } while (cursor !== '0');
       const grants = Object.entries(await this.client.hGetAll(this.grantsKey)).flatMap(([id, json]) => this.parseGrant(id, json) ?? []);
       this.replica.load(phones, grants);
       for (const message of this.changedWhileSyncing) await this.refresh(message);
@@ -188,7 +196,7 @@ export class RedisBackend implements StateBackend {
     try {
       result = await write();
     } catch (error) {
-      if (!this.client.isReady) throw new StateUnavailable();
+      if (error instanceof RedisUnreachable || !this.connection.isUp) throw new StateUnavailable();
       throw error;
     }
     await this.refresh(message).catch(() => undefined);
@@ -248,10 +256,6 @@ export class RedisBackend implements StateBackend {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const connection of [this.subscriber, this.client]) {
-      // A connection still trying to reach Redis has nothing to flush: stop its retries outright.
-      if (connection.isReady) await connection.close().catch(() => connection.destroy());
-      else if (connection.isOpen) connection.destroy();
-    }
+    await Promise.all([this.subscriber.close(), this.connection.close()]);
   }
 }

@@ -303,10 +303,10 @@ describe('late alerts on every channel', () => {
     const client = createClient({ url: redis.url });
     client.on('error', () => {});
     const feed = new AlertFeed('redis');
-    const reader = new RedisAlertReader(redis.url, feed, pino({ level: 'silent' }));
+    const reader = new RedisAlertReader({ url: redis.url }, feed, pino({ level: 'silent' }));
     try {
       await client.connect();
-      const stream = redisStreamChannel(client);
+      const stream = redisStreamChannel({ client });
       await stream.deliver(alert('on-time'));
       await stream.deliver(alert('late-one'), late);
       const entries = (await client.xRange('callguard:alerts', '-', '+')) ?? [];

@@ -52,10 +52,11 @@ export class ApiServer {
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
     let state: RuntimeState | undefined;
     const watcher = await PlanWatcher.start(plan.dir, { onReload: (p) => state?.usePlan(p), onRejected: () => {} });
-    state = await openState({ plan: watcher.current, logger, redisUrl: opts.redisUrl });
+    const redis = opts.redisUrl ? { url: opts.redisUrl } : undefined;
+    state = await openState({ plan: watcher.current, logger, redis });
     const admin = createAdmin({
       settings: { tokensFile, auditLog: join(dataDir, 'audit.jsonl') },
-      redisUrl: opts.redisUrl,
+      redis,
       dialplanDir: plan.dir,
       plan: () => watcher.current,
       state,

@@ -84,7 +84,7 @@ describe('toll-fraud limits, two instances sharing one redis-server', () => {
     const loaded = await loadPlan('dialplan');
     if (!loaded.ok) throw new Error('sample plan');
     // amoreno sets a PIN and unlocks the desk phone before the instances start, so both load it unlocked.
-    state = await openState({ plan: loaded.plan, redisUrl: redis.url });
+    state = await openState({ plan: loaded.plan, redis: { url: redis.url } });
     await state.setPin('4101', PIN);
     expect(await state.unlock('4101', PIN, clock)).toEqual({ outcome: 'unlocked' });
     for (let i = 0; i < 2; i++) edges.push(await Edge.start({ redisUrl: redis.url, limits: LIMITS, now: () => clock }));

@@ -142,7 +142,7 @@ describe('Redis outage', () => {
   it('starts without Redis, asks for the PIN meanwhile, and loads once Redis appears', async () => {
     await redis.kill();
     const { logger, lines } = capturedLogger();
-    const state = await openState({ plan, redisUrl: redis.url, logger, waitMs: 200 });
+    const state = await openState({ plan, redis: { url: redis.url }, logger, waitMs: 200 });
     open.push({ close: () => state.backend.close() });
     expect(state.replica.phoneState(plan, ALICE, T).lock).toBe('unknown');
     expect(decide(plan, state.replica.phoneState(plan, ALICE, T), { from: ALICE, to: PARIS }, T).action).toBe('pin-required');

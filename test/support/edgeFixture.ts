@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { MediaGateway } from '../../src/media/gateway.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
+import type { RedisTarget } from '../../src/state/redisTarget.js';
 import { FakeDrachtio, type HeaderInput, type InboundTransaction, type OutboundRequest } from './fakeDrachtio.js';
 import { planCopy } from './plans.js';
 import * as sip from './sipText.js';
@@ -36,7 +37,10 @@ export const APP_HOST = 'callguard.herts.example.ac.uk';
 const WAIT_MS = 10_000;
 
 export interface EdgeOptions {
+  /** The shared Redis by URL, as most tests give it; */
   redisUrl?: string;
+  /** or any target (Sentinel, TLS). */
+  redis?: RedisTarget;
   alertWebhook?: string;
   /** Security Control's answer timeout in the plan copy (the schema's minimum is 5). */
   answerTimeoutSeconds?: number;
@@ -115,7 +119,7 @@ export class Edge {
           trustedSources: new Set([TRUSTED_SOURCE]),
           drainSeconds: opts.drainSeconds ?? 2,
           logLevel: 'info',
-          redisUrl: opts.redisUrl,
+          redis: opts.redis ?? (opts.redisUrl ? { url: opts.redisUrl } : undefined),
           alertWebhook: opts.alertWebhook,
         },
         plan.dir,

@@ -13,10 +13,20 @@ export class RedisServer {
   private process: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'callguard-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly command: string,
+    private readonly args: (port: number, dir: string) => string[],
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** redis-server; `extraArgs` add replication, TLS, ACL users and the like. */
+  static start(extraArgs: string[] = []): Promise<RedisServer> {
+    return RedisServer.launch('redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', ...extraArgs]);
+  }
+
+  /** Another Redis program (redis-sentinel) on a free port, given its arguments for that port and a temp dir. */
+  static async launch(command: string, args: (port: number, dir: string) => string[]): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), command, args);
     await server.run();
     return server;
   }
@@ -26,9 +36,8 @@ export class RedisServer {
   }
 
   private async run(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
-    this.process = spawn('redis-server', args, { stdio: 'ignore' });
-    const client = createClient({ url: this.url, socket: { reconnectStrategy: (n) => (n > 100 ? new Error('redis-server did not start') : 20) } });
+    this.process = spawn(this.command, this.args(this.port, this.dir), { stdio: 'ignore' });
+    const client = createClient({ url: this.url, socket: { reconnectStrategy: (n) => (n > 250 ? new Error(`${this.command} did not start`) : 20) } });
     client.on('error', () => {});
     await client.connect();
     await client.ping();

@@ -5,6 +5,7 @@ import type { Plan } from '../../src/policy/plan.js';
 import type { StateBackend } from '../../src/state/backend.js';
 import { MemoryBackend } from '../../src/state/memoryBackend.js';
 import { RedisBackend } from '../../src/state/redisBackend.js';
+import type { RedisTarget } from '../../src/state/redisTarget.js';
 import { RuntimeState, type PinLockoutAlert } from '../../src/state/runtimeState.js';
 
 /** A pino logger whose lines the test can read. */
@@ -33,10 +34,10 @@ export function memoryState(plan: Plan): StateUnderTest {
   return wrap(new MemoryBackend(plan.site), plan, lines);
 }
 
-/** A Redis-backed state on its own key prefix, loaded before it is returned. */
-export async function redisState(plan: Plan, url: string, prefix = `test-${randomUUID()}:`): Promise<StateUnderTest & { backend: RedisBackend; prefix: string }> {
+/** A Redis-backed state (a URL or a target) on its own key prefix, loaded before it is returned. */
+export async function redisState(plan: Plan, redis: string | RedisTarget, prefix = `test-${randomUUID()}:`): Promise<StateUnderTest & { backend: RedisBackend; prefix: string }> {
   const { logger, lines } = capturedLogger();
-  const backend = new RedisBackend({ url, site: plan.site, logger, prefix });
-  await backend.start();
+  const backend = new RedisBackend({ redis: typeof redis === 'string' ? { url: redis } : redis, site: plan.site, logger, prefix });
+  await backend.loaded();
   return { ...wrap(backend, plan, lines), backend, prefix };
 }
