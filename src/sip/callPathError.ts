@@ -16,7 +16,10 @@ export type CallPathStep =
   | 'recording-sidecar'
   | 'recording-mode'
   | 'recording-stereo'
-  | 'recording-start';
+  | 'recording-start'
+  | 'call-handling'
+  | 'emergency-location'
+  | 'emergency-alert';
 
 /**
  * A failure on a call's path, whether the call goes on without the thing that failed or not: logged at

@@ -5,6 +5,7 @@ import type { Decision } from '../policy/decision.js';
 import type { PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
 import { CallRegistry } from './callRegistry.js';
+import { callPathError } from './callPathError.js';
 import { callSetup, type CallSetup } from './callSetup.js';
 import { callerState, countCall } from './callerState.js';
 import { carryOut } from './carryOut.js';
@@ -101,7 +102,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     countCall(services, plan, session, setup.call.from, setup.call.to, decision, at);
     carryOut({ session, setup: reading.setup, decision: reading.decision, plan: reading.plan, services }).catch((error: Error) => {
       if (session.wanted && routeEmergencyAnyway(services, req, res, error)) return;
-      logger.error({ callId: session.callId, err: error.message, stack: error.stack }, 'call handling failed');
+      callPathError(services, 'call-handling', error, 'call handling failed', { callId: session.callId, stack: error.stack });
       session.respond(500, {}, 'failed');
     });
   });
@@ -118,7 +119,7 @@ function guarded(services: EdgeServices, step: (req: Srf.SrfRequest, res: Srf.Sr
       step(req, res, next);
     } catch (error) {
       if (routeEmergencyAnyway(services, req, res, error)) return;
-      services.logger.error({ callId: req.get('call-id'), err: (error as Error).message, stack: (error as Error).stack }, 'INVITE handling failed');
+      callPathError(services, 'call-handling', error, 'INVITE handling failed', { callId: req.get('call-id'), stack: (error as Error)?.stack });
       if (!res.finalResponseSent) res.send(500);
     }
   };

@@ -1,4 +1,5 @@
 import type Srf from 'drachtio-srf';
+import { callPathError } from './callPathError.js';
 import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { sdpOf } from './sdpOffer.js';
@@ -36,8 +37,9 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
     const located = sdpWithLocation(offer ?? '', pidfLo(callback, plan.site.address, undefined));
     Object.assign(headers, located.headers);
     body = located.body;
-  } catch {
+  } catch (locationError) {
     // the caller's offer alone: the call matters more than its location
+    callPathError(services, 'emergency-location', locationError, 'emergency call sent without its location: the PIDF-LO could not be built', { callId });
   }
   services.srf.createB2BUA(req, res, routeTo(plan.site.emergencyTrunk, number), { headers, localSdpB: body } as Srf.CreateB2BUAOptions).then(
     ({ uas, uac }) => {
@@ -49,7 +51,7 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   try {
     services.alerts.send({ kind: 'emergency', ext: '', dialled: number, callback, location: `${Object.values(plan.site.address).join(', ')} (caller unknown)`, at: new Date().toISOString(), callId, note: 'routed directly after a call-handling failure' });
   } catch (alertError) {
-    logger.error({ callId, err: (alertError as Error).message }, 'could not alert Security of an emergency call');
+    callPathError(services, 'emergency-alert', alertError, 'could not alert Security of an emergency call', { callId });
   }
   return true;
 }
