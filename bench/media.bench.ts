@@ -20,15 +20,14 @@
  * MEDIA_BENCH_SECONDS (seconds of calls a step, default 20), MEDIA_BENCH_HOLD_MS (connected time, default
  * 2000), MEDIA_BENCH_TRIES (runs a rate gets to be clean, default 2).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, cpSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { packageRoot } from '../src/packageRoot.js';
 import { startFreeswitch, type Freeswitch } from '../test/support/freeswitch.js';
 import {
-  freePort,
   freeSipPort,
   labPaths,
   labTempDir,
@@ -38,12 +37,11 @@ import {
   startDrachtio,
   startSipp,
   stopAll,
-  waitFor,
-  WaitAbort,
   type Drachtio,
   type LabPaths,
   type SipMessage,
 } from '../test/support/lab.js';
+import { startBuiltCallguard } from './builtCallguard.js';
 import { machine } from './stats.js';
 
 const ROOT = packageRoot();
@@ -102,34 +100,10 @@ async function startStack(lab: LabPaths & { freeswitchRun: string }): Promise<St
   const noticeMs = Number(execFileSync('soxi', ['-D', join(dialplan, `audio/notices/${NOTICE}.wav`)], { encoding: 'utf8' }).trim()) * 1000;
 
   const [drachtio, fs] = await Promise.all([startDrachtio(lab), startFreeswitch(lab, { rtpPorts: 4_000, env: { FREESWITCH_MAX_SESSIONS: '2000' } })]);
-  const httpPort = await freePort();
-  const logFile = join(root, 'callguard.log');
-  const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--dialplan', dialplan], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? root,
-      DRACHTIO_HOST: '127.0.0.1',
-      DRACHTIO_PORT: String(drachtio.controlPort),
-      DRACHTIO_SECRET: drachtio.secret,
-      CALLGUARD_HTTP_PORT: String(httpPort),
-      LOG_LEVEL: 'info',
-      CALLGUARD_DRAIN_SECONDS: '5',
-      ...fs.appEnv,
-    },
-    stdio: ['ignore', out, 'pipe'],
-  });
-  closeSync(out);
-  const app = new LabProcess('callguard', child);
-  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  let app: LabProcess;
   try {
-    await waitFor('callguard connected to FreeSWITCH', () => {
-      if (!app.alive) throw new WaitAbort(`callguard exited ${JSON.stringify(app.status)}\n${app.tail()}\n${log().slice(-2000)}`);
-      return log().includes('"msg":"connected to FreeSWITCH"');
-    }, 60_000, 200);
+    ({ process: app } = await startBuiltCallguard({ drachtio, dialplanDir: dialplan, root, env: fs.appEnv, waitForFreeswitch: true }));
   } catch (error) {
-    await app.stop(5_000);
     await fs.stop();
     await drachtio.stop();
     throw error;

@@ -23,12 +23,11 @@
  * SIP_BENCH_CPU_PROF=DIR (both apps run under --cpu-prof, profiles in DIR/bare, DIR/callguard).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, cpSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot.js';
 import {
-  freePort,
   labPaths,
   labTempDir,
   LabProcess,
@@ -37,11 +36,10 @@ import {
   startDrachtio,
   startSipp,
   stopAll,
-  waitFor,
-  WaitAbort,
   type Drachtio,
   type LabPaths,
 } from '../test/support/lab.js';
+import { startBuiltCallguard } from './builtCallguard.js';
 import { machine } from './stats.js';
 
 const ROOT = packageRoot();
@@ -99,35 +97,16 @@ async function startCallguardBuilt(lab: LabPaths): Promise<Arm> {
   const root = labTempDir('callguard-sipbench-');
   const dialplan = join(root, 'dialplan');
   cpSync(join(ROOT, 'dialplan'), dialplan, { recursive: true });
-  const httpPort = await freePort();
-  const logFile = join(root, 'callguard.log');
-  const out = openSync(logFile, 'a');
-  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF_DIR, 'callguard')] : [];
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/cli/main.js'), 'serve', '--dialplan', dialplan], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? root,
-      DRACHTIO_HOST: '127.0.0.1',
-      DRACHTIO_PORT: String(drachtio.controlPort),
-      DRACHTIO_SECRET: drachtio.secret,
-      CALLGUARD_HTTP_PORT: String(httpPort),
-      LOG_LEVEL: process.env.SIP_BENCH_LOG_LEVEL ?? 'info',
-      CALLGUARD_DRAIN_SECONDS: '5',
-    },
-    stdio: ['ignore', out, 'pipe'],
-  });
-  closeSync(out);
-  const app = new LabProcess('callguard', child);
+  let app: LabProcess;
   try {
-    await waitFor('callguard /health 200', async () => {
-      if (!app.alive) throw new WaitAbort(`callguard exited ${JSON.stringify(app.status)}\n${app.tail()}\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      const res = await fetch(`http://127.0.0.1:${httpPort}/health`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      return res.status === 200;
-    }, 60_000, 200);
+    ({ process: app } = await startBuiltCallguard({
+      drachtio,
+      dialplanDir: dialplan,
+      root,
+      nodeArgs: CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF_DIR, 'callguard')] : [],
+      env: { LOG_LEVEL: process.env.SIP_BENCH_LOG_LEVEL ?? 'info' },
+    }));
   } catch (error) {
-    await app.stop(5_000);
     await drachtio.stop();
     throw error;
   }
