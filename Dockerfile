@@ -25,9 +25,11 @@ COPY dialplan /etc/callguard/dialplan
 RUN chmod +x dist/src/cli/main.js && ln -s /app/dist/src/cli/main.js /usr/local/bin/callguard \
   # The recordings directory exists owned by the app's user, so that a new named volume mounted here
   # starts with that owner (Docker copies it from the image) and the app can create <yyyy>/<mm>/<dd>.
-  && mkdir -p /var/lib/callguard/recordings && chown -R node:node /var/lib/callguard && chmod 0750 /var/lib/callguard/recordings
+  && mkdir -p /var/lib/callguard/recordings /var/lib/callguard/data && chown -R node:node /var/lib/callguard && chmod 0750 /var/lib/callguard/recordings /var/lib/callguard/data
 USER node
 ENV CALLGUARD_DIALPLAN=/etc/callguard/dialplan
+# Call records, the alert outbox, tokens and the audit log: a volume, so they outlive the container.
+ENV CALLGUARD_DATA_DIR=/var/lib/callguard/data
 EXPOSE 8080
 # Exec form, no shell between: node (through the callguard symlink's `env node`) is PID 1 and gets
 # `docker stop`'s SIGTERM itself, so serve drains (compose gives it stop_grace_period for that).
