@@ -183,3 +183,28 @@ describe('Redis through Sentinel', () => {
     await until('fraud-limit counts shared on the promoted replica', () => direct(group.replica.port, async (c) => (await c.zCard(USAGE_INSTANCES)) > 0), 60_000);
   }, 180_000);
 });
+
+describe('a master back before the sentinels give up on it', () => {
+  let quick: SentinelGroup;
+  let c: Awaited<ReturnType<typeof redisState>>;
+
+  beforeAll(async () => {
+    quick = await SentinelGroup.start({ holdFailover: true });
+    c = await redisState(plan, quick.target);
+  }, 120_000);
+
+  afterAll(async () => {
+    await c?.close();
+    await quick?.stop();
+  }, 60_000);
+
+  // No failover and no new master to announce: the old one's own client reconnects, and the state sees it.
+  it('is used again by the same instance once it answers', async () => {
+    await c.state.setPin(ALICE, PIN);
+    await quick.master.restart();
+    await until('the instance to notice and come back', () => c.logs().some((l) => l.includes('reachable again')) && c.backend.reachable, 60_000);
+    await c.state.lock(ALICE);
+    expect(await c.state.unlock(ALICE, PIN, T)).toEqual({ outcome: 'unlocked' });
+    expect(c.logs().filter((l) => l.includes('unreachable'))).toHaveLength(1);
+  }, 120_000);
+});
