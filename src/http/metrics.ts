@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MediaServerStatus } from '../media/mediaPool.js';
 
 /** Everything `/metrics` exposes; the SIP edge and the plan watcher count into it. */
 export class Metrics {
@@ -25,8 +26,33 @@ export class Metrics {
   readonly sipRefusals = new Counter({ name: 'callguard_sip_refusals_total', help: 'Requests refused before any decision, by status (malformed, too many hops)', labelNames: ['status'] as const, registers: [this.registry] });
   readonly callPathErrors = new Counter({ name: 'callguard_call_path_errors_total', help: "Failures on a call's path, each also logged, by where", labelNames: ['where'] as const, registers: [this.registry] });
   readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
+  /** The media pool as it is at each scrape (set once the pool exists). */
+  private mediaServers: () => readonly MediaServerStatus[] = () => [];
+  readonly mediaServerConnected = new Gauge({
+    name: 'callguard_media_server_connected',
+    help: '1 while the event socket to this FreeSWITCH is up',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const s of this.mediaServers()) this.mediaServerConnected.set({ server: s.address }, s.connected ? 1 : 0);
+    },
+  });
+  readonly mediaServerCalls = new Gauge({
+    name: 'callguard_media_server_calls',
+    help: 'Calls in progress on this FreeSWITCH',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const s of this.mediaServers()) this.mediaServerCalls.set({ server: s.address }, s.calls);
+    },
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'callguard_' });
+  }
+
+  /** Where the media server gauges read the pool from. */
+  readMediaServers(read: () => readonly MediaServerStatus[]): void {
+    this.mediaServers = read;
   }
 }

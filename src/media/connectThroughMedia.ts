@@ -5,6 +5,7 @@ import { answerFailure } from '../sip/outboundCall.js';
 import type { DialOptions } from '../sip/session.js';
 import { handleRefer } from '../sip/transfer.js';
 import { mediaFailed } from './earlyMedia.js';
+import type { CallMediaServer } from './mediaPool.js';
 import { RINGBACK, stopPlaying } from './prompts.js';
 
 export interface MediaRecording {
@@ -22,7 +23,7 @@ export interface MediaRecording {
  */
 export async function connectThroughMedia(
   ctx: CallContext,
-  server: Mrf.MediaServer,
+  server: CallMediaServer,
   callerEndpoint: Mrf.Endpoint,
   uri: string,
   options: Omit<DialOptions, 'body' | 'progress'>,

@@ -2,6 +2,7 @@ import type Mrf from 'drachtio-fsmrf';
 import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { reasonHeader } from '../sip/routing.js';
+import type { CallMediaServer } from './mediaPool.js';
 
 /**
  * An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it.
@@ -10,7 +11,7 @@ import { reasonHeader } from '../sip/routing.js';
  * else a BYE. A command running on the channel may never complete, so the call must not wait for one.
  * A failure to make the endpoint is logged and yields undefined.
  */
-async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer, whenGone: (ctx: CallContext) => void): Promise<Mrf.Endpoint | undefined> {
+async function mediaEndpoint(ctx: CallContext, server: CallMediaServer, whenGone: (ctx: CallContext) => void): Promise<Mrf.Endpoint | undefined> {
   const { session, services } = ctx;
   let endpoint: Mrf.Endpoint;
   try {
@@ -36,14 +37,14 @@ async function mediaEndpoint(ctx: CallContext, server: Mrf.MediaServer, whenGone
  * notices play, digits are collected, and the call's final response is still ours to give (the
  * callee's 200, or a 403 after a spoken refusal). The endpoint is released with the call.
  */
-export async function earlyMediaEndpoint(ctx: CallContext, server: Mrf.MediaServer, whenGone = mediaFailed): Promise<Mrf.Endpoint | undefined> {
+export async function earlyMediaEndpoint(ctx: CallContext, server: CallMediaServer, whenGone = mediaFailed): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
   const endpoint = await mediaEndpoint(ctx, server, whenGone);
   return endpoint && session.earlyMedia(endpoint.local.sdp) ? endpoint : undefined;
 }
 
 /** Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). */
-export async function answeredEndpoint(ctx: CallContext, server: Mrf.MediaServer): Promise<Mrf.Endpoint | undefined> {
+export async function answeredEndpoint(ctx: CallContext, server: CallMediaServer): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
   const endpoint = await mediaEndpoint(ctx, server, mediaFailed);
   return endpoint && (await session.bridge(endpoint.dialog, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;

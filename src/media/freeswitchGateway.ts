@@ -1,56 +1,47 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { CallContext, DecisionOf } from '../sip/context.js';
 import { featureCall } from './flows/featureCall.js';
 import { pinCall } from './flows/pinCall.js';
 import { recordedCall, type BeginRecording } from './flows/recordedCall.js';
 import { spokenReject } from './flows/spokenReject.js';
 import type { MediaGateway } from './gateway.js';
+import type { MediaPool, MediaServerStatus } from './mediaPool.js';
 
-/** Where the media server comes from: the live ESL connection, or a stand-in in tests. */
-export interface MediaServerSource {
-  /** Undefined while FreeSWITCH is unreachable. */
-  readonly mediaServer: Mrf.MediaServer | undefined;
-  readonly address: string;
-}
-
-/** The media seam on FreeSWITCH through drachtio-fsmrf. */
+/** The media seam on FreeSWITCH through drachtio-fsmrf: each call on a server of the pool. */
 export class FreeswitchGateway implements MediaGateway {
   constructor(
-    private readonly connection: MediaServerSource,
+    private readonly pool: MediaPool,
     private readonly beginRecording: BeginRecording,
   ) {}
 
   get available(): boolean {
-    return this.connection.mediaServer !== undefined;
+    return this.pool.available;
   }
 
   get description(): string {
-    return `FreeSWITCH at ${this.connection.address}`;
+    return this.pool.description;
+  }
+
+  get servers(): MediaServerStatus[] {
+    return this.pool.servers;
   }
 
   recordedCall(ctx: CallContext<DecisionOf<'allow'>>, notice: string): Promise<void> {
-    return recordedCall(ctx, this.server(), this.beginRecording, notice);
+    return recordedCall(ctx, this.pool.forCall(ctx), this.beginRecording, notice);
   }
 
   pinCall(ctx: CallContext<DecisionOf<'pin-required'>>): Promise<void> {
-    return pinCall(ctx, this.server(), this.beginRecording);
+    return pinCall(ctx, this.pool.forCall(ctx), this.beginRecording);
   }
 
   feature(ctx: CallContext<DecisionOf<'feature'>>): Promise<void> {
-    return featureCall(ctx, this.server());
+    return featureCall(ctx, this.pool.forCall(ctx));
   }
 
   async announceReject(ctx: CallContext<DecisionOf<'reject'>>): Promise<boolean> {
     const prompt = ctx.plan.rejectPrompts.get(ctx.decision.reason);
     const audio = prompt === undefined ? undefined : ctx.plan.prompts.get(prompt)?.audio;
     if (audio === undefined) return false;
-    await spokenReject(ctx, this.server(), audio);
+    await spokenReject(ctx, this.pool.forCall(ctx), audio);
     return true;
-  }
-
-  private server(): Mrf.MediaServer {
-    const server = this.connection.mediaServer;
-    if (!server) throw new Error('FreeSWITCH became unreachable');
-    return server;
   }
 }

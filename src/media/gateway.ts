@@ -1,4 +1,5 @@
 import type { CallContext, DecisionOf } from '../sip/context.js';
+import type { MediaServerStatus } from './mediaPool.js';
 
 /**
  * The media seam: recording notices, recording, PIN prompts, feature codes and spoken rejects run
@@ -11,6 +12,8 @@ export interface MediaGateway {
   readonly available: boolean;
   /** Says what the media side is, for the start-up log and /health. */
   readonly description: string;
+  /** Each FreeSWITCH: connected or not, calls in progress on it (/health, /metrics). */
+  readonly servers: readonly MediaServerStatus[];
   /** Notice first (the callee is rung only after it), then connected through FreeSWITCH and recorded. */
   recordedCall(ctx: CallContext<DecisionOf<'allow'>>, notice: string): Promise<void>;
   /** The PIN prompt, then the call decided again and connected, or a spoken refusal and 403. */
@@ -26,7 +29,8 @@ const unavailable = () => Promise.reject(new Error('no media server'));
 /** No FreeSWITCH configured: every media path is unavailable, and calls that need one say so. */
 export const NO_MEDIA_SERVER: MediaGateway = {
   available: false,
-  description: 'no media server configured (FREESWITCH_HOST unset)',
+  description: 'no media server configured (FREESWITCH_HOSTS and FREESWITCH_HOST unset)',
+  servers: [],
   recordedCall: unavailable,
   pinCall: unavailable,
   feature: unavailable,

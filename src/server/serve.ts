@@ -12,9 +12,10 @@ import { SharedUsage } from '../limits/sharedUsage.js';
 import { UsageLedger } from '../limits/usageLedger.js';
 import { Metrics } from '../http/metrics.js';
 import { startHttp } from '../http/server.js';
-import { FreeswitchConnection } from '../media/freeswitchConnection.js';
+import { connectThroughMrf, FreeswitchConnection } from '../media/freeswitchConnection.js';
 import { FreeswitchGateway } from '../media/freeswitchGateway.js';
 import { NO_MEDIA_SERVER, type MediaGateway } from '../media/gateway.js';
+import { MediaPool } from '../media/mediaPool.js';
 import { beginRecording } from '../media/recordingStart.js';
 import { CallRecorder, RecordingAlertDispatcher } from '../oversight/callRecords.js';
 import { startRetentionTimer } from '../media/recordings.js';
@@ -35,7 +36,7 @@ export interface RunningServer {
 
 /** `callguard serve`: the plan, the runtime state, the SIP edge, Security alerts and HTTP, wired together. */
 export interface ServerParts {
-  /** A media gateway to use instead of the one FREESWITCH_HOST would give (tests: a FreeSWITCH stand-in). */
+  /** A media gateway to use instead of the one FREESWITCH_HOSTS would give (tests: a FreeSWITCH stand-in). */
   media?: MediaGateway;
   /** The clock calls are decided and counted by (tests: a fixed or out-of-hours time). */
   now?: () => number;
@@ -117,8 +118,10 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     alerts.send(phonePinAlert(plan(), lockout.ext, lockout.at, `PIN entry suspended until ${new Date(lockout.until).toISOString()}`, { location: lockout.location }));
   });
 
-  const freeswitch = settings.freeswitch && new FreeswitchConnection(drachtio.srf, settings.freeswitch, logger);
-  const media: MediaGateway = parts.media ?? (freeswitch ? new FreeswitchGateway(freeswitch, beginRecording) : NO_MEDIA_SERVER);
+  // The media pool: one event-socket connection per FreeSWITCH, each call on the least busy one.
+  const freeswitch = (settings.freeswitch ?? []).map((server) => new FreeswitchConnection(connectThroughMrf(drachtio.srf), server, logger));
+  const media: MediaGateway = parts.media ?? (freeswitch.length > 0 ? new FreeswitchGateway(new MediaPool(freeswitch), beginRecording) : NO_MEDIA_SERVER);
+  metrics.readMediaServers(() => media.servers);
   const retention = startRetentionTimer(plan, logger);
 
   // Toll-fraud limits: calls abroad counted here, shared with the other instances through Redis.
@@ -147,7 +150,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const close = async () => {
     watcher.close();
     retention.stop();
-    freeswitch?.close();
+    for (const server of freeswitch) server.close();
     await admin?.close();
     drachtio.disconnect();
     await callRecords.close();
@@ -166,7 +169,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
         draining,
         drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
         redis: settings.redis ? { configured: true, reachable: state.backend.reachable } : { configured: false },
-        media: { configured: freeswitch !== undefined, available: media.available, description: media.description },
+        media: { configured: media.servers.length > 0, available: media.available, description: media.description, servers: media.servers },
         plan: { version, loadedAt: loadedAt.toISOString(), extensions: watcher.current.extensions.size },
         callsInProgress: calls.size,
       }),
@@ -176,7 +179,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     throw new Error(`HTTP cannot listen on ${settings.http.host}:${settings.http.port} (CALLGUARD_HTTP_HOST, CALLGUARD_HTTP_PORT): ${(error as Error).message}`);
   }
   // FreeSWITCH first: connected by the time drachtio-server is, as a rule, for the first calls and the serving line.
-  freeswitch?.start();
+  for (const server of freeswitch) server.start();
   drachtio.connect();
 
   return {

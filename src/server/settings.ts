@@ -1,13 +1,15 @@
 import { isIP } from 'node:net';
 import { redisTargetFromEnv, type RedisTarget } from '../state/redisTarget.js';
+import type { FreeswitchSettings } from '../media/freeswitchConnection.js';
+import { readMediaServers } from './mediaServerSettings.js';
 
 /** `callguard serve`'s settings, all from the environment (secrets never on the command line). */
 export interface ServeSettings {
   drachtio: { host: string; port: number; secret: string };
   /** The shared Redis: REDIS_URL, or REDIS_SENTINELS and REDIS_SENTINEL_NAME; absent: state embedded in this process. */
   redis?: RedisTarget | undefined;
-  /** FreeSWITCH's event socket, and where its outbound socket reaches us; absent: no media server. */
-  freeswitch?: { host: string; port: number; secret: string; listenAddress: string } | undefined;
+  /** Each FreeSWITCH's event socket, and where its outbound socket reaches us; none: no media server. */
+  freeswitch?: readonly FreeswitchSettings[] | undefined;
   http: { host: string; port: number };
   trustedSources: ReadonlySet<string>;
   alertWebhook?: string | undefined;
@@ -42,18 +44,14 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   if (webhook && !/^https?:\/\/[^\s]+$/.test(webhook)) problems.push('CALLGUARD_ALERT_WEBHOOK is not an http(s) URL');
   const redis = redisTargetFromEnv(env);
   problems.push(...redis.problems);
-  const freeswitchHost = env.FREESWITCH_HOST || undefined;
-  const freeswitchSecret = env.FREESWITCH_SECRET ?? '';
-  if (freeswitchHost && !freeswitchSecret) problems.push('FREESWITCH_SECRET is not set: the event socket password of FreeSWITCH at FREESWITCH_HOST');
+  const mediaServers = readMediaServers(env, problems);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL="${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = env.CALLGUARD_DATA_DIR || 'data';
   const settings: ServeSettings = {
     drachtio: { host: env.DRACHTIO_HOST || '127.0.0.1', port: port('DRACHTIO_PORT', 9022), secret },
     redis: redis.target,
-    freeswitch: freeswitchHost
-      ? { host: freeswitchHost, port: port('FREESWITCH_PORT', 8021), secret: freeswitchSecret, listenAddress: env.CALLGUARD_MEDIA_LISTEN || '127.0.0.1' }
-      : undefined,
+    freeswitch: mediaServers,
     http: { host: env.CALLGUARD_HTTP_HOST || '127.0.0.1', port: port('CALLGUARD_HTTP_PORT', 8080) },
     trustedSources: new Set(trusted),
     alertWebhook: webhook,

@@ -2,9 +2,10 @@
  * One e2e stack per test file: drachtio-server, redis-server, `callguard serve` on a copy of the sample
  * dialplan whose routes point at SIPp peers on fixed loopback ports, and helpers to place calls with a
  * SIPp UAC and to run the peers (PBX, public trunk, emergency trunk, Security Control and its failover).
- * With `media`, FreeSWITCH (freeswitch-conf/) runs too and callguard serve is given it (FREESWITCH_*),
- * recording into a temp directory.
+ * With `media`, FreeSWITCH (freeswitch-conf/) runs too, or several as a media pool, and callguard serve
+ * is given them (FREESWITCH_*), recording into a temp directory.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
@@ -25,7 +26,7 @@ import {
   type SipMessage,
   type SiteOverrides,
 } from '../support/lab.js';
-import { startFreeswitch, type Freeswitch, type MediaLabPaths } from '../support/freeswitch.js';
+import { mediaPoolEnv, startFreeswitch, type Freeswitch, type MediaLabPaths } from '../support/freeswitch.js';
 
 export type PeerName = 'pbx' | 'trunk' | 'emergency' | 'security' | 'backup';
 
@@ -40,6 +41,8 @@ export interface Stack {
   site: SiteOverrides;
   /** With `media`: FreeSWITCH, and the directory callguard records into (site.recording.directory). */
   freeswitch?: Freeswitch;
+  /** With `media`: every FreeSWITCH of the pool, `freeswitch` first. */
+  mediaServers?: Freeswitch[];
   recordings?: string;
 }
 
@@ -64,8 +67,11 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** CALLGUARD_ALERT_WEBHOOK. */
   alertWebhook?: string;
-  /** Start FreeSWITCH (the lab must have E2E_FREESWITCH_RUN) and serve with it; ready once connected. */
-  media?: boolean;
+  /**
+   * Start FreeSWITCH (the lab must have E2E_FREESWITCH_RUN) and serve with it, ready once connected; a
+   * number starts that many as a media pool (one secret, FREESWITCH_HOSTS).
+   */
+  media?: boolean | number;
 }
 
 export async function startStack(lab: LabPaths, options: StackOptions = {}): Promise<Stack> {
@@ -76,22 +82,29 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
     security: await freeSipPort(),
     backup: await freeSipPort(),
   };
-  const recordings = options.media ? labTempDir('callguard-recordings-') : undefined;
+  const mediaServers = options.media === true ? 1 : options.media || 0;
+  const recordings = mediaServers > 0 ? labTempDir('callguard-recordings-') : undefined;
   const site = { ...siteFor(ports, options.answerTimeoutSeconds ?? 5), ...(recordings ? { recording: { directory: recordings } } : {}) };
   const dialplan = copyDialplan(site);
   const partial: Partial<Stack> = { lab, ports, site, dialplan, ...(recordings ? { recordings } : {}) };
   try {
-    if (options.media) {
+    if (mediaServers > 0) {
       if (!lab.freeswitchRun) throw new Error('startStack: media needs E2E_FREESWITCH_RUN (use e2eMediaLab())');
-      [partial.redis, partial.drachtio, partial.freeswitch] = await Promise.all([RedisServer.start(), startDrachtio(lab), startFreeswitch(lab as MediaLabPaths)]);
+      const secret = `fs-${randomBytes(8).toString('hex')}`;
+      const pool = Promise.all(Array.from({ length: mediaServers }, () => startFreeswitch(lab as MediaLabPaths, { secret })));
+      [partial.redis, partial.drachtio, partial.mediaServers] = await Promise.all([RedisServer.start(), startDrachtio(lab), pool]);
+      partial.freeswitch = partial.mediaServers[0];
     } else {
       partial.redis = await RedisServer.start();
       partial.drachtio = await startDrachtio(lab);
     }
-    const env = { ...(partial.freeswitch ? partial.freeswitch.appEnv : {}), ...options.env };
+    const env = { ...mediaPoolEnv(partial.mediaServers ?? []), ...options.env };
     partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env, ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}) });
     // /health is 200 before the event socket is up; media calls need drachtio-fsmrf connected.
-    if (partial.freeswitch) await partial.app.waitForLog('connected to FreeSWITCH', (e) => e.msg === 'connected to FreeSWITCH', 60_000);
+    for (const fs of partial.mediaServers ?? []) {
+      const address = `127.0.0.1:${fs.eslPort}`;
+      await partial.app.waitForLog(`connected to FreeSWITCH at ${address}`, (e) => e.msg === 'connected to FreeSWITCH' && e.freeswitch === address, 60_000);
+    }
     return partial as Stack;
   } catch (error) {
     await stopStack(partial);
@@ -103,7 +116,7 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
 export async function stopStack(stack: Partial<Stack> | undefined): Promise<void> {
   if (!stack) return;
   await quietly(() => stack.app?.stop(15_000));
-  await quietly(() => stack.freeswitch?.stop());
+  await Promise.all((stack.mediaServers ?? []).map((fs) => quietly(() => fs.stop())));
   await quietly(() => stack.drachtio?.stop());
   await quietly(() => stack.redis?.stop());
   await quietly(() => stopAll());

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FreeswitchGateway } from '../../src/media/freeswitchGateway.js';
+import { MediaPool } from '../../src/media/mediaPool.js';
 import { beginRecording } from '../../src/media/recordingStart.js';
 import { Edge, until, type EdgeOptions } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest, RecordedResponse } from '../support/fakeDrachtio.js';
@@ -16,18 +17,24 @@ import { redisState, type StateUnderTest } from '../support/stateFixtures.js';
 
 export interface MediaEdge {
   edge: Edge;
+  /** The media server (the first of the pool). */
   fs: FreeswitchStandIn;
+  /** Every media server of the pool, in the order given to it. */
+  pool: FreeswitchStandIn[];
   /** The plan's site.recording.directory (a temp dir). */
   recordings: string;
   stop(): Promise<void>;
 }
 
-export async function startMediaEdge(opts: Omit<EdgeOptions, 'media'> = {}): Promise<MediaEdge> {
-  const fs = new FreeswitchStandIn();
+/** `servers`: how many FreeSWITCH stand-ins the media pool has (fs1.stand-in:8021, ...); one by default. */
+export async function startMediaEdge(opts: Omit<EdgeOptions, 'media'> & { servers?: number } = {}): Promise<MediaEdge> {
+  const { servers = 1, ...edgeOpts } = opts;
+  const pool = servers === 1 ? [new FreeswitchStandIn()] : Array.from({ length: servers }, (_, i) => new FreeswitchStandIn(`fs${i + 1}.stand-in:8021`));
+  const fs = pool[0]!;
   const recordings = mkdtempSync(join(tmpdir(), 'callguard-recordings-'));
   const edge = await Edge.start({
-    ...opts,
-    media: new FreeswitchGateway(fs, beginRecording),
+    ...edgeOpts,
+    media: new FreeswitchGateway(new MediaPool(pool), beginRecording),
     site: (yaml) => {
       const edited = yaml.replace(/^(\s+directory:) \S+/m, `$1 ${recordings}`);
       return opts.site ? opts.site(edited) : edited;
@@ -37,11 +44,12 @@ export async function startMediaEdge(opts: Omit<EdgeOptions, 'media'> = {}): Pro
   return {
     edge,
     fs,
+    pool,
     recordings,
     async stop() {
       if (stopped) return;
       stopped = true;
-      fs.release();
+      for (const server of pool) server.release();
       try {
         await edge.stop();
       } finally {
@@ -63,11 +71,11 @@ export function invitesSent(edge: Edge): OutboundRequest[] {
 
 export { answerByes } from '../support/edgeFixture.js';
 
-/** No call in progress in the app, no open dialog on the fake, no endpoint left in the stand-in. */
+/** No call in progress in the app, no open dialog on the fake, no endpoint left in any stand-in. */
 export async function expectNothingLeft(m: MediaEdge): Promise<void> {
   await until('no call in progress', async () => (await m.edge.callsInProgress) === 0);
   await until(`no open dialog (open: ${m.edge.fake.openDialogs.join(', ')})`, () => m.edge.fake.openDialogs.length === 0);
-  await m.fs.allReleased();
+  for (const server of m.pool) await server.allReleased();
 }
 
 /**

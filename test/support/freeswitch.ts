@@ -49,6 +49,8 @@ export interface FreeswitchOptions {
   readyTimeoutMs?: number;
   /** Size of the RTP port range (2 ports a channel); default 400. Benches with many calls want more. */
   rtpPorts?: number;
+  /** The event-socket secret; random by default. The servers of a media pool share one (FREESWITCH_SECRET). */
+  secret?: string;
 }
 
 export interface Freeswitch {
@@ -131,7 +133,7 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
   const eslPort = await freeSipPort();
   const sipPort = await freeSipPort();
   const rtp = await rtpRange(options.rtpPorts ?? 400);
-  const secret = `fs-${randomBytes(8).toString('hex')}`;
+  const secret = options.secret ?? `fs-${randomBytes(8).toString('hex')}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? root,
@@ -190,6 +192,18 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
     stop: () => proc.stop(15_000),
   };
   return fs;
+}
+
+/**
+ * Environment for `callguard serve` with these FreeSWITCH servers: one as DESIGN gives it (FREESWITCH_HOST,
+ * FREESWITCH_PORT), several as a media pool (FREESWITCH_HOSTS); they must share their secret.
+ */
+export function mediaPoolEnv(servers: readonly Freeswitch[]): Record<string, string> {
+  const [first, ...rest] = servers;
+  if (!first) return {};
+  if (rest.some((fs) => fs.secret !== first.secret)) throw new Error('mediaPoolEnv: a media pool shares one FREESWITCH_SECRET (startFreeswitch({ secret }))');
+  if (rest.length === 0) return first.appEnv;
+  return { FREESWITCH_HOSTS: servers.map((fs) => `127.0.0.1:${fs.eslPort}`).join(','), FREESWITCH_SECRET: first.secret };
 }
 
 /** RMS amplitude and rough frequency of one channel of a WAV (sox `stat`). */

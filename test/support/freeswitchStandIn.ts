@@ -4,7 +4,7 @@
  * fail on request.
  *
  *   const fs = new FreeswitchStandIn();
- *   const edge = await Edge.start({ media: new FreeswitchGateway(fs, beginRecording) });
+ *   const edge = await Edge.start({ media: new FreeswitchGateway(new MediaPool([fs]), beginRecording) });
  *   fs.hold((file) => file.includes('/notices/'));   // the notice plays until released
  *   fs.type('538271');                                // what the caller keys at the next playCollect
  *   ...
@@ -24,7 +24,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type Mrf from 'drachtio-fsmrf';
-import type { MediaServerSource } from '../../src/media/freeswitchGateway.js';
+import type { MediaServerSource } from '../../src/media/mediaPool.js';
 import * as sip from './sipText.js';
 
 /** One command the app gave the media server, in the order given. */
@@ -286,7 +286,6 @@ export class StandInEndpoint extends EventEmitter {
  * FreeSWITCH that cannot be reached.
  */
 export class FreeswitchStandIn implements MediaServerSource {
-  readonly address = 'freeswitch-stand-in:8021';
   /** Every command, in the order the app gave them. */
   readonly journal: Step[] = [];
   readonly endpoints: StandInEndpoint[] = [];
@@ -299,7 +298,8 @@ export class FreeswitchStandIn implements MediaServerSource {
   private readonly waiters = new Set<() => void>();
   private readonly server: Mrf.MediaServer;
 
-  constructor() {
+  /** `address`: how the pool names it (/health, /metrics, logs); give each stand-in of a pool its own. */
+  constructor(readonly address = 'freeswitch-stand-in:8021') {
     const emitter = new EventEmitter();
     this.server = Object.assign(emitter, {
       address: this.address,

@@ -3,6 +3,7 @@ import { callPathError } from '../../sip/callPathError.js';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { StateRefused, StateUnavailable } from '../../state/index.js';
 import { answeredEndpoint, mediaFailed } from '../earlyMedia.js';
+import type { CallMediaServer } from '../mediaPool.js';
 import { pinDialogue, type PinOutcome } from '../pinDialogue.js';
 import { collectDigits, playBounded, promptFailed, promptFile } from '../prompts.js';
 import { relockAfterFailedChange } from './relockPhone.js';
@@ -21,7 +22,7 @@ type ChangeOutcome = 'pin-changed' | 'pin-mismatch' | 'pin-weak' | 'state-unavai
  * Feature codes on the caller's own phone, answered by FreeSWITCH: lock (a confirmation), unlock (the
  * PIN prompt), change PIN (the current PIN, then the new one twice; weak PINs refused with the reason).
  */
-export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, server: Mrf.MediaServer): Promise<void> {
+export async function featureCall(ctx: CallContext<DecisionOf<'feature'>>, server: CallMediaServer): Promise<void> {
   const { session, plan, setup, services, decision } = ctx;
   const ext = setup.call.from;
   const endpoint = await answeredEndpoint(ctx, server);

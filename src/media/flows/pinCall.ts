@@ -1,9 +1,9 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { decideFor } from '../../sip/onBehalf.js';
 import { allowedLeg, reasonHeader } from '../../sip/routing.js';
 import { connectThroughMedia } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
+import type { CallMediaServer } from '../mediaPool.js';
 import { pinDialogue } from '../pinDialogue.js';
 import { playBounded, promptFailed, promptFile } from '../prompts.js';
 import type { BeginRecording, RecordingMeta } from './recordedCall.js';
@@ -13,7 +13,7 @@ import type { BeginRecording, RecordingMeta } from './recordedCall.js';
  * call is decided again with the phone unlocked and, when allowed, connected through FreeSWITCH.
  * Refusals are spoken, then answered 403 (or 503 when the state store is unreachable).
  */
-export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, server: Mrf.MediaServer, begin: BeginRecording): Promise<void> {
+export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, server: CallMediaServer, begin: BeginRecording): Promise<void> {
   const { session, plan, setup, services } = ctx;
   const ext = setup.call.from;
   const endpoint = await earlyMediaEndpoint(ctx, server);

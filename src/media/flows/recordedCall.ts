@@ -1,8 +1,8 @@
-import type Mrf from 'drachtio-fsmrf';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { allowedLeg } from '../../sip/routing.js';
 import { connectThroughMedia, type MediaRecording } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
+import type { CallMediaServer } from '../mediaPool.js';
 import { playBounded, promptFailed } from '../prompts.js';
 
 /** Who a recording is of, for its file name and sidecar. */
@@ -30,7 +30,7 @@ function recordedParty(ctx: CallContext): { ext: string; other: string; directio
  * Policy 4: the caller hears the notice in early media before the callee is called; if they hang up
  * during it, the callee is never rung. Then the call is connected through FreeSWITCH and recorded.
  */
-export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server: Mrf.MediaServer, begin: BeginRecording, notice: string): Promise<void> {
+export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server: CallMediaServer, begin: BeginRecording, notice: string): Promise<void> {
   const { session, plan, setup, services, decision } = ctx;
   const endpoint = await earlyMediaEndpoint(ctx, server);
   if (!endpoint) return mediaFailed(ctx);

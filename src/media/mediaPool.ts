@@ -1,0 +1,118 @@
+import type Mrf from 'drachtio-fsmrf';
+import { callPathError } from '../sip/callPathError.js';
+import type { CallContext } from '../sip/context.js';
+
+/** Where one FreeSWITCH's media server comes from: its live ESL connection, or a stand-in in tests. */
+export interface MediaServerSource {
+  /** Undefined while this FreeSWITCH is unreachable. */
+  readonly mediaServer: Mrf.MediaServer | undefined;
+  readonly address: string;
+}
+
+/**
+ * A call's media server as its flows see it: where its endpoints are made. They are all made on one
+ * FreeSWITCH, since the caller's and the callee's endpoints are bridged inside it.
+ */
+export type CallMediaServer = Pick<Mrf.MediaServer, 'createEndpoint'>;
+
+/** One FreeSWITCH of the pool, for /health and /metrics. */
+export interface MediaServerStatus {
+  address: string;
+  connected: boolean;
+  /** Calls in progress that were given this server. */
+  calls: number;
+}
+
+/**
+ * A server that could not make an endpoint is tried after the others for this long: a FreeSWITCH that
+ * refuses sessions costs each call a round trip, and one that does not answer a SIP timeout.
+ */
+const FAILED_SERVER_LAST_MS = 30_000;
+
+interface Member {
+  readonly source: MediaServerSource;
+  calls: number;
+  /** When it was last chosen (a sequence number): among servers equally busy, the longest unchosen goes first. */
+  chosenAt: number;
+  /** performance.now() of its last failure to make an endpoint. */
+  failedAt: number;
+}
+
+/**
+ * The FreeSWITCH servers of this instance. A call goes to the connected server with the fewest calls in
+ * progress, servers that failed in the last 30 s last; when that server cannot make the call's first
+ * endpoint, the call tries the next before it gives up. A call stays on the server that made its first
+ * endpoint until it ends.
+ */
+export class MediaPool {
+  private readonly members: readonly Member[];
+  private choices = 0;
+
+  constructor(sources: readonly MediaServerSource[]) {
+    this.members = sources.map((source) => ({ source, calls: 0, chosenAt: 0, failedAt: -Infinity }));
+  }
+
+  /** At least one server is connected. */
+  get available(): boolean {
+    return this.members.some((m) => m.source.mediaServer !== undefined);
+  }
+
+  get description(): string {
+    return `FreeSWITCH at ${this.members.map((m) => m.source.address).join(', ')}`;
+  }
+
+  get servers(): MediaServerStatus[] {
+    return this.members.map((m) => ({ address: m.source.address, connected: m.source.mediaServer !== undefined, calls: m.calls }));
+  }
+
+  /** The media server of one call: chosen when its first endpoint is made, released when the call ends. */
+  forCall(ctx: CallContext): CallMediaServer {
+    let chosen: Member | undefined;
+    return {
+      createEndpoint: async (opts) => {
+        if (chosen) {
+          const server = chosen.source.mediaServer;
+          if (!server) throw new Error(`FreeSWITCH at ${chosen.source.address} became unreachable during the call`);
+          return server.createEndpoint(opts);
+        }
+        const { endpoint, member } = await this.firstEndpoint(ctx, opts);
+        chosen = member;
+        ctx.session.own(() => member.calls--);
+        return endpoint;
+      },
+    };
+  }
+
+  /** The call's first endpoint, from the least busy connected server that can make it. */
+  private async firstEndpoint(ctx: CallContext, opts: Parameters<CallMediaServer['createEndpoint']>[0]): Promise<{ endpoint: Mrf.Endpoint; member: Member }> {
+    const now = performance.now();
+    const failedLately = (m: Member) => (now - m.failedAt < FAILED_SERVER_LAST_MS ? 1 : 0);
+    const candidates = this.members
+      .filter((m) => m.source.mediaServer !== undefined)
+      .sort((a, b) => failedLately(a) - failedLately(b) || a.calls - b.calls || a.chosenAt - b.chosenAt);
+    let failed: { error: unknown; address: string } | undefined;
+    for (const member of candidates) {
+      const server = member.source.mediaServer;
+      if (!server) continue; // lost while an earlier candidate was tried
+      if (failed) {
+        const fields = { callId: ctx.session.callId, freeswitch: failed.address };
+        callPathError(ctx.services, 'media-endpoint', failed.error, `FreeSWITCH at ${failed.address} could not make an endpoint: the call tries the next media server`, fields);
+      }
+      // Counted from now, so calls arriving together do not all pick the same server.
+      member.calls++;
+      member.chosenAt = ++this.choices;
+      try {
+        // drachtio-fsmrf writes into the options it is given: each server gets its own copy.
+        const endpoint = await server.createEndpoint(opts && { ...opts });
+        member.failedAt = -Infinity;
+        return { endpoint, member };
+      } catch (error) {
+        member.calls--;
+        member.failedAt = performance.now();
+        failed = { error, address: member.source.address };
+      }
+    }
+    // The last failure is the flow's to log, count and answer.
+    throw failed?.error ?? new Error('no media server is connected');
+  }
+}
