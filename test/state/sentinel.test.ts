@@ -6,7 +6,8 @@
  * kill -9 while the replica is held back from promotion, so the test can look at the gap for as long as
  * it needs: decisions go on from the replica, state changes are refused with a clear message, an
  * emergency alert waits in the outbox. Then the failover is let through, and the same objects (none
- * made anew) write to the promoted replica and catch up.
+ * made anew) write to the promoted replica and catch up. A second group shows a master that is back
+ * before the sentinels act used again, and the CLI finding the master from the environment.
  */
 import { pino } from 'pino';
 import { createClient, type RedisClientType } from 'redis';
@@ -15,6 +16,7 @@ import { AlertFeed, RedisAlertReader } from '../../src/http/alertFeed.js';
 import { decide } from '../../src/policy/decide.js';
 import type { Plan } from '../../src/policy/plan.js';
 import { StateUnavailable } from '../../src/state/backend.js';
+import { callguard } from '../support/cli.js';
 import { Edge, EMERGENCY_TRUNK, EXTERNAL, INTERNAL, until } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import { samplePlan } from '../support/plans.js';
@@ -190,7 +192,7 @@ describe('a master back before the sentinels give up on it', () => {
 
   beforeAll(async () => {
     quick = await SentinelGroup.start({ holdFailover: true });
-    c = await redisState(plan, quick.target);
+    c = await redisState(plan, quick.target, 'callguard:');
   }, 120_000);
 
   afterAll(async () => {
@@ -207,4 +209,14 @@ describe('a master back before the sentinels give up on it', () => {
     expect(await c.state.unlock(ALICE, PIN, T)).toEqual({ outcome: 'unlocked' });
     expect(c.logs().filter((l) => l.includes('unreachable'))).toHaveLength(1);
   }, 120_000);
+
+  it('the CLI finds the master through REDIS_SENTINELS and REDIS_SENTINEL_NAME, and names a bad entry', () => {
+    const env = { ...quick.env, REDIS_URL: '' };
+    expect(callguard(['phone', 'lock', ALICE], undefined, env)).toMatchObject({ status: 0, stdout: `${ALICE} locked\n` });
+    expect(callguard(['phone', 'status', ALICE, '--json'], undefined, env)).toMatchObject({ status: 0, stdout: expect.stringContaining('"lock":"locked","hasPin":true') });
+    expect(callguard(['phone', 'status', ALICE], undefined, { ...env, REDIS_SENTINELS: `${env.REDIS_SENTINELS},sentinel-d` })).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('REDIS_SENTINELS: "sentinel-d" is not host:port'),
+    });
+  }, 60_000);
 });
