@@ -1,6 +1,7 @@
 import Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { probeEventSocket } from './eslProbe.js';
 
 /** Back-off between ESL connection attempts: doubles from 1 s up to this. */
 const RETRY_MAX_MS = 30_000;
@@ -17,8 +18,12 @@ export interface FreeswitchSettings {
 /** Opens the event socket to one FreeSWITCH (drachtio-fsmrf's Mrf.connect; a stand-in in tests). */
 export type ConnectMediaServer = (settings: FreeswitchSettings) => Promise<Mrf.MediaServer>;
 
+/** drachtio-fsmrf's Mrf.connect, once a probe of our own has found FreeSWITCH ready for it (see eslProbe). */
 export function connectThroughMrf(srf: Srf): ConnectMediaServer {
-  return ({ host, port, secret, listenAddress }) => new Mrf(srf).connect({ address: host, port, secret, listenAddress });
+  return async ({ host, port, secret, listenAddress }) => {
+    await probeEventSocket({ host, port, secret });
+    return new Mrf(srf).connect({ address: host, port, secret, listenAddress });
+  };
 }
 
 /**
