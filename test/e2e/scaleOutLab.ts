@@ -1,0 +1,156 @@
+/**
+ * The scale-out lab (issue 20): Kamailio running deploy/kamailio/kamailio.cfg in front of N
+ * drachtio-server + `callguard serve` pairs that share one redis-server, on a copy of the sample
+ * dialplan routed to SIPp peers every pair shares (PBX, public trunk, emergency trunk, Security
+ * Control), and a SIPp caller that dials through Kamailio. One Security officer's console token is
+ * valid on every pair (one tokens file, as an operator would deploy it).
+ *
+ * Everything runs on free loopback ports and is stopped by PID. More shared parts (Redis Sentinel, a
+ * FreeSWITCH pool) are meant to be added here as options beside `pairs`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addToken } from '../../src/admin/tokens.js';
+import type { FeedItem } from '../../src/http/alertFeed.js';
+import { startKamailio, type Kamailio } from '../support/kamailio.js';
+import {
+  copyDialplan,
+  freeSipPort,
+  labTempDir,
+  quietly,
+  RedisServer,
+  startCallguard,
+  startDrachtio,
+  startSipp,
+  stopAll,
+  type Callguard,
+  type Drachtio,
+  type LabPaths,
+  type Sipp,
+} from '../support/lab.js';
+import { BACKUP_USER, SECURITY_USER, siteFor, type PeerName } from './stack.js';
+
+/** One drachtio-server with its own `callguard serve`: what Kamailio dispatches to. */
+export interface Pair {
+  /** 'A', 'B', ... in dispatcher-list order. */
+  name: string;
+  drachtio: Drachtio;
+  app: Callguard;
+}
+
+export interface ScaleOut {
+  lab: LabPaths;
+  redis: RedisServer;
+  pairs: Pair[];
+  kamailio: Kamailio;
+  ports: Record<PeerName, number>;
+  dialplan: { dir: string; remove(): void };
+  /** A Security Control officer's bearer token for every pair's console API. */
+  officerToken: string;
+}
+
+export interface ScaleOutOptions {
+  /** drachtio-server + callguard pairs behind Kamailio (default 2). */
+  pairs?: number;
+  /** Files written into the dialplan copy (name relative to the dialplan dir => content). */
+  planFiles?: Record<string, string>;
+  /** Runs once Redis is up and before any callguard starts (state every pair then loads at start). */
+  prepareState?: (redisUrl: string, dialplanDir: string) => Promise<void>;
+  /** Seconds between Kamailio's OPTIONS probes (default 1: a lab wants failover seen quickly). */
+  probeIntervalSeconds?: number;
+}
+
+export const OFFICER = 'sam.patel';
+
+export async function startScaleOut(lab: LabPaths, kamailioBin: string, options: ScaleOutOptions = {}): Promise<ScaleOut> {
+  const ports = { pbx: await freeSipPort(), trunk: await freeSipPort(), emergency: await freeSipPort(), security: await freeSipPort(), backup: await freeSipPort() };
+  const dialplan = copyDialplan(siteFor(ports, 5));
+  for (const [name, content] of Object.entries(options.planFiles ?? {})) writeFileSync(join(dialplan.dir, name), content);
+  const tokens = join(labTempDir('callguard-tokens-'), 'tokens.json');
+  const officerToken = await addToken(tokens, OFFICER, 'security', { N: 2 ** 10, r: 8, p: 1 });
+  const partial: Partial<ScaleOut> = { lab, ports, dialplan, officerToken, pairs: [] };
+  try {
+    partial.redis = await RedisServer.start();
+    await options.prepareState?.(partial.redis.url, dialplan.dir);
+    const names = Array.from({ length: options.pairs ?? 2 }, (_, i) => String.fromCharCode(65 + i));
+    partial.pairs = await Promise.all(
+      names.map(async (name) => {
+        const drachtio = await startDrachtio(lab);
+        const app = await startCallguard({ dialplanDir: dialplan.dir, drachtio, redisUrl: partial.redis!.url, env: { CALLGUARD_TOKENS: tokens } });
+        return { name, drachtio, app };
+      }),
+    );
+    partial.kamailio = await startKamailio(kamailioBin, { pairs: partial.pairs.map((p) => p.drachtio.sipPort), probeIntervalSeconds: options.probeIntervalSeconds ?? 1 });
+    return partial as ScaleOut;
+  } catch (error) {
+    await stopScaleOut(partial);
+    throw error;
+  }
+}
+
+/** Stops everything by PID, apps first (so they do not log lost drachtio connections), never throwing. */
+export async function stopScaleOut(lab: Partial<ScaleOut> | undefined): Promise<void> {
+  if (!lab) return;
+  await Promise.all((lab.pairs ?? []).map((p) => quietly(() => p.app.stop(15_000))));
+  await quietly(() => lab.kamailio?.stop());
+  await Promise.all((lab.pairs ?? []).map((p) => quietly(() => p.drachtio.stop())));
+  await quietly(() => lab.redis?.kill());
+  await quietly(() => stopAll());
+  await quietly(() => lab.dialplan?.remove());
+}
+
+export type PeerScenario = 'answer' | { ringMs: number } | { reject: number; phrase: string };
+
+/**
+ * A peer every pair routes to, taking up to `calls` calls: it answers at once (a Security alert MESSAGE
+ * counts as a call), rings `ringMs` before answering, or refuses.
+ */
+export function peer(lab: ScaleOut, name: PeerName, scenario: PeerScenario, calls = 1_000): Promise<Sipp> {
+  const service = name === 'security' ? SECURITY_USER : name === 'backup' ? BACKUP_USER : name;
+  const common = { role: 'uas' as const, port: lab.ports[name], service, calls, timeoutSeconds: 300 };
+  if (scenario === 'answer') return startSipp(lab.lab, { ...common, scenarioFile: 'uas-answer.xml' });
+  if ('ringMs' in scenario) return startSipp(lab.lab, { ...common, scenarioFile: 'uas-ring-answer.xml', template: { ringMs: scenario.ringMs } });
+  return startSipp(lab.lab, { ...common, scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase } });
+}
+
+export interface CallOptions {
+  from: string;
+  to: string;
+  /** 'call': expects 200, holds, hangs up. A number: expects that final status and ACKs it. */
+  expect: 'call' | number;
+  holdMs?: number;
+  calls?: number;
+  rate?: number;
+}
+
+/** Places calls from a SIPp caller into Kamailio, as a PBX in front of it would. */
+export function callThroughFront(lab: ScaleOut, options: CallOptions): Promise<Sipp> {
+  const common = { role: 'uac' as const, remote: `127.0.0.1:${lab.kamailio.sipPort}`, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds: 120 };
+  if (options.expect === 'call') return startSipp(lab.lab, { ...common, scenarioFile: 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
+  return startSipp(lab.lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
+}
+
+/** How many INVITEs a pair's callguard has decided (callguard_decisions_total on its /metrics, every label). */
+export async function decisionsOf(pair: Pair): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${pair.app.httpPort}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  return [...text.matchAll(/^callguard_decisions_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/** The decision log entries ('decision', 'emergency call') a pair wrote for a call. */
+export function decisionsFor(pair: Pair, callId: string): Array<Record<string, unknown>> {
+  return pair.app.logs().filter((e) => (e.msg === 'decision' || e.msg === 'emergency call') && e.callId === callId);
+}
+
+/** The Security console's feed on one pair, newest first. */
+export async function consoleFeed(lab: ScaleOut, pair: Pair): Promise<FeedItem[]> {
+  const res = await fetch(`http://127.0.0.1:${pair.app.httpPort}/api/alerts`, { headers: { authorization: `Bearer ${lab.officerToken}` }, signal: AbortSignal.timeout(5_000) });
+  if (res.status !== 200) throw new Error(`GET /api/alerts on pair ${pair.name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { alerts: FeedItem[] }).alerts;
+}
+
+/** The officer acknowledges an alert on one pair's console. */
+export async function acknowledge(lab: ScaleOut, pair: Pair, id: string): Promise<FeedItem> {
+  const res = await fetch(`http://127.0.0.1:${pair.app.httpPort}/api/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', headers: { authorization: `Bearer ${lab.officerToken}` }, signal: AbortSignal.timeout(5_000) });
+  if (res.status !== 200) throw new Error(`POST ack on pair ${pair.name}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as FeedItem;
+}
