@@ -24,8 +24,9 @@ export interface MediaServerStatus {
 }
 
 /**
- * A server that could not make an endpoint is tried after the others for this long: a FreeSWITCH that
- * refuses sessions costs each call a round trip, and one that does not answer a SIP timeout.
+ * A server that could not make an endpoint is tried after the others for this long, or until it is
+ * connected again: a FreeSWITCH that refuses sessions costs each call a round trip, and one that does
+ * not answer a SIP timeout.
  */
 const FAILED_SERVER_LAST_MS = 30_000;
 
@@ -34,8 +35,8 @@ interface Member {
   calls: number;
   /** When it was last chosen (a sequence number): among servers equally busy, the longest unchosen goes first. */
   chosenAt: number;
-  /** performance.now() of its last failure to make an endpoint. */
-  failedAt: number;
+  /** Its last failure to make an endpoint: when (performance.now()), and on which connection. */
+  failure: { at: number; server: Mrf.MediaServer } | undefined;
 }
 
 /**
@@ -49,7 +50,7 @@ export class MediaPool {
   private choices = 0;
 
   constructor(sources: readonly MediaServerSource[]) {
-    this.members = sources.map((source) => ({ source, calls: 0, chosenAt: 0, failedAt: -Infinity }));
+    this.members = sources.map((source) => ({ source, calls: 0, chosenAt: 0, failure: undefined }));
   }
 
   /** At least one server is connected. */
@@ -86,7 +87,7 @@ export class MediaPool {
   /** The call's first endpoint, from the least busy connected server that can make it. */
   private async firstEndpoint(ctx: CallContext, opts: Parameters<CallMediaServer['createEndpoint']>[0]): Promise<{ endpoint: Mrf.Endpoint; member: Member }> {
     const now = performance.now();
-    const failedLately = (m: Member) => (now - m.failedAt < FAILED_SERVER_LAST_MS ? 1 : 0);
+    const failedLately = ({ failure, source }: Member) => (failure && failure.server === source.mediaServer && now - failure.at < FAILED_SERVER_LAST_MS ? 1 : 0);
     const candidates = this.members
       .filter((m) => m.source.mediaServer !== undefined)
       .sort((a, b) => failedLately(a) - failedLately(b) || a.calls - b.calls || a.chosenAt - b.chosenAt);
@@ -104,11 +105,11 @@ export class MediaPool {
       try {
         // drachtio-fsmrf writes into the options it is given: each server gets its own copy.
         const endpoint = await server.createEndpoint(opts && { ...opts });
-        member.failedAt = -Infinity;
+        member.failure = undefined;
         return { endpoint, member };
       } catch (error) {
         member.calls--;
-        member.failedAt = performance.now();
+        member.failure = { at: performance.now(), server };
         failed = { error, address: member.source.address };
       }
     }

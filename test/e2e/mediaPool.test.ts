@@ -7,7 +7,7 @@
  * /metrics and each FreeSWITCH's own channel count show) and every one is recorded in stereo. A
  * FreeSWITCH that refuses new sessions (`fsctl pause`) is skipped within the call that tried it. One
  * FreeSWITCH SIGKILLed by its PID: /health shows it down, and the next recorded calls all go to the
- * other and succeed.
+ * other and succeed. Started again on its ports, it is reconnected (back-off) and takes calls again.
  *
  * Nothing asserts on timing. Skips with one line when E2E_DRACHTIO_BIN / E2E_DRACHTIO_CONF /
  * E2E_SIPP_BIN / E2E_FREESWITCH_RUN are unset.
@@ -17,7 +17,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { channelStat, e2eMediaLab, type Freeswitch } from '../support/freeswitch.js';
+import { channelStat, e2eMediaLab, startFreeswitch, type Freeswitch } from '../support/freeswitch.js';
 import { labTempDir, startSipp, waitFor, type Sipp } from '../support/lab.js';
 import { writeRtpPcap } from './rtpPcap.js';
 import { startStack, stopStack, type Stack } from './stack.js';
@@ -192,5 +192,22 @@ describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real dra
     expect(await expectRecorded(calls.uac)).toHaveLength(3);
     expect(await fs2.waitForChannelCount(0, 30_000)).toBe(0);
     expect((await pool()).servers.map((s) => s.connected)).toEqual([false, true]);
+  }, 300_000);
+
+  it('the killed FreeSWITCH started again on its ports: reconnected, and calls placed together are spread over both again', async () => {
+    const again = await startFreeswitch(lab!, { secret: fs1.secret, ports: { esl: fs1.eslPort, sip: fs1.sipPort } });
+    stack.mediaServers!.push(again); // stopped with the stack
+    // Reconnection backs off up to 30 s between attempts: room for that on a busy box.
+    await waitFor('/health showing fs1 connected again', async () => (await pool()).servers[0]?.connected === true, 120_000, 500);
+    await stack.app.waitForLog('the end of the outage logged', (l) => l.msg === 'FreeSWITCH reachable again' && l.freeswitch === address(fs1), 30_000);
+
+    const calls = await recordedCalls(2, 10_000);
+    await waitFor('two calls on the media servers', async () => (await callsOn()).reduce((a, b) => a + b, 0) === 2, 180_000, 200);
+    expect(await callsOn()).toEqual([1, 1]);
+    await waitFor('a call (two channels) in each FreeSWITCH', async () => (await channels(again)) === 2 && (await channels(fs2)) === 2, 120_000, 200);
+    await bothDone(calls);
+    expect(await expectRecorded(calls.uac)).toHaveLength(2);
+    expect(await again.waitForChannelCount(0, 30_000)).toBe(0);
+    expect(await fs2.waitForChannelCount(0, 30_000)).toBe(0);
   }, 300_000);
 });

@@ -145,6 +145,19 @@ describe('media pool: two FreeSWITCH servers', () => {
     await expectNothingLeft(m);
   });
 
+  it('a failure is forgotten once that server is connected again (a new event-socket session)', async () => {
+    await start();
+    fs1.failCreate();
+    expect((await m.edge.invite('4101', PREMIUM).finalResponse()).status).toBe(403);
+    expect(creations()).toEqual([1, 1]);
+    fs1.up = false;
+    fs1.up = true;
+    // Both idle, fs1 chosen longer ago and its failure on the previous session: fs1 again.
+    expect((await m.edge.invite('4101', PREMIUM).finalResponse()).status).toBe(403);
+    expect(creations()).toEqual([2, 1]);
+    await expectNothingLeft(m);
+  });
+
   it('every server refusing: the caller gets 503 media-failed, each failure counted once', async () => {
     await start();
     fs1.failCreate();

@@ -51,6 +51,8 @@ export interface FreeswitchOptions {
   rtpPorts?: number;
   /** The event-socket secret; random by default. The servers of a media pool share one (FREESWITCH_SECRET). */
   secret?: string;
+  /** Event-socket and SIP ports (free ones by default): a FreeSWITCH started again where the app expects it. */
+  ports?: { esl: number; sip: number };
 }
 
 export interface Freeswitch {
@@ -130,8 +132,8 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
   options.editConf?.(confDir);
   mkdirSync(stateDir, { recursive: true });
 
-  const eslPort = await freeSipPort();
-  const sipPort = await freeSipPort();
+  const eslPort = options.ports?.esl ?? (await freeSipPort());
+  const sipPort = options.ports?.sip ?? (await freeSipPort());
   const rtp = await rtpRange(options.rtpPorts ?? 400);
   const secret = options.secret ?? `fs-${randomBytes(8).toString('hex')}`;
   const env: Record<string, string> = {

@@ -283,31 +283,43 @@ export class StandInEndpoint extends EventEmitter {
 
 /**
  * The stand-in media server and the `MediaServerSource` the gateway reads. Set `up = false` for a
- * FreeSWITCH that cannot be reached.
+ * FreeSWITCH that cannot be reached; `up = true` again is a new event-socket session, as after a reconnection.
  */
 export class FreeswitchStandIn implements MediaServerSource {
   /** Every command, in the order the app gave them. */
   readonly journal: Step[] = [];
   readonly endpoints: StandInEndpoint[] = [];
-  up = true;
   private readonly digits: (string | null)[] = [];
   private holds: ((file: string) => boolean)[] = [];
   private failures: { match: (step: Step) => boolean; error: Error; times: number }[] = [];
   private createFailures: number[] = [];
   private creations = 0;
   private readonly waiters = new Set<() => void>();
-  private readonly server: Mrf.MediaServer;
+  private reachable = true;
+  private server = this.session();
 
   /** `address`: how the pool names it (/health, /metrics, logs); give each stand-in of a pool its own. */
-  constructor(readonly address = 'freeswitch-stand-in:8021') {
-    const emitter = new EventEmitter();
-    this.server = Object.assign(emitter, {
+  constructor(readonly address = 'freeswitch-stand-in:8021') {}
+
+  get up(): boolean {
+    return this.reachable;
+  }
+
+  set up(value: boolean) {
+    if (value && !this.reachable) this.server = this.session();
+    this.reachable = value;
+  }
+
+  /** A MediaServer-shaped event-socket session, connected until FreeSWITCH goes or a new session replaces it. */
+  private session(): Mrf.MediaServer {
+    const session: Mrf.MediaServer = Object.assign(new EventEmitter(), {
       address: this.address,
       createEndpoint: (opts?: { remoteSdp?: string }) => this.createEndpoint(opts),
       connectCaller: () => Promise.reject(new Error('connectCaller is not used by callguard')),
-      connected: () => this.up,
+      connected: () => this.reachable && this.server === session,
       disconnect: () => undefined,
     }) as unknown as Mrf.MediaServer;
+    return session;
   }
 
   get mediaServer(): Mrf.MediaServer | undefined {
