@@ -16,14 +16,14 @@ import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/dialplan/load.js';
 import { openState } from '../../src/state/index.js';
-import { kamailioBin, pairUri } from '../support/kamailio.js';
+import { kamailioBin, kamailioPath, pairUri } from '../support/kamailio.js';
 import { e2eLab, sleep, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
 import { acknowledge, callThroughFront, consoleFeed, decisionsFor, decisionsOf, OFFICER, peer, startScaleOut, stopScaleOut, type Pair, type ScaleOut } from './scaleOutLab.js';
 import { finish, requests, streamEntries } from './stack.js';
 
 const lab = e2eLab();
 const kamailio = kamailioBin();
-if (lab && !kamailio) console.log('scale-out e2e skipped: no kamailio at /usr/sbin/kamailio (Debian package kamailio) or E2E_KAMAILIO_BIN');
+if (lab && !kamailio) console.log(`scale-out e2e skipped: no kamailio at ${kamailioPath()} (Debian package kamailio; or set E2E_KAMAILIO_BIN)`);
 
 /** amoreno (4101) is granted CH; 9 is the outside line. */
 const ZURICH = '90041446681800';

@@ -11,9 +11,14 @@ import { LabProcess, REPO_ROOT, WaitAbort, labTempDir, waitFor, type ExitStatus 
 
 export const KAMAILIO_CFG = join(REPO_ROOT, 'deploy/kamailio/kamailio.cfg');
 
-/** The kamailio binary (E2E_KAMAILIO_BIN, else Debian's), or undefined when it is not installed. */
+/** Where the kamailio binary should be: E2E_KAMAILIO_BIN, else Debian's. */
+export function kamailioPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.E2E_KAMAILIO_BIN || '/usr/sbin/kamailio';
+}
+
+/** The kamailio binary, or undefined when it is not installed. */
 export function kamailioBin(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const bin = env.E2E_KAMAILIO_BIN || '/usr/sbin/kamailio';
+  const bin = kamailioPath(env);
   return existsSync(bin) ? bin : undefined;
 }
 
