@@ -41,9 +41,9 @@ interface Member {
 
 /**
  * The FreeSWITCH servers of this instance. A call goes to the connected server with the fewest calls in
- * progress, servers that failed in the last 30 s last; when that server cannot make the call's first
- * endpoint, the call tries the next before it gives up. A call stays on the server that made its first
- * endpoint until it ends.
+ * progress (servers that failed lately last); when that server cannot make the call's first endpoint,
+ * the call tries the next before it gives up. A call stays on the server that made its first endpoint
+ * until it ends.
  */
 export class MediaPool {
   private readonly members: readonly Member[];
