@@ -15,7 +15,7 @@ async function mediaEndpoint(ctx: CallContext, server: CallMediaServer, whenGone
   const { session, services } = ctx;
   let endpoint: Mrf.Endpoint;
   try {
-    endpoint = await server.createEndpoint({ remoteSdp: session.req.body });
+    endpoint = await server.createEndpoint({ remoteSdp: session.offer });
   } catch (error) {
     callPathError(services, 'media-endpoint', error, 'media server could not make an endpoint for the caller', { callId: session.callId });
     return undefined;
