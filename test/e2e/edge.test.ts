@@ -160,7 +160,7 @@ describe.skipIf(!lab)('callguard serve: the SIP edge on the network (real dracht
 
   describe('a 999 from 4301 (another campus, a long address) with a video offer: larger than one UDP datagram', () => {
     it('reaches an emergency trunk listening on TCP over TCP, with the whole PIDF-LO', async () => {
-      const emergency = await peer(stack, 'emergency', 'answer', 1, 'tcp');
+      const emergency = await peer(stack, 'emergency', 'answer', 1, { transport: 'tcp' });
       const security = await peer(stack, 'security', 'answer', 1);
       const uac = await invite(stack, { from: '"Emma Lewis" <sip:4301@[local_ip]:[local_port]>', to: '999', sdp: BARESIP_VIDEO_OFFER, expect: 200 });
       await expectFinal(uac, 200);

@@ -21,14 +21,13 @@ import {
   RedisServer,
   startCallguard,
   startDrachtio,
-  startSipp,
   stopAll,
   type Callguard,
   type Drachtio,
   type LabPaths,
   type Sipp,
 } from '../support/lab.js';
-import { BACKUP_USER, SECURITY_USER, siteFor, type PeerName } from './stack.js';
+import { dialTo, peer as stackPeer, siteFor, type DialOptions, type PeerName, type PeerScenario } from './stack.js';
 
 /** One drachtio-server with its own `callguard serve`: what Kamailio dispatches to. */
 export interface Pair {
@@ -99,35 +98,17 @@ export async function stopScaleOut(lab: Partial<ScaleOut> | undefined): Promise<
   await quietly(() => lab.dialplan?.remove());
 }
 
-export type PeerScenario = 'answer' | { ringMs: number } | { reject: number; phrase: string };
-
 /**
  * A peer every pair routes to, taking up to `calls` calls: it answers at once (a Security alert MESSAGE
  * counts as a call), rings `ringMs` before answering, or refuses.
  */
 export function peer(lab: ScaleOut, name: PeerName, scenario: PeerScenario, calls = 1_000): Promise<Sipp> {
-  const service = name === 'security' ? SECURITY_USER : name === 'backup' ? BACKUP_USER : name;
-  const common = { role: 'uas' as const, port: lab.ports[name], service, calls, timeoutSeconds: 300 };
-  if (scenario === 'answer') return startSipp(lab.lab, { ...common, scenarioFile: 'uas-answer.xml' });
-  if ('ringMs' in scenario) return startSipp(lab.lab, { ...common, scenarioFile: 'uas-ring-answer.xml', template: { ringMs: scenario.ringMs } });
-  return startSipp(lab.lab, { ...common, scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase } });
-}
-
-export interface CallOptions {
-  from: string;
-  to: string;
-  /** 'call': expects 200, holds, hangs up. A number: expects that final status and ACKs it. */
-  expect: 'call' | number;
-  holdMs?: number;
-  calls?: number;
-  rate?: number;
+  return stackPeer(lab, name, scenario, calls, { timeoutSeconds: 300 });
 }
 
 /** Places calls from a SIPp caller into Kamailio, as a PBX in front of it would. */
-export function callThroughFront(lab: ScaleOut, options: CallOptions): Promise<Sipp> {
-  const common = { role: 'uac' as const, remote: `127.0.0.1:${lab.kamailio.sipPort}`, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds: 120 };
-  if (options.expect === 'call') return startSipp(lab.lab, { ...common, scenarioFile: 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
-  return startSipp(lab.lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
+export function callThroughFront(lab: ScaleOut, options: DialOptions): Promise<Sipp> {
+  return dialTo(lab.lab, `127.0.0.1:${lab.kamailio.sipPort}`, options, 120);
 }
 
 /** How many INVITEs a pair's callguard has decided (callguard_decisions_total on its /metrics, every label). */

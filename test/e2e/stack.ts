@@ -123,17 +123,25 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
   await quietly(() => stack.dialplan?.remove());
 }
 
+/** What a SIPp peer does with each call: answer at once, ring `ringMs` first, leave it ringing, or refuse it. */
+export type PeerScenario = 'answer' | 'no-answer' | { ringMs: number } | { reject: number; phrase: string };
+
 /**
  * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
  * with `transport` 'tcp' it listens on TCP alone.
  */
-export function peer(stack: Stack, name: PeerName, scenario: 'answer' | 'no-answer' | { reject: number; phrase: string }, calls: number, transport: 'udp' | 'tcp' = 'udp'): Promise<Sipp> {
+export function peer(
+  stack: Pick<Stack, 'lab' | 'ports'>,
+  name: PeerName,
+  scenario: PeerScenario,
+  calls: number,
+  options: { transport?: 'udp' | 'tcp'; timeoutSeconds?: number } = {},
+): Promise<Sipp> {
   const service = name === 'security' ? SECURITY_USER : name === 'backup' ? BACKUP_USER : name;
-  const common = { role: 'uas' as const, port: stack.ports[name], service, calls, transport, timeoutSeconds: 90 };
-  if (typeof scenario === 'object') {
-    return startSipp(stack.lab, { ...common, scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase } });
-  }
-  return startSipp(stack.lab, { ...common, scenarioFile: `uas-${scenario}.xml` });
+  const common = { role: 'uas' as const, port: stack.ports[name], service, calls, transport: options.transport ?? 'udp', timeoutSeconds: options.timeoutSeconds ?? 90 };
+  if (typeof scenario === 'string') return startSipp(stack.lab, { ...common, scenarioFile: `uas-${scenario}.xml` });
+  if ('ringMs' in scenario) return startSipp(stack.lab, { ...common, scenarioFile: 'uas-ring-answer.xml', template: { ringMs: scenario.ringMs } });
+  return startSipp(stack.lab, { ...common, scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase } });
 }
 
 export interface DialOptions {
@@ -146,11 +154,16 @@ export interface DialOptions {
   rate?: number;
 }
 
+/** Places calls from a SIPp UAC to `remote` (host:port): drachtio-server's SIP port, or a proxy in front. */
+export function dialTo(lab: LabPaths, remote: string, options: DialOptions, timeoutSeconds = 90): Promise<Sipp> {
+  const common = { role: 'uac' as const, remote, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds };
+  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
+  return startSipp(lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
+}
+
 /** Places calls from a SIPp UAC into drachtio-server's SIP port. */
 export function dial(stack: Stack, options: DialOptions): Promise<Sipp> {
-  const common = { role: 'uac' as const, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds: 90 };
-  if (options.expect === 'call') return startSipp(stack.lab, { ...common, scenarioFile: 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
-  return startSipp(stack.lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
+  return dialTo(stack.lab, `127.0.0.1:${stack.drachtio.sipPort}`, options);
 }
 
 /**
