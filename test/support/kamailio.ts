@@ -7,9 +7,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeSipPort, udpPortFree } from './freePort.js';
-import { LabProcess, REPO_ROOT, WaitAbort, labTempDir, waitFor, type ExitStatus } from './lab.js';
+import { packageRoot } from '../../src/packageRoot.js';
+import { LabProcess, WaitAbort, labTempDir, waitFor, type ExitStatus } from './lab.js';
 
-export const KAMAILIO_CFG = join(REPO_ROOT, 'deploy/kamailio/kamailio.cfg');
+// packageRoot, not lab.ts's REPO_ROOT: the benches run this from dist/, where deploy/ is not copied.
+export const KAMAILIO_CFG = join(packageRoot(), 'deploy/kamailio/kamailio.cfg');
 
 /** Where the kamailio binary should be: E2E_KAMAILIO_BIN, else Debian's. */
 export function kamailioPath(env: NodeJS.ProcessEnv = process.env): string {
