@@ -81,7 +81,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
   srf.use('invite', guarded(services, refuseLoops));
   srf.use('invite', guarded(services, readCall));
   srf.use('invite', guarded(services, drainGate));
-  srf.invite((req, res) => {
+  srf.invite(guarded(services, (req, res) => {
     const reading = readings.get(req);
     if (!reading) return;
     const { plan, setup, decision, at, lock } = reading;
@@ -105,7 +105,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
       callPathError(services, 'call-handling', error, 'call handling failed', { callId: session.callId, stack: error.stack });
       session.respond(500, {}, 'failed');
     });
-  });
+  }));
   return calls;
 }
 
@@ -114,7 +114,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
  * emergency call is routed to the emergency trunk all the same.
  */
 function guarded(services: EdgeServices, step: (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => void) {
-  return (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
+  return (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next = () => {}) => {
     try {
       step(req, res, next);
     } catch (error) {
