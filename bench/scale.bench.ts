@@ -17,7 +17,8 @@
  *
  * Needs E2E_DRACHTIO_BIN, E2E_DRACHTIO_CONF, E2E_SIPP_BIN and kamailio (E2E_KAMAILIO_BIN or Debian's);
  * skips with one line otherwise. Knobs: SCALE_BENCH_RATES (default 100,200,400,800), SCALE_BENCH_SECONDS
- * (a step, default 10), SCALE_BENCH_FAILOVER_RATE (default 100 calls/s).
+ * (a step, default 10), SCALE_BENCH_FAILOVER_RATE (default 100 calls/s), SCALE_BENCH_KAMAILIO_SHM_MB (Kamailio's
+ * -m, default 256: with Debian's 64 its transactions run out of memory near 800 calls/s).
  */
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +37,8 @@ const BUDGET_MS = 200;
 const RATES = (process.env.SCALE_BENCH_RATES ?? '100,200,400,800').split(',').map(Number).filter((r) => r > 0);
 const SECONDS = Number(process.env.SCALE_BENCH_SECONDS ?? 10);
 const FAILOVER_RATE = Number(process.env.SCALE_BENCH_FAILOVER_RATE ?? 100);
+/** Kamailio's shared memory: at 800 calls/s the 64 MB default runs out (tm: "out of mem", 500s). */
+const KAMAILIO_SHM_MB = Number(process.env.SCALE_BENCH_KAMAILIO_SHM_MB ?? 256);
 /** Load before the kill, and after it: long enough for Kamailio's probes (1 s, 2 failures) to mark the pair down. */
 const FAILOVER_BEFORE_S = 5;
 const FAILOVER_AFTER_S = 10;
@@ -73,6 +76,8 @@ interface Run {
   failed: number;
   late: number;
   retransmitted: number;
+  /** Final responses other than the 403, by status. */
+  otherFinals: Map<string, number>;
   offered: number;
   p50: number;
   p99: number;
@@ -111,6 +116,7 @@ async function barredCalls(lab: LabPaths, kamailio: Kamailio, rate: number, call
   // date \t time \t epoch.micro \t S|R \t call-id \t CSeq \t start line
   const invites = new Map<string, number>();
   const finals = new Map<string, number>();
+  const otherFinals = new Map<string, number>();
   let retransmitted = 0;
   for (const line of (existsSync(short) ? readFileSync(short, 'utf8') : '').split('\n')) {
     const f = line.split('\t');
@@ -123,6 +129,8 @@ async function barredCalls(lab: LabPaths, kamailio: Kamailio, rate: number, call
     } else if (f[3] === 'R' && start.startsWith('SIP/2.0 403')) {
       if (finals.has(callId)) retransmitted++;
       else finals.set(callId, at);
+    } else if (f[3] === 'R' && /^SIP\/2\.0 [2-6]/.test(start)) {
+      otherFinals.set(start.slice(8, 11), (otherFinals.get(start.slice(8, 11)) ?? 0) + 1);
     }
   }
   const latencies = [...finals].map(([callId, at]) => at - (invites.get(callId) ?? at)).sort((a, b) => a - b);
@@ -135,6 +143,7 @@ async function barredCalls(lab: LabPaths, kamailio: Kamailio, rate: number, call
     failed,
     late: latencies.filter((l) => l > BUDGET_MS).length,
     retransmitted,
+    otherFinals,
     offered,
     p50: pct(50),
     p99: pct(99),
@@ -149,19 +158,20 @@ function whyNotClean(run: Run, rate: number): string[] {
   if (run.answered !== run.calls || run.failed > 0) why.push(`${run.answered} 403s for ${run.calls} calls, ${run.failed} failed`);
   if (run.late > 0) why.push(`${run.late} 403s later than ${BUDGET_MS} ms`);
   if (run.retransmitted > 0) why.push(`${run.retransmitted} retransmissions`);
+  if (run.otherFinals.size > 0) why.push(`other final responses: ${[...run.otherFinals].map(([status, n]) => `${n} x ${status}`).join(', ')}`);
   if (run.offered < rate * 0.95) why.push(`SIPp offered only ${run.offered.toFixed(0)} calls/s`);
   return why;
 }
 
 const msText = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
 
-/** Kamailio's failover and probe lines (its script's xlog lines), call-ids left out, most frequent first. */
+/** Kamailio's script lines (failover, probes) and its own errors, call-ids and numbers left out, most frequent first. */
 function kamailioEvents(lines: string[]): Array<[string, number]> {
   const counts = new Map<string, number>();
   for (const line of lines) {
-    const at = line.search(/<script>: /);
+    const at = line.search(/<script>: |ERROR: /);
     if (at < 0) continue;
-    const what = line.slice(at + 10).replace(/^call \S+:? ?/, '');
+    const what = line.slice(at).replace(/call \S+:? ?/, '').replace(/\d+/g, 'N');
     counts.set(what, (counts.get(what) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 4);
@@ -169,7 +179,7 @@ function kamailioEvents(lines: string[]): Array<[string, number]> {
 
 /** The step ladder through a Kamailio in front of `pairs`: the highest clean rate, undefined if none. */
 async function ladder(lab: LabPaths, bin: string, pairs: Pair[]): Promise<{ maxClean?: number; capped: boolean }> {
-  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort) });
+  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort), sharedMemoryMb: KAMAILIO_SHM_MB });
   try {
     await barredCalls(lab, kamailio, 50, 100); // warm-up (JIT), not counted
     let maxClean: number | undefined;
@@ -207,7 +217,7 @@ interface Failover {
 
 async function killOneCallguard(lab: LabPaths, bin: string, pairs: [Pair, Pair]): Promise<Failover> {
   const [a] = pairs;
-  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort) });
+  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort), sharedMemoryMb: KAMAILIO_SHM_MB });
   const deadUri = pairUri(a.drachtio.sipPort);
   // Kamailio's stderr lines are stamped as they arrive (it writes them unbuffered), every 2 ms.
   const stamped: Array<{ at: number; line: string }> = [];
@@ -307,7 +317,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const command = 'npm run bench:scale';
   console.log(`callguard scale-out bench: ${machine()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`barred calls ${CALLER} -> ${PREMIUM} (403) through Kamailio (deploy/kamailio/kamailio.cfg, probes every 1 s), ${SECONDS} s a step, rates ${RATES.join(', ')} calls/s`);
+  console.log(`barred calls ${CALLER} -> ${PREMIUM} (403) through Kamailio (deploy/kamailio/kamailio.cfg, probes every 1 s, -m ${KAMAILIO_SHM_MB} MB), ${SECONDS} s a step, rates ${RATES.join(', ')} calls/s`);
 
   // The sample dialplan as shipped (barred calls are decided before any route is looked at).
   const dialplan = join(labTempDir('callguard-scalebench-'), 'dialplan');

@@ -42,6 +42,8 @@ export interface KamailioOptions {
   pairs: number[];
   /** Seconds between OPTIONS probes (the shipped default is 5). */
   probeIntervalSeconds?: number;
+  /** Shared memory in MB (`-m`, default 64 as Debian's): transactions live there, so high call rates need more. */
+  sharedMemoryMb?: number;
 }
 
 export async function startKamailio(bin: string, options: KamailioOptions): Promise<Kamailio> {
@@ -51,7 +53,7 @@ export async function startKamailio(bin: string, options: KamailioOptions): Prom
   const sipPort = await freeSipPort();
   const defines = { LISTEN_IP: '127.0.0.1', SIP_PORT: String(sipPort), DISPATCHER_LIST: `"${list}"`, PROBE_INTERVAL: String(options.probeIntervalSeconds ?? 1) };
   // -DD: stay in the foreground (children forked as usual); -E: log to stderr; -Y: runtime files here.
-  const args = ['-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-n', '2', '-m', '64', '-M', '8', ...Object.entries(defines).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
+  const args = ['-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-n', '2', '-m', String(options.sharedMemoryMb ?? 64), '-M', '8', ...Object.entries(defines).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
   const proc = new LabProcess('kamailio', spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     await waitFor('kamailio listening', async () => {
