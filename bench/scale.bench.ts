@@ -16,7 +16,7 @@
  *              write through callguard (POST /api/phones/4101/lock on its admin API) succeeds again.
  *
  * Needs E2E_DRACHTIO_BIN, E2E_DRACHTIO_CONF, E2E_SIPP_BIN and kamailio (E2E_KAMAILIO_BIN or Debian's);
- * skips with one line otherwise. Knobs: SCALE_BENCH_RATES (default 100,200,400,800), SCALE_BENCH_SECONDS
+ * skips with one line otherwise. Knobs: SCALE_BENCH_RATES (default 100,200,400,800,1600), SCALE_BENCH_SECONDS
  * (a step, default 10), SCALE_BENCH_FAILOVER_RATE (default 100 calls/s), SCALE_BENCH_KAMAILIO_SHM_MB (Kamailio's
  * -m, default 256: with Debian's 64 its transactions run out of memory near 800 calls/s).
  */
@@ -34,7 +34,7 @@ import { machine } from './stats.js';
 const CALLER = '4101';
 const PREMIUM = '909012345678';
 const BUDGET_MS = 200;
-const RATES = (process.env.SCALE_BENCH_RATES ?? '100,200,400,800').split(',').map(Number).filter((r) => r > 0);
+const RATES = (process.env.SCALE_BENCH_RATES ?? '100,200,400,800,1600').split(',').map(Number).filter((r) => r > 0);
 const SECONDS = Number(process.env.SCALE_BENCH_SECONDS ?? 10);
 const FAILOVER_RATE = Number(process.env.SCALE_BENCH_FAILOVER_RATE ?? 100);
 /** Kamailio's shared memory: at 800 calls/s the 64 MB default runs out (tm: "out of mem", 500s). */
