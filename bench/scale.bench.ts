@@ -30,6 +30,7 @@ import { labPaths, labTempDir, quietly, RedisServer, sleep, startDrachtio, start
 import { SentinelGroup } from '../test/support/redisSentinel.js';
 import { startBuiltCallguard, type BuiltCallguard } from './builtCallguard.js';
 import { machine } from './stats.js';
+import { runBench } from './runBench.js';
 
 const CALLER = '4101';
 const PREMIUM = '909012345678';
@@ -368,14 +369,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Ctrl-C: exit through process.exit so lab.ts's exit hook kills every server it started, by PID.
-process.once('SIGINT', () => process.exit(130));
-process.once('SIGTERM', () => process.exit(143));
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`bench:scale failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runBench('bench:scale', main);

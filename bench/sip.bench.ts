@@ -41,6 +41,7 @@ import {
 } from '../test/support/lab.js';
 import { startBuiltCallguard } from './builtCallguard.js';
 import { machine } from './stats.js';
+import { runBench } from './runBench.js';
 
 const ROOT = packageRoot();
 const CALLER = '4101';
@@ -415,14 +416,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Ctrl-C: exit through process.exit so lab.ts's exit hook kills every server it started, by PID.
-process.once('SIGINT', () => process.exit(130));
-process.once('SIGTERM', () => process.exit(143));
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`bench:sip failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runBench('bench:sip', main);

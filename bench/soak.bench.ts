@@ -52,6 +52,7 @@ import {
 } from '../test/support/lab.js';
 import { startBuiltCallguard, type BuiltCallguard } from './builtCallguard.js';
 import { machine } from './stats.js';
+import { runBench } from './runBench.js';
 
 const ROOT = packageRoot();
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
@@ -301,14 +302,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Ctrl-C: exit through process.exit so lab.ts's exit hook kills every server it started, by PID.
-process.once('SIGINT', () => process.exit(130));
-process.once('SIGTERM', () => process.exit(143));
-
-main().then(
-  () => process.exit(),
-  (error: unknown) => {
-    console.error(`bench:soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runBench('bench:soak', main);
