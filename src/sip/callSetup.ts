@@ -112,9 +112,10 @@ export function callSetup(plan: Plan, req: InviteView, trusted: TrustedSources):
     if (plan.classify(dialled).class !== 'emergency') return { ok: false, status: 400, problem: 'no caller in From' };
     return { ok: true, setup: { call: { from: UNKNOWN_CALLER, to: dialled }, callerNumber: plan.site.mainNumber, inbound: false, callerUnreadable: 'no readable caller in From or P-Asserted-Identity' } };
   }
-  // A forward to 999 is still the outside caller's emergency: the PSAP must not be sent to the diverting phone's desk.
-  const diverting = fromTrusted && !plan.extensions.has(caller.user) && plan.classify(dialled).class !== 'emergency' ? divertingExtension(plan, req) : undefined;
-  if (diverting) {
+  const diverting = fromTrusted && !plan.extensions.has(caller.user) ? divertingExtension(plan, req) : undefined;
+  // A forward to 999 is still the outside caller's emergency: the PSAP must not be sent to the diverting
+  // phone's desk. Classified only for a forward, so no other call is classified twice.
+  if (diverting && plan.classify(dialled).class !== 'emergency') {
     return { ok: true, setup: { call: { from: diverting.ext, to: dialled, forwarded: true }, callerNumber: caller.user, callerName: caller.name, inbound: false } };
   }
   if (!plan.extensions.has(caller.user)) {
