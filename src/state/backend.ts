@@ -36,6 +36,8 @@ export interface StateBackend {
   /** A new PIN (already hashed): the phone locks and the counter starts again. */
   setPinHash(ext: string, pinHash: string): Promise<void>;
   lock(ext: string): Promise<void>;
+  /** An admin unlocks the phone without its PIN: the counter and any lockout are cleared too. */
+  unlock(ext: string, now: number): Promise<void>;
   recordCall(ext: string, at: number): Promise<void>;
   putGrant(grant: Grant): Promise<void>;
   removeGrant(id: string): Promise<boolean>;

@@ -48,6 +48,10 @@ export class MemoryBackend implements StateBackend {
     this.update(ext, (r) => ({ ...r, unlockedSince: undefined, lastCallAt: undefined }));
   }
 
+  async unlock(ext: string, now: number): Promise<void> {
+    this.update(ext, (r) => ({ ...r, failures: 0, lockoutUntil: undefined, unlockedSince: now, lastCallAt: undefined }));
+  }
+
   async recordCall(ext: string, at: number): Promise<void> {
     this.update(ext, (r) => ({ ...r, lastCallAt: at }));
   }

@@ -234,6 +234,13 @@ export class RedisBackend implements StateBackend {
     });
   }
 
+  unlock(ext: string, now: number): Promise<void> {
+    const key = this.phoneKey(ext);
+    return this.change(`phone:${ext}`, async () => {
+      await this.client.multi().hSet(key, { failures: 0, unlockedSince: now }).hDel(key, ['lockoutUntil', 'lastCallAt']).publish(this.channel, `phone:${ext}`).exec();
+    });
+  }
+
   recordCall(ext: string, at: number): Promise<void> {
     const key = this.phoneKey(ext);
     return this.change(`phone:${ext}`, async () => {

@@ -118,6 +118,12 @@ export class RuntimeState extends EventEmitter<{ alert: [PinLockoutAlert] }> {
     await this.backend.lock(ext);
   }
 
+  /** An admin unlocks the phone (the web admin, audited there): no PIN asked, attempts and lockout cleared. */
+  async unlockByAdmin(ext: string, now: number): Promise<void> {
+    this.extension(ext);
+    await this.backend.unlock(ext, now);
+  }
+
   /** After an allowed call from an unlocked phone: the idle re-lock counts from here. */
   async recordCall(ext: string, at: number): Promise<void> {
     await this.backend.recordCall(ext, at);
