@@ -22,6 +22,7 @@ export function compileSite({ value }: Located<SiteFile>): Site {
       failover: value.securityControl.failover ?? [],
       answerTimeoutSeconds: value.securityControl.answerTimeoutSeconds ?? DEFAULTS.answerTimeoutSeconds,
     },
+    security: { callOut: value.security?.callOut ?? [], email: value.security?.email ?? [] },
     recording: { ...value.recording, directory: value.recording.directory ?? DEFAULTS.recordingDirectory },
     featureCodes: new Map(
       (Object.entries(value.featureCodes ?? {}) as [keyof typeof FEATURES, string][]).map(([name, code]) => [code, FEATURES[name]]),
@@ -59,11 +60,15 @@ export function checkTimezone(problems: Problems, at: Located<SiteFile>): void {
   }
 }
 
-/** Security Control and its failovers must be reachable: an extension, a SIP URI or an E.164 number. */
+/** Security Control, its failovers and the call-out's responders must be reachable: an extension, a SIP URI or an E.164 number. */
 export function checkSecurityTargets(problems: Problems, at: Located<SiteFile>, site: Site, extensions: ReadonlyMap<string, Extension>): void {
+  const reachable = (target: string) => extensions.has(target) || /^sips?:/.test(target) || /^\+[0-9]{6,15}$/.test(target);
   [site.securityControl.target, ...site.securityControl.failover].forEach((target, i) => {
-    if (extensions.has(target) || /^sips?:/.test(target) || /^\+[0-9]{6,15}$/.test(target)) return;
+    if (reachable(target)) return;
     const path = i === 0 ? ['securityControl', 'target'] : ['securityControl', 'failover', i - 1];
     problems.at(at, path, `Security Control target "${target}" is neither an extension, a sip: URI nor an E.164 number`);
+  });
+  site.security.callOut.forEach((responder, i) => {
+    if (!reachable(responder)) problems.at(at, ['security', 'callOut', i], `call-out responder "${responder}" is neither an extension, a sip: URI nor an E.164 number`);
   });
 }

@@ -10,6 +10,7 @@ export interface SiteFile {
   areaCode?: string;
   emergencyTrunk: string;
   securityControl: { target: string; failover?: string[]; answerTimeoutSeconds?: number };
+  security?: SecurityFile;
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: 'connect-flagged' | 'refuse'; directory?: string };
   featureCodes?: { lock?: string; unlock?: string; changePin?: string };
   announceRejects?: boolean;
@@ -20,6 +21,12 @@ export interface SiteFile {
   address: CivicAddressFile;
   routes: { internal: string; external: string };
   review?: { costFlag?: number };
+}
+
+/** Security on an emergency call, and who else is told of it: responders phoned, addresses e-mailed. */
+export interface SecurityFile {
+  callOut?: string[];
+  email?: string[];
 }
 
 /** A call charge: pence (or cents) per started minute, plus a charge per answered call. */
@@ -193,6 +200,11 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       address: civicAddress,
       routes: strict({ internal: sipHop, external: sipHop }, ['internal', 'external']),
       securityControl: strict({ target: text, failover: names, answerTimeoutSeconds: { type: 'integer', minimum: 5, maximum: 120 } }, ['target']),
+      security: strict({
+        // Responders phoned with a spoken message on every emergency call, and addresses e-mailed every alert.
+        callOut: { type: 'array', items: text, uniqueItems: true },
+        email: { type: 'array', items: { type: 'string', pattern: '^[^@\\s<>,;]+@[^@\\s<>,;]+\\.[^@\\s<>,;]+$' }, uniqueItems: true },
+      }),
       recording: strict(
         {
           defaultNotice: text,

@@ -48,6 +48,11 @@ export interface Site {
   /** SIP next hops: `internal` for extensions, `external` for public numbers. */
   routes: { internal: string; external: string };
   securityControl: { target: string; failover: readonly string[]; answerTimeoutSeconds: number };
+  /**
+   * Who else is told of every alert: responders phoned on every emergency call (extensions, E.164
+   * numbers, SIP URIs), addresses e-mailed.
+   */
+  security: { callOut: readonly string[]; email: readonly string[] };
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: NoticeUnavailable; directory: string };
   /** Dialled code to feature: `*51` lock, `*52` unlock, `*53` change PIN in the sample. */
   featureCodes: ReadonlyMap<string, Feature>;
