@@ -15,8 +15,16 @@
  * -trace_rtt has 4 ms steps here). Arms alternate at each rate so drift on a shared box hits both.
  *
  * Needs E2E_DRACHTIO_BIN, E2E_DRACHTIO_CONF, E2E_SIPP_BIN (../shared/lab; .ci/run sets them); skips
- * with one line otherwise. Knobs: SIP_BENCH_RATES (comma list, default 500..2000 by 250, then 2500, 3000),
- * SIP_BENCH_SECONDS (per step, default 5), SIP_BENCH_TRIES (runs a rate gets to be clean, default 3),
+ * with one line otherwise. The rate climbs until the bare app is no longer clean (or 8,000 calls/s), each
+ * step about a tenth above the last, so the two highest clean rates compare to within about 10 %.
+ *
+ * Budgets (DESIGN "Budgets: SIP", issue 23), printed as pass or FAIL: callguard's highest clean rate at
+ * least 90 % of the bare app's; its p99 at 1,000 calls/s at most 1.2x the bare app's; its app CPU a
+ * barred call at most 1.3x the bare app's.
+ *
+ * Knobs: SIP_BENCH_RATES (comma list; empty: only the 1,000 calls/s runs), SIP_BENCH_ROUNDS (ABBA rounds
+ * at 1,000 calls/s, default 1), SIP_BENCH_SECONDS (per step, default 5), SIP_BENCH_TRIES (runs a rate gets
+ * to be clean, default 3),
  * SIP_BENCH_LOG_LEVEL (callguard's LOG_LEVEL, default info: a decision line a call), SIP_BENCH_NICE (a
  * priority such as -10 for every bench process, both arms alike), SIP_BENCH_QUIET_WAIT (seconds, default
  * 15, to wait before each run for other processes to leave the CPUs idle),
@@ -48,7 +56,12 @@ const CALLER = '4101';
 const PREMIUM = '909012345678';
 const BUDGET_MS = 200;
 const LATENCY_RATE = 1000;
-const RATES = (process.env.SIP_BENCH_RATES ?? '500,750,1000,1250,1500,1750,2000,2500,3000').split(',').map(Number).filter((r) => r > 0);
+/** From 1,000 calls/s on, each step is about 10 % above the last, up to 8,000. */
+const DEFAULT_RATES = '500,750,1000,1100,1200,1300,1450,1600,1750,1900,2100,2300,2500,2750,3000,3300,3600,4000,4400,4800,5300,5800,6400,7000,7700,8000';
+const RATES = (process.env.SIP_BENCH_RATES ?? DEFAULT_RATES).split(',').map(Number).filter((r) => r > 0);
+const ROUNDS = Math.max(1, Number(process.env.SIP_BENCH_ROUNDS ?? 1));
+/** callguard against the bare app: rate at least, p99 at 1,000 calls/s and app CPU a call at most. */
+const BUDGET = { rate: 0.9, p99: 1.2, appCpu: 1.3 };
 const SECONDS = Number(process.env.SIP_BENCH_SECONDS ?? 5);
 const TRIES = Math.max(1, Number(process.env.SIP_BENCH_TRIES ?? 3));
 const CPU_PROF_DIR = process.env.SIP_BENCH_CPU_PROF;
@@ -76,7 +89,7 @@ interface Arm {
   app: LabProcess;
   /** Highest clean rate so far; undefined until one step is clean. */
   maxClean?: number;
-  /** Set once the arm failed a rate twice: it steps no further. */
+  /** The first rate none of whose tries was clean: the arm steps no further. */
   stoppedAt?: number;
   steps: Step[];
 }
@@ -328,7 +341,7 @@ async function main(): Promise<void> {
   }
   const lab = paths.paths;
   const started = Date.now();
-  console.log(`callguard SIP bench: ${machine()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`callguard SIP bench: ${machine()}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`barred calls ${CALLER} -> ${PREMIUM} (403 premium-barred), SIPp UAC on 127.0.0.1, ${SECONDS} s a step, best of ${TRIES} runs, rates ${RATES.join(', ')} calls/s`);
 
   const arms: Arm[] = [];
@@ -340,10 +353,10 @@ async function main(): Promise<void> {
     // Warm-up (JIT, drachtio-server's pools), not measured.
     for (const arm of arms) await runStep(lab, arm, 300, 3);
 
-    // Latency at 1,000 calls/s: two rounds per arm in ABBA order, samples pooled.
+    // Latency and CPU at 1,000 calls/s: ROUNDS times two runs per arm in ABBA order, samples pooled.
     const pooled = new Map<Arm, Step[]>([[bare, []], [cg, []]]);
-    console.log(`\nINVITE -> 403 at ${LATENCY_RATE} calls/s (ABBA, ${SECONDS} s each):`);
-    for (const arm of [bare, cg, cg, bare]) {
+    console.log(`\nINVITE -> 403 at ${LATENCY_RATE} calls/s (ABBA x ${ROUNDS}, ${SECONDS} s each):`);
+    for (const arm of Array.from({ length: ROUNDS }, () => [bare, cg, cg, bare]).flat()) {
       const step = await runStep(lab, arm, LATENCY_RATE, SECONDS);
       pooled.get(arm)!.push(step);
       console.log(describeStep(arm, step));
@@ -396,10 +409,14 @@ async function main(): Promise<void> {
     console.log(line('callguard', cg, c));
     const rateRatio = bare.maxClean ? (cg.maxClean ?? 0) / bare.maxClean : NaN;
     const p99Ratio = c.p99 / b.p99;
-    const capped = bare.stoppedAt === undefined ? ` (the bare app was clean at every rate tried, up to ${RATES[RATES.length - 1]}/s: raise SIP_BENCH_RATES)` : '';
-    const rateVerdict = Number.isFinite(rateRatio) ? (rateRatio >= 0.9 ? 'met' : 'NOT met') : 'not measured (the bare app had no clean rate)';
-    console.log(`rate: callguard ${Number.isFinite(rateRatio) ? `${(rateRatio * 100).toFixed(0)} %` : 'n/a'} of the bare app's (target >= 90 %): ${rateVerdict}${capped}`);
-    console.log(`p99 at ${LATENCY_RATE}/s: callguard ${p99Ratio.toFixed(2)}x the bare app's (target <= 1.5x): ${p99Ratio <= 1.5 ? 'met' : 'NOT met'}`);
+    const cpuRatio = c.cpu.app / b.cpu.app;
+    const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
+    const capped = bare.stoppedAt === undefined && RATES.length > 0 ? ` (the bare app was clean at every rate tried, up to ${RATES[RATES.length - 1]}/s)` : '';
+    const rateVerdict = Number.isFinite(rateRatio) ? verdict(rateRatio >= BUDGET.rate) : 'not measured (the bare app had no clean rate)';
+    console.log(`\nbudgets, callguard against the bare app:`);
+    console.log(`  highest clean rate ${Number.isFinite(rateRatio) ? `${(rateRatio * 100).toFixed(0)} %` : 'n/a'} (>= ${BUDGET.rate * 100} %): ${rateVerdict}${capped}`);
+    console.log(`  p99 at ${LATENCY_RATE}/s ${p99Ratio.toFixed(2)}x (<= ${BUDGET.p99}x): ${verdict(p99Ratio <= BUDGET.p99)}`);
+    console.log(`  app CPU a barred call ${cpuRatio.toFixed(2)}x (<= ${BUDGET.appCpu}x): ${verdict(cpuRatio <= BUDGET.appCpu)}`);
     if (!b.clean1000 || !c.clean1000) console.log(`note: a ${LATENCY_RATE} calls/s latency run was not clean (see above); its percentiles still count every 403 received`);
     const cpuTotal = (x: typeof b) => x.cpu.app + x.cpu.drachtio + x.cpu.sipp;
     console.log(`CPU a call, app + drachtio-server + SIPp: bare ${cpuTotal(b).toFixed(3)} ms, callguard ${cpuTotal(c).toFixed(3)} ms: on a CPU-bound box callguard's rate would be about ${((cpuTotal(b) / cpuTotal(c)) * 100).toFixed(0)} % of the bare app's`);
