@@ -22,7 +22,7 @@ export function compileSite({ value }: Located<SiteFile>): Site {
       failover: value.securityControl.failover ?? [],
       answerTimeoutSeconds: value.securityControl.answerTimeoutSeconds ?? DEFAULTS.answerTimeoutSeconds,
     },
-    security: { callOut: value.security?.callOut ?? [], email: value.security?.email ?? [] },
+    security: { joinEmergency: value.security?.joinEmergency ?? 'notify', callOut: value.security?.callOut ?? [], email: value.security?.email ?? [] },
     recording: { ...value.recording, directory: value.recording.directory ?? DEFAULTS.recordingDirectory },
     featureCodes: new Map(
       (Object.entries(value.featureCodes ?? {}) as [keyof typeof FEATURES, string][]).map(([name, code]) => [code, FEATURES[name]]),

@@ -1,6 +1,6 @@
 import { PUBLIC_CLASSES } from '../numbering/destination.js';
 import { REASONS } from '../policy/decision.js';
-import { GRANTABLE_CLASSES } from '../policy/plan.js';
+import { GRANTABLE_CLASSES, JOIN_EMERGENCY, type JoinEmergency } from '../policy/plan.js';
 
 /** Shapes of the admin files as written (before compiling). The JSON Schema below enforces them. */
 export interface SiteFile {
@@ -26,6 +26,7 @@ export interface SiteFile {
 /** Security on an emergency call, and who else is told of it: responders phoned, addresses e-mailed. */
 export interface SecurityFile {
   callOut?: string[];
+  joinEmergency?: JoinEmergency;
   email?: string[];
 }
 
@@ -202,6 +203,8 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       securityControl: strict({ target: text, failover: names, answerTimeoutSeconds: { type: 'integer', minimum: 5, maximum: 120 } }, ['target']),
       security: strict({
         // Responders phoned with a spoken message on every emergency call, and addresses e-mailed every alert.
+        // Security on a 999 call: alerted only (notify), or called and joined to it muted (listen) or not (talk).
+        joinEmergency: { enum: JOIN_EMERGENCY },
         callOut: { type: 'array', items: text, uniqueItems: true },
         email: { type: 'array', items: { type: 'string', pattern: '^[^@\\s<>,;]+@[^@\\s<>,;]+\\.[^@\\s<>,;]+$' }, uniqueItems: true },
       }),

@@ -21,6 +21,10 @@ export interface ClassOfService {
   where: string;
 }
 
+/** Security Control on an emergency call: alerted only, or called and joined to it, muted or not. */
+export const JOIN_EMERGENCY = ['notify', 'listen', 'talk'] as const;
+export type JoinEmergency = (typeof JOIN_EMERGENCY)[number];
+
 export type NoticeUnavailable = 'connect-flagged' | 'refuse';
 
 /** Words a caller hears, and the audio file that says them (recorded, or rendered from the text). */
@@ -49,10 +53,10 @@ export interface Site {
   routes: { internal: string; external: string };
   securityControl: { target: string; failover: readonly string[]; answerTimeoutSeconds: number };
   /**
-   * Who else is told of every alert: responders phoned on every emergency call (extensions, E.164
-   * numbers, SIP URIs), addresses e-mailed.
+   * Security on an emergency call (`joinEmergency`), and who else is told of every alert: responders
+   * phoned on every emergency call (extensions, E.164 numbers, SIP URIs), addresses e-mailed.
    */
-  security: { callOut: readonly string[]; email: readonly string[] };
+  security: { joinEmergency: JoinEmergency; callOut: readonly string[]; email: readonly string[] };
   recording: { defaultNotice: string; retentionDays: number; noticeUnavailable: NoticeUnavailable; directory: string };
   /** Dialled code to feature: `*51` lock, `*52` unlock, `*53` change PIN in the sample. */
   featureCodes: ReadonlyMap<string, Feature>;
