@@ -4,7 +4,7 @@ import type { Extension, Site } from '../policy/plan.js';
 import type { Located, Problems } from './located.js';
 import type { SiteFile } from './schema.js';
 
-const DEFAULTS = { pinLength: 6, maxAttempts: 5, lockoutMinutes: 15, idleMinutes: 30, answerTimeoutSeconds: 20, recordingDirectory: '/var/lib/callguard/recordings' };
+const DEFAULTS = { pinLength: 6, maxAttempts: 5, lockoutMinutes: 15, idleMinutes: 30, answerTimeoutSeconds: 20, callbackMinutes: 60, callbackRingSeconds: 20, recordingDirectory: '/var/lib/callguard/recordings' };
 const FEATURES = { lock: 'lock', unlock: 'unlock', changePin: 'change-pin' } as const satisfies Record<string, Feature>;
 
 export function compileSite({ value }: Located<SiteFile>): Site {
@@ -36,6 +36,11 @@ export function compileSite({ value }: Located<SiteFile>): Site {
     relock: { idleMinutes: value.relock?.idleMinutes ?? DEFAULTS.idleMinutes, endOfDay: value.relock?.endOfDay },
     timezone: value.timezone ?? 'UTC',
     review: value.review && { costFlag: value.review.costFlag },
+    emergency: {
+      callbackNumbers: Object.freeze([...(value.emergency?.callbackNumbers ?? [value.mainNumber])]),
+      callbackMinutes: value.emergency?.callbackMinutes ?? DEFAULTS.callbackMinutes,
+      callbackRingSeconds: value.emergency?.callbackRingSeconds ?? DEFAULTS.callbackRingSeconds,
+    },
   };
 }
 

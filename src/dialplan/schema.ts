@@ -21,12 +21,13 @@ export interface SiteFile {
   address: CivicAddressFile;
   routes: { internal: string; external: string };
   review?: { costFlag?: number };
+  emergency?: { callbackNumbers?: string[]; callbackMinutes?: number; callbackRingSeconds?: number };
 }
 
 /** Security on an emergency call, and who else is told of it: responders phoned, addresses e-mailed. */
 export interface SecurityFile {
-  callOut?: string[];
   joinEmergency?: JoinEmergency;
+  callOut?: string[];
   email?: string[];
 }
 
@@ -202,9 +203,9 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       routes: strict({ internal: sipHop, external: sipHop }, ['internal', 'external']),
       securityControl: strict({ target: text, failover: names, answerTimeoutSeconds: { type: 'integer', minimum: 5, maximum: 120 } }, ['target']),
       security: strict({
-        // Responders phoned with a spoken message on every emergency call, and addresses e-mailed every alert.
         // Security on a 999 call: alerted only (notify), or called and joined to it muted (listen) or not (talk).
         joinEmergency: { enum: JOIN_EMERGENCY },
+        // Responders phoned with a spoken message on every emergency call, and addresses e-mailed every alert.
         callOut: { type: 'array', items: text, uniqueItems: true },
         email: { type: 'array', items: { type: 'string', pattern: '^[^@\\s<>,;]+@[^@\\s<>,;]+\\.[^@\\s<>,;]+$' }, uniqueItems: true },
       }),
@@ -229,6 +230,12 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       announceRejects: { type: 'boolean' },
       // The monthly review flags users whose estimated cost passes this (in the tariff's currency).
       review: strict({ costFlag: { type: 'number', minimum: 0 } }),
+      // PSAP callback for phones without a DDI; minutes may be a fraction (0.5 is 30 s).
+      emergency: strict({
+        callbackNumbers: { type: 'array', items: e164, minItems: 1, uniqueItems: true },
+        callbackMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 1440 },
+        callbackRingSeconds: { type: 'integer', minimum: 5, maximum: 120 },
+      }),
     },
     ['name', 'country', 'emergencyTrunk', 'mainNumber', 'address', 'routes', 'securityControl', 'recording'],
   ),

@@ -68,6 +68,12 @@ export interface Site {
   timezone: string;
   /** The monthly review: users whose estimated cost passes `costFlag` (currency units) are flagged. */
   review?: { costFlag?: number | undefined } | undefined;
+  /**
+   * PSAP callback: a phone without a DDI calls an emergency number with one of `callbackNumbers` as its
+   * callback; for `callbackMinutes` a call to that number rings the phone, then Security Control after
+   * `callbackRingSeconds`.
+   */
+  emergency: { callbackNumbers: readonly string[]; callbackMinutes: number; callbackRingSeconds: number };
 }
 
 /** Minor units (pence, cents) per started minute and per answered call. */
