@@ -97,7 +97,15 @@ export function attachEdge(services: EdgeServices): CallRegistry {
         record?.ended(disposition, services.now());
       },
     });
-    calls.add(session);
+    calls.add(session, {
+      from: setup.call.from,
+      user: plan.extensions.get(setup.call.from)?.user,
+      to: setup.call.to,
+      action: decision.action,
+      class: decision.class,
+      reason: decision.reason,
+      started: new Date(at).toISOString(),
+    });
     metrics.callsInProgress.inc();
     countCall(services, plan, session, setup.call.from, setup.call.to, decision, at);
     carryOut({ session, setup: reading.setup, decision: reading.decision, plan: reading.plan, services }).catch((error: Error) => {
