@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo } from '../buildInfo.js';
 import type { MediaServerStatus } from '../media/mediaPool.js';
 
 /** Everything `/metrics` exposes; the SIP edge and the plan watcher count into it. */
@@ -47,8 +48,11 @@ export class Metrics {
     },
   });
 
+  readonly buildInfo = new Gauge({ name: 'callguard_build_info', help: 'Always 1; the version label says which callguard is running', labelNames: ['version'] as const, registers: [this.registry] });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'callguard_' });
+    this.buildInfo.set({ version: buildInfo().version }, 1);
   }
 
   /** Where the media server gauges read the pool from. */

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { buildInfo } from '../buildInfo.js';
 import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMessage } from '../audit/alertChannels.js';
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
 import { phonePinAlert } from '../audit/phonePinAlert.js';
@@ -71,6 +72,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     firstConnected: (sip) =>
       logger.info(
         {
+          version: buildInfo().version,
           drachtio: `${settings.drachtio.host}:${settings.drachtio.port}`,
           sip,
           http: `${settings.http.host}:${settings.http.port}`,
@@ -166,6 +168,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
       admin: admin?.api,
       health: () => ({
         ok: drachtio.connected && !draining,
+        version: buildInfo().version,
         draining,
         drachtio: { connected: drachtio.connected, address: `${settings.drachtio.host}:${settings.drachtio.port}` },
         redis: settings.redis ? { configured: true, reachable: state.backend.reachable } : { configured: false },
