@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from './usage.js';
 
 /** A value on one line, short enough to read in a terminal. */
 function brief(value: unknown): string {
@@ -19,7 +20,7 @@ export function registerAudit(program: Command): void {
       let since: number | undefined;
       if (options.since !== undefined) {
         since = parseAdminDate(options.since, 'from') ?? Date.parse(options.since);
-        if (Number.isNaN(since)) throw new Error(`--since "${options.since}" is not a date such as 2026-03-01 or 2026-03-01T09:00Z`);
+        if (Number.isNaN(since)) throw new UsageError(`--since "${options.since}" is not a date such as 2026-03-01 or 2026-03-01T09:00Z`);
       }
       const records = await readAudit(options.file ?? auditLogPath(), since);
       for (const r of records) {

@@ -7,11 +7,12 @@ import type { Plan } from '../policy/plan.js';
 import type { CheckOptions } from './check.js';
 import { planFrom } from './planOrThrow.js';
 import { redisTarget, withSharedState } from './sharedState.js';
+import { UsageError } from './usage.js';
 
 function parseAt(at: string | undefined): number {
   if (at === undefined) return Date.now();
   const ms = Date.parse(at);
-  if (Number.isNaN(ms)) throw new Error(`--at "${at}" is not an ISO-8601 date or time`);
+  if (Number.isNaN(ms)) throw new UsageError(`--at "${at}" is not an ISO-8601 date or time`);
   return ms;
 }
 
@@ -20,7 +21,7 @@ function parseAt(at: string | undefined): number {
  * overriding the lock for what-if questions; without a store, a lock-managed phone counts as locked.
  */
 async function phoneState(options: CheckOptions, plan: Plan, now: number): Promise<PhoneState> {
-  if (options.locked && options.unlocked) throw new Error('give --locked or --unlocked, not both');
+  if (options.locked && options.unlocked) throw new UsageError('give --locked or --unlocked, not both');
   const live = redisTarget(options) ? await withSharedState(options, async (state) => state.replica.phoneState(plan, options.from, now), plan) : LOCKED_PHONE;
   if (options.unlocked) return { ...live, lock: 'unlocked' };
   if (options.locked) return { ...live, lock: 'locked' };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DIALPLAN_OPTION } from './options.js';
+import { UsageError } from './usage.js';
 
 export type Format = 'tsv' | 'json' | 'summary';
 
@@ -22,9 +23,9 @@ export function registerClassify(program: Command): void {
     .option('--format <format>', 'tsv, json (one object per line) or summary', 'tsv')
     .option(...DIALPLAN_OPTION)
     .action(async (numbers: string[], options: ClassifyOptions) => {
-      if (!['tsv', 'json', 'summary'].includes(options.format)) throw new Error(`unknown format "${options.format}" (tsv, json or summary)`);
-      if (options.outsidePrefix !== undefined && !/^[0-9]{1,2}$/.test(options.outsidePrefix)) throw new Error('--outside-prefix must be one or two digits');
-      if (options.areaCode !== undefined && !/^[0-9]{2,5}$/.test(options.areaCode)) throw new Error('--area-code must be the digits of an area code, e.g. 212');
+      if (!['tsv', 'json', 'summary'].includes(options.format)) throw new UsageError(`unknown format "${options.format}" (tsv, json or summary)`);
+      if (options.outsidePrefix !== undefined && !/^[0-9]{1,2}$/.test(options.outsidePrefix)) throw new UsageError('--outside-prefix must be one or two digits');
+      if (options.areaCode !== undefined && !/^[0-9]{2,5}$/.test(options.areaCode)) throw new UsageError('--area-code must be the digits of an area code, e.g. 212');
       // Loaded only when the command runs, so `callguard --help` and the other commands start quickly.
       const { runClassify } = await import('./classifyRun.js');
       await runClassify(numbers, options);

@@ -4,6 +4,7 @@ import { PUBLIC_CLASSES, type Destination } from '../numbering/destination.js';
 import { dialplanDir, loadNumbering, loadPlan } from '../dialplan/load.js';
 import { formatProblem } from '../dialplan/problem.js';
 import type { ClassifyOptions, Format } from './classify.js';
+import { UsageError } from './usage.js';
 
 /** Output goes out in pieces of this many bytes, waiting whenever the pipe is full. */
 const CHUNK = 256 * 1024;
@@ -126,7 +127,7 @@ async function classifierFor(options: ClassifyOptions): Promise<Classify> {
   const country = options.country?.toUpperCase() ?? 'GB';
   // An area code the plan would refuse (not geographic, another country's) is refused here with the same words.
   const wrong = options.areaCode === undefined ? undefined : numbering.numbering.areaCodeProblem(country, options.areaCode);
-  if (wrong) throw new Error(`--area-code: ${wrong}`);
+  if (wrong) throw new UsageError(`--area-code: ${wrong}`);
   return numbering.numbering.classifierFor({ country, outsidePrefix: options.outsidePrefix, areaCode: options.areaCode });
 }
 

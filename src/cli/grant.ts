@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseAdminDate } from '../dialplan/dates.js';
 import type { Grant } from '../policy/grant.js';
 import { localTime, onState, stateCommand, type StateContext, type StateOptions } from './sharedState.js';
+import { UsageError } from './usage.js';
 
 interface AddOptions extends StateOptions {
   countries?: string;
@@ -16,7 +17,7 @@ interface AddOptions extends StateOptions {
 function date(text: string | undefined, end: 'from' | 'until'): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseAdminDate(text, end);
-  if (ms === undefined) throw new Error(`--${end} "${text}" is not a date such as 2026-03-01 or 2026-03-01T09:00Z`);
+  if (ms === undefined) throw new UsageError(`--${end} "${text}" is not a date such as 2026-03-01 or 2026-03-01T09:00Z`);
   return ms;
 }
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
+import type { Command as CommandType } from 'commander';
+import { buildInfo } from '../buildInfo.js';
 import { registerAudit } from './audit.js';
 import { registerCheck } from './check.js';
 import { registerClassify } from './classify.js';
@@ -12,7 +14,14 @@ import { registerReport } from './report.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
+import { helpHint, reportUsageErrors, UsageError } from './usage.js';
 import { registerValidate } from './validate.js';
+
+// Output piped into a reader that stops early (`callguard ... | head -1`): what was wanted has been read.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 // commander is CommonJS: required directly, it loads without its ESM wrapper and the scan of its exports
 // that importing it costs (about 7 ms of every start).
@@ -20,7 +29,7 @@ const { Command } = createRequire(import.meta.url)('commander') as typeof import
 
 const program = new Command('callguard')
   .description('Call-control policy: classify numbers, check decisions, validate the dialplan, manage phone locks, PINs and grants, serve SIP')
-  .showHelpAfterError();
+  .version(buildInfo().version, '-V, --version', 'print the version of callguard');
 
 registerClassify(program);
 registerCheck(program);
@@ -35,8 +44,16 @@ registerNotices(program);
 registerRecordings(program);
 registerReport(program);
 registerReplay(program);
+reportUsageErrors(program);
+
+/** The command whose action is running, for the hint after a mistake it finds in its own arguments. */
+let running: CommandType = program;
+program.hook('preAction', (_program, action) => {
+  running = action;
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`callguard: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`callguard: ${message}${error instanceof UsageError ? ` (${helpHint(running)})` : ''}\n`);
   process.exitCode = 2;
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { DIALPLAN_OPTION } from './options.js';
+import { UsageError } from './usage.js';
 
 interface RecordingsOptions {
   dialplan?: string;
@@ -93,7 +94,7 @@ export function registerRecordings(program: Command): void {
     .option('--out <file>', 'write the WAV here (default: standard output, which must not be a terminal)')
     .option(...DIALPLAN_OPTION)
     .action(async (id: string, options: { purpose: string; out?: string; dialplan?: string }) => {
-      if (!options.out && process.stdout.isTTY) throw new Error('give --out FILE, or pipe the WAV somewhere: it is not for a terminal');
+      if (!options.out && process.stdout.isTTY) throw new UsageError('give --out FILE, or pipe the WAV somewhere: it is not for a terminal');
       const { recording } = await governed(options.dialplan, { id, action: 'get', purpose: options.purpose });
       const { copyFile, chmod } = await import('node:fs/promises');
       if (options.out) {

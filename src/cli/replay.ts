@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from './usage.js';
 
 interface ReplayCliOptions {
   records?: string[];
@@ -15,7 +16,7 @@ export function dataDirOption(option: string | undefined): string {
 }
 
 export function checkMonth(month: string): string {
-  if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(month)) throw new Error(`--month "${month}" is not a month (yyyy-mm, or yyyy for a whole year)`);
+  if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(month)) throw new UsageError(`--month "${month}" is not a month (yyyy-mm, or yyyy for a whole year)`);
   return month;
 }
 
@@ -36,10 +37,10 @@ export function registerReplay(program: Command): void {
         import('../oversight/parallelScan.js'),
         import('../oversight/recordScan.js'),
       ]);
-      if (!options.records && !options.month) throw new Error('give --records FILES or --month yyyy-mm');
+      if (!options.records && !options.month) throw new UsageError('give --records FILES or --month yyyy-mm');
       const month = options.month === undefined ? undefined : checkMonth(options.month);
       const at = options.at === undefined ? undefined : Date.parse(options.at);
-      if (at !== undefined && Number.isNaN(at)) throw new Error(`--at "${options.at}" is not an ISO-8601 date or time`);
+      if (at !== undefined && Number.isNaN(at)) throw new UsageError(`--at "${options.at}" is not an ISO-8601 date or time`);
       const plan = await planFrom(options.dialplan);
       const files = options.records ?? monthFiles(dataDirOption(options.dataDir), month!);
       if (files.length === 0) throw new Error(`no call records for ${month} in ${dataDirOption(options.dataDir)}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkMonth, dataDirOption } from './replay.js';
+import { UsageError } from './usage.js';
 
 interface ReportCliOptions {
   month: string;
@@ -24,7 +25,7 @@ export function registerReport(program: Command): void {
     .option('--dialplan <dir>', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
     .action(async (options: ReportCliOptions) => {
       const month = checkMonth(options.month);
-      if (!['html', 'csv', 'json'].includes(options.format)) throw new Error(`--format "${options.format}" is not html, csv or json`);
+      if (!['html', 'csv', 'json'].includes(options.format)) throw new UsageError(`--format "${options.format}" is not html, csv or json`);
       const [{ planFrom }, { parallelReport }, { reportCsv, reportHtml }, { monthFiles }, { dialplanDir }, fs, path] = await Promise.all([
         import('./planOrThrow.js'),
         import('../oversight/parallelScan.js'),

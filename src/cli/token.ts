@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from './usage.js';
 
 const FILE_OPTION = ['--file <path>', 'token file (default: $CALLGUARD_TOKENS, else $CALLGUARD_DATA_DIR/tokens.json, else ./data/tokens.json)'] as const;
 
@@ -15,7 +16,7 @@ export function registerToken(program: Command): void {
     .action(async (name: string, options: { role: string; areas?: string; file?: string }) => {
       const { addToken, ROLES, tokensPath } = await import('../admin/tokens.js');
       const { PIN_HASH_COST } = await import('../state/pinHash.js');
-      if (!(ROLES as readonly string[]).includes(options.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+      if (!(ROLES as readonly string[]).includes(options.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       const path = options.file ?? tokensPath();
       const areas = options.areas?.split(',').map((a) => a.trim()).filter(Boolean);
       const secret = await addToken(path, name, options.role as (typeof ROLES)[number], PIN_HASH_COST, areas);
