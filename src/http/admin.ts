@@ -8,6 +8,7 @@ import type { AlertChannel } from '../audit/alertDispatcher.js';
 import { recordsDir } from '../oversight/callRecords.js';
 import type { Plan } from '../policy/plan.js';
 import type { RedisTarget, RuntimeState } from '../state/index.js';
+import type { LiveCallBoard } from '../state/liveCalls.js';
 import { AlertFeed, consoleChannel, RedisAlertReader } from './alertFeed.js';
 import { AdminApi } from './api.js';
 import type { RateLimit } from './auth.js';
@@ -41,6 +42,8 @@ export function createAdmin(options: {
   heartbeatMs?: number;
   /** Where the call records are (dry runs replay the last 31 days); default CALLGUARD_DATA_DIR, else ./data. */
   dataDir?: string;
+  /** Every instance's calls in progress, for the web admin. */
+  liveCalls?: LiveCallBoard | undefined;
 }): AdminParts {
   const { logger } = options;
   const feed = new AlertFeed(options.redis ? 'redis' : 'local');
@@ -60,6 +63,7 @@ export function createAdmin(options: {
     rateLimit: options.rateLimit,
     heartbeatMs: options.heartbeatMs,
     dataDir: options.dataDir,
+    liveCalls: options.liveCalls,
   });
   return {
     api,

@@ -10,10 +10,14 @@ import { decisionRecord } from '../audit/decisionRecord.js';
 import { parseAdminDate } from '../dialplan/dates.js';
 import { decide, type Call } from '../policy/decide.js';
 import { readAccessLog, requestAccess, type AccessEntry } from '../media/recordingAccess.js';
+import { callsCsv, searchCalls, type CallQuery } from '../oversight/callSearch.js';
+import { parallelReport } from '../oversight/parallelScan.js';
+import { monthFiles } from '../oversight/recordScan.js';
 import { explain } from '../policy/explain.js';
 import type { Plan } from '../policy/plan.js';
 import { weakPin, weakPinMessage } from '../state/pinRules.js';
 import { StateRefused, StateUnavailable, type RuntimeState } from '../state/index.js';
+import type { LiveCall, LiveCallBoard } from '../state/liveCalls.js';
 import type { Acknowledgement, AlertFeed, FeedItem } from './alertFeed.js';
 import { Authenticator, type RateLimit } from './auth.js';
 import { HttpError, json, readJson } from './respond.js';
@@ -32,8 +36,10 @@ export interface AdminDeps {
   now?: () => number;
   /** SSE keep-alive comment interval; the console treats a silent feed as disconnected. */
   heartbeatMs?: number;
-  /** Where the recordings access log lives (default: CALLGUARD_DATA_DIR, else ./data). */
+  /** Where the recordings access log and the call records live (default: CALLGUARD_DATA_DIR, else ./data). */
   dataDir?: string;
+  /** Every instance's calls in progress (the web admin's live calls); absent: that part answers 404. */
+  liveCalls?: LiveCallBoard | undefined;
 }
 
 interface Context {
@@ -61,6 +67,11 @@ const ADMIN: readonly Role[] = ['admin'];
 const CONSOLE: readonly Role[] = ['admin', 'security'];
 
 const EXT = /^[0-9*#+]{1,20}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Decisions the web admin never ends: an emergency call, and a hotline call to Security Control. */
+const SAFETY_ACTIONS = new Set(['emergency', 'security']);
+/** Audit actions that change a phone's lock, for its "last change". */
+const PHONE_ACTIONS = new Set(['phone.lock', 'phone.unlock', 'pin.reset']);
 
 /** The JSON admin API and the console's feed, behind bearer-token authentication with roles. */
 export class AdminApi {
@@ -87,12 +98,21 @@ export class AdminApi {
       r('PUT', /^\/api\/grants\/([^/]+)$/, ADMIN, (c) => this.change(c, 'grants', false)),
       r('PATCH', /^\/api\/grants\/([^/]+)$/, ADMIN, (c) => this.change(c, 'grants', true)),
       r('DELETE', /^\/api\/grants\/([^/]+)$/, ADMIN, (c) => this.remove(c, 'grants')),
+      r('POST', /^\/api\/runtime-grants$/, ADMIN, (c) => this.runtimeGrantAdd(c)),
+      r('DELETE', /^\/api\/runtime-grants\/([^/]+)$/, ADMIN, (c) => this.runtimeGrantRevoke(c)),
+      r('GET', /^\/api\/phones$/, READ, (c) => this.phones(c)),
       r('GET', /^\/api\/phones\/([^/]+)$/, READ, (c) => this.phoneStatus(c)),
       r('POST', /^\/api\/phones\/([^/]+)\/lock$/, ADMIN, (c) => this.phoneLock(c)),
+      r('POST', /^\/api\/phones\/([^/]+)\/unlock$/, ADMIN, (c) => this.phoneUnlock(c)),
       r('PUT', /^\/api\/phones\/([^/]+)\/pin$/, ADMIN, (c) => this.pinReset(c)),
       r('POST', /^\/api\/phones\/([^/]+)\/pin$/, ADMIN, (c) => this.pinReset(c)),
       r('GET', /^\/api\/check$/, READ, (c) => this.check(c)),
       r('GET', /^\/api\/audit$/, READ, (c) => this.auditLog(c)),
+      r('GET', /^\/api\/calls$/, READ, (c) => this.calls(c, 'json')),
+      r('GET', /^\/api\/calls\.csv$/, READ, (c) => this.calls(c, 'csv')),
+      r('GET', /^\/api\/report$/, READ, (c) => this.report(c)),
+      r('GET', /^\/api\/live-calls$/, READ, (c) => this.liveCalls(c)),
+      r('POST', /^\/api\/live-calls\/([^/]+)\/end$/, ADMIN, (c) => this.endCall(c)),
       r('GET', /^\/api\/alerts$/, ALL, async (c) => json(c.res, 200, { ...this.deps.feed.status, alerts: this.deps.feed.snapshot() })),
       r('GET', /^\/api\/alerts\/stream$/, CONSOLE, (c) => this.stream(c)),
       r('POST', /^\/api\/alerts\/([^/]+)\/ack$/, CONSOLE, (c) => this.ack(c)),
@@ -167,7 +187,7 @@ export class AdminApi {
         : {
             version,
             grants: entries,
-            runtime: this.deps.state.grants().map((g) => ({ ...g, countries: [...g.countries], from: iso(g.from), until: iso(g.until) })),
+            runtime: this.deps.state.grants().map(runtimeGrantJson),
           };
     json(ctx.res, 200, body, { etag: version });
   }
@@ -215,7 +235,70 @@ export class AdminApi {
     await this.applyEdit(ctx, resource, { op: 'remove', id: ctx.params[0]! }, 200);
   }
 
+  /** A run-time grant (Redis or memory, not the dialplan files): same body as a dialplan grant, without an id. */
+  private async runtimeGrantAdd(ctx: Context): Promise<void> {
+    const body = grantBody(await readJson(ctx.req));
+    if (body.id !== undefined) throw new HttpError(400, 'a run-time grant gets its id when it is issued');
+    const when = (name: 'from' | 'until') => {
+      if (body[name] === undefined) return undefined;
+      const ms = parseAdminDate(body[name] as string, name);
+      if (ms === undefined) throw new HttpError(400, `${name} is not a date`);
+      return ms;
+    };
+    const grant = await this.deps.state.addGrant({
+      user: body.user as string,
+      worldwide: body.worldwide === true,
+      countries: (body.countries as string[] | undefined) ?? [],
+      prefixes: (body.prefixes as string[] | undefined) ?? [],
+      from: when('from'),
+      until: when('until'),
+      reason: body.reason as string,
+      approver: body.approver as string,
+    });
+    const shown = runtimeGrantJson(grant);
+    await this.record(ctx, 'runtime-grant.add', grant.id, undefined, shown);
+    json(ctx.res, 201, shown);
+  }
+
+  private async runtimeGrantRevoke(ctx: Context): Promise<void> {
+    ctx.req.resume();
+    const id = ctx.params[0]!;
+    const before = this.deps.state.grants().find((g) => g.id === id);
+    await this.deps.state.revokeGrant(id);
+    await this.record(ctx, 'runtime-grant.revoke', id, before && runtimeGrantJson(before), undefined);
+    json(ctx.res, 200, { id, revoked: true });
+  }
+
   // --- phones ---------------------------------------------------------------------------------------
+
+  /** Every extension with its lock (filtered by `q`: part of the extension, name or user), and the last admin change to it. */
+  private async phones(ctx: Context): Promise<void> {
+    const q = (ctx.url.searchParams.get('q') ?? '').trim().toLowerCase();
+    const now = this.now();
+    const plan = this.deps.plan();
+    const changes = new Map<string, { at: string; who: string; action: string }>();
+    for (const r of await readAudit(this.deps.audit.path)) if (PHONE_ACTIONS.has(r.action)) changes.set(r.target, { at: r.at, who: r.who, action: r.action });
+    const phones = [];
+    for (const e of plan.extensions.values()) {
+      if (q && ![e.ext, e.name, e.user ?? ''].some((v) => v.toLowerCase().includes(q))) continue;
+      const status = this.deps.state.status(e.ext, now);
+      const unlockedSince = this.deps.state.replica.phone(e.ext)?.unlockedSince;
+      phones.push({
+        name: e.name,
+        user: e.user,
+        department: e.department,
+        location: e.location,
+        ...status,
+        relocksAt: iso(status.relocksAt),
+        lockoutUntil: iso(status.lockoutUntil),
+        unlockedSince: status.lock === 'unlocked' ? iso(unlockedSince) : undefined,
+        lastChange: changes.get(e.ext),
+      });
+    }
+    const limit = 1000;
+    json(ctx.res, 200, { phones: phones.slice(0, limit), more: Math.max(0, phones.length - limit) });
+  }
+
 
   private extension(ctx: Context): string {
     const ext = ctx.params[0]!;
@@ -237,6 +320,16 @@ export class AdminApi {
     await this.deps.state.lock(ext);
     await this.record(ctx, 'phone.lock', ext, { lock: before }, { lock: 'locked' });
     json(ctx.res, 200, { ext, lock: 'locked' });
+  }
+
+  private async phoneUnlock(ctx: Context): Promise<void> {
+    ctx.req.resume();
+    const ext = this.extension(ctx);
+    const before = this.deps.state.status(ext, this.now());
+    if (ctx.dryRun) return json(ctx.res, 200, { dryRun: true, ext, before: before.lock, after: 'unlocked' });
+    await this.deps.state.unlockByAdmin(ext, this.now());
+    await this.record(ctx, 'phone.unlock', ext, { lock: before.lock, failures: before.failures, lockoutUntil: iso(before.lockoutUntil) }, { lock: 'unlocked' });
+    json(ctx.res, 200, { ext, lock: 'unlocked' });
   }
 
   /** The new PIN is in the body only: never logged, audited or echoed. */
@@ -291,6 +384,69 @@ export class AdminApi {
       if (Number.isNaN(since)) throw new HttpError(400, 'since= is not a date such as 2026-03-01');
     }
     json(ctx.res, 200, { records: await readAudit(this.deps.audit.path, since) });
+  }
+
+  // --- call records, the monthly report, live calls ------------------------------------------------
+
+  private callQuery(ctx: Context): CallQuery {
+    const q = ctx.url.searchParams;
+    const text = (name: string) => {
+      const v = (q.get(name) ?? '').trim();
+      if (v.length > 64) throw new HttpError(400, `${name}= is longer than 64 characters`);
+      return v || undefined;
+    };
+    const today = new Date(this.now()).toISOString().slice(0, 10);
+    const from = text('from') ?? new Date(this.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    const to = text('to') ?? today;
+    if (!DAY.test(from) || !DAY.test(to) || parseAdminDate(from, 'from') === undefined || parseAdminDate(to, 'from') === undefined) throw new HttpError(400, 'from= and to= are days such as 2026-03-01');
+    if (to < from) throw new HttpError(400, 'to= is before from=');
+    if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new HttpError(400, 'search at most a year at a time');
+    const limit = Number(q.get('limit') ?? 500);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new HttpError(400, 'limit= is a whole number from 1 to 100000');
+    return { ext: text('ext'), number: text('number'), from, to, class: text('class'), action: text('action'), outcome: text('outcome'), limit };
+  }
+
+  private async calls(ctx: Context, format: 'json' | 'csv'): Promise<void> {
+    const query = this.callQuery(ctx);
+    const result = await searchCalls(this.dataDir, query);
+    if (format === 'json') return json(ctx.res, 200, { query, ...result });
+    ctx.res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-disposition': `attachment; filename="calls-${query.from}-to-${query.to}.csv"`,
+    });
+    ctx.res.end(callsCsv(result.calls));
+  }
+
+  private async report(ctx: Context): Promise<void> {
+    const month = ctx.url.searchParams.get('month') ?? '';
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new HttpError(400, 'month= is a month such as 2026-03');
+    const department = ctx.url.searchParams.get('department') || undefined;
+    const report = await parallelReport(this.deps.plan(), this.deps.editor.dir, monthFiles(this.dataDir, month), { month, department });
+    json(ctx.res, 200, report);
+  }
+
+  private get board(): LiveCallBoard {
+    if (!this.deps.liveCalls) throw new HttpError(404, 'live calls are not available on this server');
+    return this.deps.liveCalls;
+  }
+
+  private async liveCalls(ctx: Context): Promise<void> {
+    json(ctx.res, 200, { instance: this.board.instance, calls: await this.board.list() });
+  }
+
+  /** Ends a call wherever it runs; never an emergency or hotline call. Audited with the call's caller and number. */
+  private async endCall(ctx: Context): Promise<void> {
+    ctx.req.resume();
+    const id = ctx.params[0]!;
+    const call: LiveCall | undefined = (await this.board.list()).find((c) => c.callId === id);
+    if (!call) throw new HttpError(404, `no live call ${id}`);
+    if (SAFETY_ACTIONS.has(call.action)) throw new HttpError(409, `an ${call.action === 'emergency' ? 'emergency' : 'emergency-line (hotline)'} call is never ended from here`);
+    if (!(await this.board.end(call))) throw new HttpError(503, `instance ${call.instance} did not take the request: try again`);
+    const { callId: _id, ...shown } = call;
+    await this.record(ctx, 'call.end', id, shown, { ending: true });
+    json(ctx.res, 202, { callId: id, instance: call.instance, ending: true });
   }
 
   // --- recordings ---------------------------------------------------------------------------------
@@ -367,6 +523,10 @@ export class AdminApi {
   closeStreams(): void {
     for (const res of this.streams) res.destroy();
   }
+}
+
+function runtimeGrantJson(g: ReturnType<RuntimeState['grants']>[number]) {
+  return { ...g, countries: [...g.countries], from: iso(g.from), until: iso(g.until) };
 }
 
 function iso(ms: number | undefined): string | undefined {

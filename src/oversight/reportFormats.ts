@@ -22,7 +22,7 @@ export function reportCsv(r: Report): Map<string, string> {
   return files;
 }
 
-function csvField(value: unknown): string {
+export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = String(value);
   // A leading =, +, - or @ would be a formula to a spreadsheet: quote it with a leading apostrophe.

@@ -24,6 +24,8 @@ import type { Plan } from '../policy/plan.js';
 import { attachEdge } from '../sip/edge.js';
 import { securityUri } from '../sip/routing.js';
 import { RedisConnection } from '../state/redisConnection.js';
+import { openLiveCalls } from '../state/liveCalls.js';
+import type { CallRegistry } from '../sip/callRegistry.js';
 import { openState } from '../state/index.js';
 import { DrachtioConnection } from './drachtioConnection.js';
 import type { ServeSettings } from './settings.js';
@@ -92,8 +94,11 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const channels: AlertChannel[] = [sipMessageChannel(() => securityUri(plan(), plan().site.securityControl.target), sendMessage)];
   if (alertRedis) channels.push(redisStreamChannel(alertRedis));
   if (settings.alertWebhook) channels.push(webhookChannel(settings.alertWebhook));
+  // The web admin's live calls: this instance's call registry (made below), shared with the others through Redis.
+  let registry: CallRegistry | undefined;
+  const liveCalls = openLiveCalls(settings.redis, { calls: () => registry?.calls() ?? [], end: (callId) => registry?.end(callId) ?? false }, logger);
   const admin = settings.admin
-    ? createAdmin({ settings: settings.admin, redis: settings.redis, dialplanDir, plan, state, reload: () => watcher.reload(), logger })
+    ? createAdmin({ settings: settings.admin, redis: settings.redis, dialplanDir, plan, state, reload: () => watcher.reload(), logger, liveCalls, dataDir: parts.dataDir })
     : undefined;
   if (admin?.channel) channels.push(admin.channel);
   const dataDir = parts.dataDir ?? (process.env.CALLGUARD_DATA_DIR || 'data');
@@ -148,12 +153,14 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     usage,
     fraudAlerts: new FraudAlerts(alerts, sharedUsage && ((key) => sharedUsage.claim(key))),
   });
+  registry = calls;
   /** Everything opened above, closed; drachtio-server and FreeSWITCH may never have been connected. */
   const close = async () => {
     watcher.close();
     retention.stop();
     for (const server of freeswitch) server.close();
     await admin?.close();
+    await liveCalls.close();
     drachtio.disconnect();
     await callRecords.close();
     await alerts.close();
