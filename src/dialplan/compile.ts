@@ -15,25 +15,28 @@ import { DateRanges } from './dates.js';
 import { compileTariffs } from './compileTariffs.js';
 import { gatherSections, Problems, single, uniquelyNamed, type Sections } from './located.js';
 import type { Problem } from './problem.js';
-import { schemaProblems } from './schemaProblems.js';
+import { hasSchemaShape, schemaProblems } from './schemaProblems.js';
 import { SourceFile } from './sourceFile.js';
 import { readListFile } from './listFile.js';
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 export type NumberingResult = { ok: true; numbering: Numbering } | { ok: false; problems: Problem[] };
 
-/** Sections of the files, or undefined when one has the wrong shape: later checks would only mislead. */
-function checkShapes(problems: Problems, files: readonly SourceFile[]): Sections | undefined {
+/**
+ * Sections of the files. Items of the wrong shape are reported and left out, and the checks of meaning
+ * and references go on with the rest, so one run names every problem (`callguard validate`).
+ */
+function checkShapes(problems: Problems, files: readonly SourceFile[]): Sections {
   const found = files.flatMap((file) => [...file.problems, ...(file.shapeChecked ? [] : schemaProblems(file))]);
   problems.list.push(...found);
-  return found.length === 0 ? gatherSections(files) : undefined;
+  return gatherSections(files, found.length === 0 ? undefined : hasSchemaShape);
 }
 
 /** Compiles only the numbering tables, for `callguard classify`, which needs no site or extensions. */
 export function compileNumbering(files: readonly SourceFile[], dirLabel: string): NumberingResult {
   const problems = new Problems(dirLabel);
   const s = checkShapes(problems, files);
-  const numbering = s && compileNumberingTables(problems, s.numbering, s.international);
+  const numbering = !s.leftOut.has('numbering') && !s.leftOut.has('international') ? compileNumberingTables(problems, s.numbering, s.international) : undefined;
   return numbering && problems.none ? { ok: true, numbering } : { ok: false, problems: problems.list };
 }
 
@@ -44,9 +47,13 @@ export interface Core {
   listContext: ListContext;
 }
 
+/** Sections that must be whole for the meaning of anything else to be checked. */
+const WHOLE_FOR_MEANING = ['site', 'numbering', 'international'];
+
 function compileCore(problems: Problems, files: readonly SourceFile[], dialplanDir: string): Core | undefined {
   const s = checkShapes(problems, files);
-  if (!s) return undefined;
+  // Without all of the site and the numbering tables, every later check would mislead.
+  if (WHOLE_FOR_MEANING.some((section) => s.leftOut.has(section))) return undefined;
   const siteAt = single(problems, s.site, 'site');
   const numbering = compileNumberingTables(problems, s.numbering, s.international);
   if (!siteAt || !numbering) return undefined;
@@ -99,7 +106,7 @@ function listFilePart(problems: Problems, source: ListSource, context: ListConte
   }
   const general = new ListPartBuilder();
   const s = checkShapes(problems, [new SourceFile(source.path, source.text)]);
-  if (s && context) compileListEntries(problems, general, s.allow, s.deny, context);
+  if (context) compileListEntries(problems, general, s.allow, s.deny, context);
   return general.build();
 }
 

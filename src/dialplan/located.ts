@@ -44,21 +44,29 @@ export interface Sections {
   international: Located<InternationalFile>[];
   tariffs: Located<TariffsFile>[];
   limits: Located<LimitsFile>[];
+  /** Sections with something of the wrong shape left out (reported already). */
+  leftOut: Set<string>;
 }
 
 const WHOLE_SECTIONS = new Set(['site', 'numbering', 'international', 'tariffs', 'limits']);
 
 /** Splits schema-checked files into their sections, across files, in file order. */
-export function gatherSections(files: readonly SourceFile[]): Sections {
-  const s: Sections = { site: [], classes: [], extensions: [], grants: [], allow: [], deny: [], notices: [], prompts: [], numbering: [], international: [], tariffs: [], limits: [] };
-  const push = (key: keyof Sections, item: Located<unknown>) => (s[key] as Located<unknown>[]).push(item);
+export function gatherSections(files: readonly SourceFile[], sound?: (fileShaped: object) => boolean): Sections {
+  const s: Sections = { site: [], classes: [], extensions: [], grants: [], allow: [], deny: [], notices: [], prompts: [], numbering: [], international: [], tariffs: [], limits: [], leftOut: new Set() };
+  const push = (key: Exclude<keyof Sections, 'leftOut'>, item: Located<unknown>) => (s[key] as Located<unknown>[]).push(item);
   for (const file of files) {
-    const data = (file.data ?? {}) as Record<keyof Sections, unknown>;
-    for (const key of Object.keys(data) as (keyof Sections)[]) {
+    const data = (file.data ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(data) as Exclude<keyof Sections, 'leftOut'>[]) {
       const value = data[key];
-      if (Array.isArray(value)) value.forEach((item, i) => push(key, { file, path: [key, i], value: item }));
-      else if (WHOLE_SECTIONS.has(key)) push(key, { file, path: [key], value });
-      else for (const entry of Object.entries(value as object)) push(key, { file, path: [key, entry[0]], value: entry });
+      // With `sound`, a section of the wrong shape gives only those of its items that have the right one.
+      const whole = !sound || sound({ [key]: value });
+      if (!whole) s.leftOut.add(key);
+      if (!whole && !(key in s)) continue;
+      if (Array.isArray(value)) value.forEach((item, i) => (whole || sound!({ [key]: [item] })) && push(key, { file, path: [key, i], value: item }));
+      else if (WHOLE_SECTIONS.has(key)) whole && push(key, { file, path: [key], value });
+      else if (typeof value === 'object' && value !== null) {
+        for (const entry of Object.entries(value)) if (whole || sound!({ [key]: { [entry[0]]: entry[1] } })) push(key, { file, path: [key, entry[0]], value: entry });
+      }
     }
   }
   return s;

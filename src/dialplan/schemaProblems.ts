@@ -94,6 +94,11 @@ function describe(error: ErrorObject, path: (string | number)[]): string {
   }
 }
 
+/** True when `data`, a file's content or a part of it in a file's shape, has the shape the schema requires. */
+export function hasSchemaShape(data: unknown): boolean {
+  return validator('quick')(data);
+}
+
 /** Checks one file's shape; problems point at the offending key or value. */
 export function schemaProblems(file: SourceFile): Problem[] {
   if (file.data === undefined || file.data === null) return [];
