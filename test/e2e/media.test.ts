@@ -10,14 +10,15 @@
  * line when E2E_DRACHTIO_BIN / E2E_DRACHTIO_CONF / E2E_SIPP_BIN / E2E_FREESWITCH_RUN are unset.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callguard } from '../support/cli.js';
 import { channelStat, e2eMediaLab, type Freeswitch } from '../support/freeswitch.js';
 import { labTempDir, startSipp, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
-import { writeRtpPcap, type RtpSegment } from './rtpPcap.js';
+import { filesUnder } from './recordedCalls.js';
+import { pinEntries, writeRtpPcap, type RtpSegment } from './rtpPcap.js';
 import { finish, peer, requests, startStack, stopStack, streamEntries, type Stack } from './stack.js';
 
 const run = promisify(execFile);
@@ -43,22 +44,6 @@ function traceTime(message: SipMessage): number {
 async function audioSeconds(file: string): Promise<number> {
   const { stdout } = await run('soxi', ['-D', file]);
   return Number(stdout.trim());
-}
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** Six RFC 2833 digits after `leadMs` of silence, then silence for the next prompt. */
-function pinEntries(pins: string[], leadMs: number, betweenMs: number, tailMs = 10_000): RtpSegment[] {
-  const out: RtpSegment[] = [{ kind: 'silence', ms: leadMs }];
-  pins.forEach((pin, i) => {
-    out.push({ kind: 'digits', digits: pin });
-    out.push({ kind: 'silence', ms: i === pins.length - 1 ? tailMs : betweenMs });
-  });
-  return out;
 }
 
 describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-server, FreeSWITCH, redis-server, SIPp)', () => {

@@ -12,17 +12,14 @@
  * Nothing asserts on timing. Skips with one line when E2E_DRACHTIO_BIN / E2E_DRACHTIO_CONF /
  * E2E_SIPP_BIN / E2E_FREESWITCH_RUN are unset.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { channelStat, e2eMediaLab, startFreeswitch, type Freeswitch } from '../support/freeswitch.js';
+import { e2eMediaLab, startFreeswitch, type Freeswitch } from '../support/freeswitch.js';
 import { labTempDir, startSipp, waitFor, type Sipp } from '../support/lab.js';
+import { expectRecordedInStereo } from './recordedCalls.js';
 import { writeRtpPcap } from './rtpPcap.js';
 import { startStack, stopStack, type Stack } from './stack.js';
 
-const run = promisify(execFile);
 const lab = e2eMediaLab();
 
 /** The IT Service Desk: recorded, notice service-desk. */
@@ -33,12 +30,6 @@ interface ServerHealth {
   address: string;
   connected: boolean;
   calls: number;
-}
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real drachtio-server, FreeSWITCH, redis-server, SIPp)', () => {
@@ -83,28 +74,6 @@ describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real dra
     expect(await uac.waitExit(240_000), uac.describe()).toBe(0);
     expect(await pbx.waitExit(60_000), pbx.describe()).toBe(0);
   };
-  /** Each call of `uac` has a stereo recording with the caller's 440 Hz on one channel and the callee's 1 kHz on the other. */
-  const expectRecorded = async (uac: Sipp) => {
-    const callIds = [...new Set(uac.messages().map((m) => m.header('call-id')).filter((id): id is string => id !== undefined))];
-    for (const callId of callIds) {
-      const sidecarFile = await waitFor(`the sidecar of ${callId}`, () => filesUnder(stack.recordings!).find((f) => {
-        if (!f.endsWith('.json')) return false;
-        const sidecar = JSON.parse(readFileSync(f, 'utf8')) as { callId?: string; durationSeconds?: number };
-        return sidecar.callId === callId && sidecar.durationSeconds !== undefined;
-      }), 30_000, 200);
-      const wav = sidecarFile.replace(/\.json$/, '.wav');
-      const { stdout } = await run('soxi', ['-c', wav]);
-      expect(Number(stdout.trim()), wav).toBe(2);
-      const caller = await channelStat(wav, 1);
-      const callee = await channelStat(wav, 2);
-      expect(caller.rms, `${wav} ${JSON.stringify({ caller, callee })}`).toBeGreaterThan(0.01);
-      expect(callee.rms, `${wav} ${JSON.stringify({ caller, callee })}`).toBeGreaterThan(0.01);
-      expect(Math.abs(caller.hz - 440), JSON.stringify({ caller, callee })).toBeLessThan(60);
-      expect(Math.abs(callee.hz - 1_000), JSON.stringify({ caller, callee })).toBeLessThan(100);
-    }
-    return callIds;
-  };
-
   beforeAll(async () => {
     writeRtpPcap(callerPcap, [{ kind: 'tone', hz: 440, ms: 90_000 }]);
     writeRtpPcap(calleePcap, [{ kind: 'tone', hz: 1_000, ms: 90_000 }]);
@@ -143,7 +112,7 @@ describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real dra
     await bothDone(calls);
     expect(await fs1.waitForChannelCount(0, 30_000)).toBe(0);
     expect(await fs2.waitForChannelCount(0, 30_000)).toBe(0);
-    expect(await expectRecorded(calls.uac)).toHaveLength(4);
+    expect(await expectRecordedInStereo(stack.recordings!, calls.uac)).toHaveLength(4);
     expect(await callsOn()).toEqual([0, 0]);
   }, 300_000);
 
@@ -156,7 +125,7 @@ describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real dra
       await waitFor('both calls on fs2', async () => (await callsOn())[1] === 2, 180_000, 200);
       expect(await callsOn()).toEqual([0, 2]);
       await bothDone(calls);
-      expect(await expectRecorded(calls.uac)).toHaveLength(2);
+      expect(await expectRecordedInStereo(stack.recordings!, calls.uac)).toHaveLength(2);
     } finally {
       await fs1.api('fsctl resume');
     }
@@ -189,7 +158,7 @@ describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real dra
     await waitFor('three calls on fs2', async () => (await callsOn())[1] === 3, 180_000, 200);
     expect(await callsOn()).toEqual([0, 3]);
     await bothDone(calls);
-    expect(await expectRecorded(calls.uac)).toHaveLength(3);
+    expect(await expectRecordedInStereo(stack.recordings!, calls.uac)).toHaveLength(3);
     expect(await fs2.waitForChannelCount(0, 30_000)).toBe(0);
     expect((await pool()).servers.map((s) => s.connected)).toEqual([false, true]);
   }, 300_000);
@@ -206,7 +175,7 @@ describe.skipIf(!lab)('callguard serve: a media pool of two FreeSWITCH (real dra
     expect(await callsOn()).toEqual([1, 1]);
     await waitFor('a call (two channels) in each FreeSWITCH', async () => (await channels(again)) === 2 && (await channels(fs2)) === 2, 120_000, 200);
     await bothDone(calls);
-    expect(await expectRecorded(calls.uac)).toHaveLength(2);
+    expect(await expectRecordedInStereo(stack.recordings!, calls.uac)).toHaveLength(2);
     expect(await again.waitForChannelCount(0, 30_000)).toBe(0);
     expect(await fs2.waitForChannelCount(0, 30_000)).toBe(0);
   }, 300_000);

@@ -154,3 +154,13 @@ export function writeRtpPcap(file: string, segments: RtpSegment[]): number {
   const last = packets[packets.length - 1];
   return last ? last.atMs + PTIME_MS : 0;
 }
+
+/** Six RFC 2833 digits after `leadMs` of silence, then silence for the next prompt. */
+export function pinEntries(pins: string[], leadMs: number, betweenMs: number, tailMs = 10_000): RtpSegment[] {
+  const out: RtpSegment[] = [{ kind: 'silence', ms: leadMs }];
+  pins.forEach((pin, i) => {
+    out.push({ kind: 'digits', digits: pin });
+    out.push({ kind: 'silence', ms: i === pins.length - 1 ? tailMs : betweenMs });
+  });
+  return out;
+}
