@@ -672,10 +672,20 @@ function parseJsonLine(line: string): Record<string, unknown> | undefined {
 
 /**
  * Spawns the real app, `node --import tsx src/cli/main.ts serve --dialplan DIR`, from the repo root;
- * ready when GET /health on its HTTP port answers 200.
+ * ready when it has logged "callguard serving" and GET /health on its HTTP port answers 200.
  */
 export async function startCallguard(options: CallguardOptions): Promise<Callguard> {
-  const httpPort = await freePort();
+  // A free port can be taken by another process before the app binds it (a busy CI box): pick another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchCallguard(options, await freePort());
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function launchCallguard(options: CallguardOptions, httpPort: number): Promise<Callguard> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? tmpdir(),
@@ -725,6 +735,8 @@ export async function startCallguard(options: CallguardOptions): Promise<Callgua
   try {
     await waitFor('callguard /health 200', async () => {
       if (!proc.alive) throw new WaitAbort(`callguard exited ${JSON.stringify(proc.status)}\n${proc.tail()}`);
+      // Its own start-up line first: another process may answer on a port this one failed to bind.
+      if (!logs().some((e) => e.msg === 'callguard serving')) return false;
       const res = await fetch(`http://127.0.0.1:${httpPort}/health`, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
       return res.status === 200;
