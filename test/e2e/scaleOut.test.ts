@@ -1,33 +1,57 @@
 /**
  * Past one machine (issue 20), end to end: Kamailio with the shipped deploy/kamailio/kamailio.cfg in
- * front of two drachtio-server + `callguard serve` pairs sharing one redis-server, SIPp peers (PBX,
- * public trunk, emergency trunk, Security Control) shared by both pairs, and SIPp callers dialling
- * through Kamailio. Shown: calls spread over both pairs; an emergency decided on one pair is on the
- * other pair's Security console and an acknowledgement there reaches the first; a toll-fraud limit
- * counts the calls of both pairs; `kill -9` of one callguard mid-traffic loses no call set-up (every
- * 999 reaches the emergency trunk, after Kamailio moved it where needed), new calls go straight to the
+ * front of two drachtio-server + `callguard serve` pairs, which share Redis through Sentinel (master,
+ * replica, three sentinels) and a media pool of two FreeSWITCH; SIPp peers (PBX, public trunk, emergency
+ * trunk, Security Control) shared by both pairs, and SIPp callers dialling through Kamailio. Shown:
+ * calls spread over both pairs; an emergency decided on one pair is on the other pair's Security console
+ * and an acknowledgement there reaches the first; a toll-fraud limit counts the calls of both pairs; the
+ * Redis master killed: the replica promoted, both pairs follow, writes resume, no alert lost; five wrong
+ * PINs across both pairs lock PIN entry once, with one alert; one FreeSWITCH killed: recorded calls of
+ * both pairs go to the other; `kill -9` of one callguard mid-traffic loses no call set-up (every 999
+ * reaches the emergency trunk, after Kamailio moved it where needed), new calls go straight to the
  * other pair once Kamailio's probes marked the dead one down, and what becomes of the dead pair's
  * connected calls.
- *
- * Not here yet: 5 wrong PINs across both pairs (PIN entry is media: it comes with the FreeSWITCH pool),
- * a Redis Sentinel failover, a FreeSWITCH killed.
  */
 import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/dialplan/load.js';
 import { openState } from '../../src/state/index.js';
 import { kamailioBin, kamailioPath, pairUri } from '../support/kamailio.js';
-import { e2eLab, sleep, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
-import { acknowledge, callThroughFront, consoleFeed, decisionsFor, decisionsOf, OFFICER, peer, startScaleOut, stopScaleOut, type Pair, type ScaleOut } from './scaleOutLab.js';
+import { e2eMediaLab, type Freeswitch } from '../support/freeswitch.js';
+import { labTempDir, sleep, startSipp, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
+import { expectRecordedInStereo } from './recordedCalls.js';
+import { pinEntries, writeRtpPcap, type RtpSegment } from './rtpPcap.js';
+import {
+  acknowledge,
+  callThroughFront,
+  consoleFeed,
+  decisionsFor,
+  decisionsOf,
+  earlyCallThroughFront,
+  mediaServersOf,
+  OFFICER,
+  peer,
+  startScaleOut,
+  stopScaleOut,
+  type Pair,
+  type ScaleOut,
+} from './scaleOutLab.js';
 import { finish, requests, streamEntries } from './stack.js';
 
-const lab = e2eLab();
+const lab = e2eMediaLab();
 const kamailio = kamailioBin();
 if (lab && !kamailio) console.log(`scale-out e2e skipped: no kamailio at ${kamailioPath()} (Debian package kamailio; or set E2E_KAMAILIO_BIN)`);
 
 /** amoreno (4101) is granted CH; 9 is the outside line. */
 const ZURICH = '90041446681800';
 const PIN = '482916';
+/** bokafor (4102) is granted worldwide: a PIN is set and the desk phone stays locked. */
+const LOCKED = '4102';
+const LOCKED_PIN = '615243';
+const WRONG = '918273';
+const PARIS = '90033142685300';
+/** The IT Service Desk: recorded, notice service-desk. */
+const RECORDED = '3000';
 const CALLS_ABROAD_A_DAY = 4;
 /** Only a per-day limit: the lab's verdicts do not depend on the hour it runs at. */
 const LIMITS = `limits:
@@ -102,6 +126,7 @@ describe.skipIf(!lab || !kamailio)('scale-out: Kamailio in front of two drachtio
         try {
           await state.setPin('4101', PIN);
           expect(await state.unlock('4101', PIN, Date.now())).toEqual({ outcome: 'unlocked' });
+          await state.setPin(LOCKED, LOCKED_PIN);
         } finally {
           await state.backend.close();
         }
@@ -162,7 +187,7 @@ describe.skipIf(!lab || !kamailio)('scale-out: Kamailio in front of two drachtio
       const pair = await decidedOn(so, callId!);
       if (admitted) {
         admittedOn.push(pair.name);
-        await waitFor(`${i + 1} calls abroad shared`, async () => (await sharedCallsAbroad(so.redis.url)) >= i + 1, 30_000, 100);
+        await waitFor(`${i + 1} calls abroad shared`, async () => (await sharedCallsAbroad(await so.redis.masterUrl())) >= i + 1, 30_000, 100);
         await sleep(1_500);
       } else {
         refusedOn.push(pair.name);
@@ -176,7 +201,7 @@ describe.skipIf(!lab || !kamailio)('scale-out: Kamailio in front of two drachtio
     await trunk.stop();
     expect(requests(trunk, 'INVITE'), trunk.describe()).toHaveLength(CALLS_ABROAD_A_DAY);
 
-    const fraud = async () => (await streamEntries(so.redis.url, 'callguard:alerts')).filter((e) => e.kind === 'fraud');
+    const fraud = async () => (await streamEntries(await so.redis.masterUrl(), 'callguard:alerts')).filter((e) => e.kind === 'fraud');
     await waitFor('the FRAUD alert', async () => (await fraud()).length > 0, 30_000, 200);
     await sleep(1_000);
     const alerts = await fraud();
@@ -184,6 +209,118 @@ describe.skipIf(!lab || !kamailio)('scale-out: Kamailio in front of two drachtio
     expect(alerts[0]).toMatchObject({ ext: '4101', dialled: ZURICH });
     expect(alerts[0]!.note).toMatch(/international-per-day limit 4 reached by amoreno/);
   }, 180_000);
+
+  it('the Redis master killed (kill -9): a 999 in the gap is routed, the replica is promoted, both pairs follow it, and no alert is lost', async () => {
+    const trunk = await peer(so, 'emergency', 'answer');
+    const security = await peer(so, 'security', 'answer');
+    const before = await callThroughFront(so, { from: '4301', to: '999', expect: 'call' });
+    expect(await before.waitExit(), before.describe()).toBe(0);
+
+    await so.redis.killMaster();
+    // No master at all yet (the sentinels call it down after 1 s): decisions go on from each pair's replica.
+    const during = await callThroughFront(so, { from: '4301', to: '999', expect: 'call' });
+    expect(await during.waitExit(), during.describe()).toBe(0);
+    await so.redis.waitForPromotion();
+    expect(await so.redis.masterUrl()).toBe(so.redis.replica.url);
+
+    // After the failover: one 999 on each pair (round-robin), each one's alert written to the new master.
+    const after = await callThroughFront(so, { from: '4301', to: '999', expect: 'call', calls: 2, rate: 1 });
+    expect(await after.waitExit(), after.describe()).toBe(0);
+    const afterIds = callIds(after);
+    const decidedBy = await Promise.all(afterIds.map((id) => decidedOn(so, id)));
+    expect(new Set(decidedBy.map((p) => p.name)), 'the two calls after the failover').toEqual(new Set(['A', 'B']));
+
+    const all = [...callIds(before), ...callIds(during), ...afterIds];
+    const onNewMaster = async () => new Set((await streamEntries(so.redis.replica.url, 'callguard:alerts')).filter((e) => e.kind === 'emergency').map((e) => e.callId));
+    // The gap's alert waited in its pair's outbox and was delivered once a master was back.
+    await waitFor("every 999's alert on the new master's stream", async () => {
+      const alerted = await onNewMaster();
+      return all.every((id) => alerted.has(id));
+    }, 60_000, 500);
+    for (const pair of so.pairs) {
+      await waitFor(`every 999 on pair ${pair.name}'s console`, async () => {
+        const feed = await consoleFeed(so, pair);
+        return all.every((id) => feed.some((item) => item.alert.callId === id));
+      }, 60_000, 500);
+    }
+    await trunk.stop();
+    await security.stop();
+    expect(requests(trunk, 'INVITE'), trunk.describe()).toHaveLength(all.length);
+  }, 240_000);
+
+  it('five wrong PINs across both pairs lock PIN entry once, with one PIN-LOCKOUT alert (on the promoted master)', async () => {
+    const work = labTempDir('callguard-scale-out-pins-');
+    let pcaps = 0;
+    const pcap = (segments: RtpSegment[]) => {
+      const file = `${work}/caller-${++pcaps}.pcap`;
+      writeRtpPcap(file, segments);
+      return file;
+    };
+    const finalOf = (uac: Sipp) => uac.received((m) => m.status !== undefined && m.status >= 200 && m.header('cseq')?.endsWith('INVITE') === true).at(-1);
+    const lockouts = async () => (await streamEntries(await so.redis.masterUrl(), 'callguard:alerts')).filter((e) => /lockout/i.test(e.kind ?? '') && e.ext === LOCKED);
+    const security = await peer(so, 'security', 'answer');
+    const trunk = await peer(so, 'trunk', 'answer');
+
+    // Three wrong in one call (refused), then two in the next: five. Then the right PIN: still locked out.
+    const attempts: Array<{ pins: string[]; betweenMs: number; reason: string }> = [
+      { pins: [WRONG, WRONG, WRONG], betweenMs: 6_000, reason: 'pin-refused' },
+      { pins: [WRONG, WRONG], betweenMs: 6_000, reason: 'pin-locked-out' },
+      { pins: [LOCKED_PIN], betweenMs: 0, reason: 'pin-locked-out' },
+    ];
+    const decidedBy: string[] = [];
+    for (const attempt of attempts) {
+      const uac = await earlyCallThroughFront(so, { from: LOCKED, to: PARIS, pcap: pcap(pinEntries(attempt.pins, 1_500, attempt.betweenMs, 15_000)), status: 403 });
+      expect(await uac.waitExit(240_000), uac.describe()).toBe(0);
+      expect(finalOf(uac)?.header('Reason'), uac.describe()).toBe(`Q.850;cause=21;text="${attempt.reason}"`);
+      decidedBy.push((await decidedOn(so, callIds(uac)[0]!)).name);
+    }
+    expect(decidedBy.slice(0, 2).sort(), `the wrong PINs were keyed on pairs ${decidedBy.join(', ')}`).toEqual(['A', 'B']);
+
+    await waitFor('the PIN-LOCKOUT alert', async () => (await lockouts()).length > 0, 30_000, 200);
+    await sleep(2_000);
+    expect(await lockouts(), 'one PIN-LOCKOUT alert').toHaveLength(1);
+    await security.stop();
+    const messages = requests(security, 'MESSAGE').filter((m) => m.body.trimStart().startsWith('PIN-LOCKOUT') && m.body.includes(LOCKED));
+    expect(messages, security.describe()).toHaveLength(1);
+    await trunk.stop();
+    expect(requests(trunk, 'INVITE'), trunk.describe()).toEqual([]);
+    for (const pair of so.pairs) {
+      expect(pair.app.output()).not.toContain(WRONG);
+      expect(pair.app.output()).not.toContain(LOCKED_PIN);
+    }
+  }, 600_000);
+
+  it('one FreeSWITCH killed (kill -9): both pairs see it down, and the recorded calls of both go to the other, recorded in stereo', async () => {
+    const [fs1, fs2] = so.mediaServers as [Freeswitch, Freeswitch];
+    const work = labTempDir('callguard-scale-out-media-');
+    const callerPcap = `${work}/caller-440.pcap`;
+    const calleePcap = `${work}/callee-1k.pcap`;
+    writeRtpPcap(callerPcap, [{ kind: 'tone', hz: 440, ms: 90_000 }]);
+    writeRtpPcap(calleePcap, [{ kind: 'tone', hz: 1_000, ms: 90_000 }]);
+
+    fs1.process.signal('SIGKILL');
+    expect((await fs1.process.waitExit(30_000)).signal).toBe('SIGKILL');
+    for (const pair of so.pairs) {
+      await waitFor(`pair ${pair.name} to see the killed FreeSWITCH down`, async () => (await mediaServersOf(pair))[0]?.connected === false, 60_000, 200);
+    }
+
+    const pbx = await startSipp(so.lab, { role: 'uas', scenarioFile: 'uas-media.xml', template: { pcap: calleePcap }, port: so.ports.pbx, service: 'pbx', calls: 4, timeoutSeconds: 240 });
+    const uac = await earlyCallThroughFront(so, { from: '4101', to: RECORDED, pcap: callerPcap, holdMs: 10_000, calls: 4, rate: 2 });
+    // All four held at once: every one on the surviving FreeSWITCH, from both pairs.
+    await waitFor('four calls on the surviving FreeSWITCH', async () => {
+      const counts = await Promise.all(so.pairs.map(async (pair) => (await mediaServersOf(pair))[1]?.calls ?? 0));
+      return counts.reduce((a, b) => a + b, 0) === 4;
+    }, 180_000, 200);
+    // A caller and a callee channel a call (the callee's once the notice has played).
+    await waitFor('eight channels on the surviving FreeSWITCH', async () => (await fs2.channelCount()) === 8, 120_000, 200);
+    expect(await uac.waitExit(240_000), uac.describe()).toBe(0);
+    expect(await pbx.waitExit(60_000), pbx.describe()).toBe(0);
+    const ids = await expectRecordedInStereo(so.recordings, uac);
+    expect(ids).toHaveLength(4);
+    const decidedBy = await Promise.all(ids.map((id) => decidedOn(so, id)));
+    expect(new Set(decidedBy.map((p) => p.name)), 'the recorded calls came through both pairs').toEqual(new Set(['A', 'B']));
+    expect(await fs2.waitForChannelCount(0, 30_000)).toBe(0);
+  }, 480_000);
 
   it("kill -9 of one callguard mid-traffic: no call set-up lost, every 999 reaches the emergency trunk (one ringing on the dead pair is moved), new calls go straight to the other pair; the dead pair's connected calls are left up at both ends", async () => {
     const [a, b] = so.pairs as [Pair, Pair];
@@ -222,7 +359,7 @@ describe.skipIf(!lab || !kamailio)('scale-out: Kamailio in front of two drachtio
     for (const call of [...placed, ...emergencyCalls]) expect(call.invite, `${call.callId}\n${ordinary.describe()}\n${emergencies.describe()}`).toBe(200);
 
     // Security saw every one of the 999s (some twice: decided on A, then again on B after the move).
-    const alerted = new Set((await streamEntries(so.redis.url, 'callguard:alerts')).filter((e) => e.kind === 'emergency').map((e) => e.callId));
+    const alerted = new Set((await streamEntries(await so.redis.masterUrl(), 'callguard:alerts')).filter((e) => e.kind === 'emergency').map((e) => e.callId));
     for (const call of emergencyCalls) expect(alerted.has(call.callId), `EMERGENCY alert for ${call.callId}`).toBe(true);
     // The 999 that rang on A when it died was decided again on B, and answered there.
     expect(decisionsFor(b, String(ringing.callId)), b.app.output()).toHaveLength(1);

@@ -1,32 +1,22 @@
 /**
  * The scale-out lab (issue 20): Kamailio running deploy/kamailio/kamailio.cfg in front of N
- * drachtio-server + `callguard serve` pairs that share one redis-server, on a copy of the sample
- * dialplan routed to SIPp peers every pair shares (PBX, public trunk, emergency trunk, Security
- * Control), and a SIPp caller that dials through Kamailio. One Security officer's console token is
- * valid on every pair (one tokens file, as an operator would deploy it).
+ * drachtio-server + `callguard serve` pairs that share Redis through Sentinel (a master, a replica and
+ * three sentinels) and a media pool of FreeSWITCH servers, on a copy of the sample dialplan routed to
+ * SIPp peers every pair shares (PBX, public trunk, emergency trunk, Security Control), and SIPp callers
+ * that dial through Kamailio. One Security officer's console token is valid on every pair (one tokens
+ * file, as an operator would deploy it).
  *
- * Everything runs on free loopback ports and is stopped by PID. More shared parts (Redis Sentinel, a
- * FreeSWITCH pool) are meant to be added here as options beside `pairs`.
+ * Everything runs on free loopback ports and is stopped by PID.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addToken } from '../../src/admin/tokens.js';
 import type { FeedItem } from '../../src/http/alertFeed.js';
+import { randomBytes } from 'node:crypto';
+import { mediaPoolEnv, startFreeswitch, type Freeswitch, type MediaLabPaths } from '../support/freeswitch.js';
 import { startKamailio, type Kamailio } from '../support/kamailio.js';
-import {
-  copyDialplan,
-  freeSipPort,
-  labTempDir,
-  quietly,
-  RedisServer,
-  startCallguard,
-  startDrachtio,
-  stopAll,
-  type Callguard,
-  type Drachtio,
-  type LabPaths,
-  type Sipp,
-} from '../support/lab.js';
+import { copyDialplan, freeSipPort, labTempDir, quietly, startCallguard, startDrachtio, startSipp, stopAll, type Callguard, type Drachtio, type Sipp } from '../support/lab.js';
+import { SentinelGroup } from '../support/redisSentinel.js';
 import { dialTo, peer as stackPeer, siteFor, type DialOptions, type PeerName, type PeerScenario } from './stack.js';
 
 /** One drachtio-server with its own `callguard serve`: what Kamailio dispatches to. */
@@ -38,8 +28,13 @@ export interface Pair {
 }
 
 export interface ScaleOut {
-  lab: LabPaths;
-  redis: RedisServer;
+  lab: MediaLabPaths;
+  /** Every pair finds the master through the sentinels (REDIS_SENTINELS). */
+  redis: SentinelGroup;
+  /** The media pool every pair shares (FREESWITCH_HOSTS). */
+  mediaServers: Freeswitch[];
+  /** Where every FreeSWITCH writes recordings (site.recording.directory). */
+  recordings: string;
   pairs: Pair[];
   kamailio: Kamailio;
   ports: Record<PeerName, number>;
@@ -53,29 +48,40 @@ export interface ScaleOutOptions {
   pairs?: number;
   /** Files written into the dialplan copy (name relative to the dialplan dir => content). */
   planFiles?: Record<string, string>;
-  /** Runs once Redis is up and before any callguard starts (state every pair then loads at start). */
+  /** Runs once Redis is up and before any callguard starts (state every pair then loads at start); given the master's URL. */
   prepareState?: (redisUrl: string, dialplanDir: string) => Promise<void>;
+  /** FreeSWITCH servers in the media pool (default 2). */
+  mediaServers?: number;
   /** Seconds between Kamailio's OPTIONS probes (default 1: a lab wants failover seen quickly). */
   probeIntervalSeconds?: number;
 }
 
 export const OFFICER = 'sam.patel';
 
-export async function startScaleOut(lab: LabPaths, kamailioBin: string, options: ScaleOutOptions = {}): Promise<ScaleOut> {
+export async function startScaleOut(lab: MediaLabPaths, kamailioBin: string, options: ScaleOutOptions = {}): Promise<ScaleOut> {
   const ports = { pbx: await freeSipPort(), trunk: await freeSipPort(), emergency: await freeSipPort(), security: await freeSipPort(), backup: await freeSipPort() };
-  const dialplan = copyDialplan(siteFor(ports, 5));
+  const recordings = labTempDir('callguard-recordings-');
+  const dialplan = copyDialplan({ ...siteFor(ports, 5), recording: { directory: recordings } });
   for (const [name, content] of Object.entries(options.planFiles ?? {})) writeFileSync(join(dialplan.dir, name), content);
   const tokens = join(labTempDir('callguard-tokens-'), 'tokens.json');
   const officerToken = await addToken(tokens, OFFICER, 'security', { N: 2 ** 10, r: 8, p: 1 });
-  const partial: Partial<ScaleOut> = { lab, ports, dialplan, officerToken, pairs: [] };
+  const partial: Partial<ScaleOut> = { lab, ports, dialplan, recordings, officerToken, pairs: [], mediaServers: [] };
   try {
-    partial.redis = await RedisServer.start();
-    await options.prepareState?.(partial.redis.url, dialplan.dir);
+    const secret = `fs-${randomBytes(8).toString('hex')}`;
+    const pool = Promise.all(Array.from({ length: options.mediaServers ?? 2 }, () => startFreeswitch(lab, { secret })));
+    [partial.redis, partial.mediaServers] = await Promise.all([SentinelGroup.start(), pool]);
+    await options.prepareState?.(partial.redis.master.url, dialplan.dir);
+    const env = { CALLGUARD_TOKENS: tokens, ...partial.redis.env, ...mediaPoolEnv(partial.mediaServers) };
     const names = Array.from({ length: options.pairs ?? 2 }, (_, i) => String.fromCharCode(65 + i));
     partial.pairs = await Promise.all(
       names.map(async (name) => {
         const drachtio = await startDrachtio(lab);
-        const app = await startCallguard({ dialplanDir: dialplan.dir, drachtio, redisUrl: partial.redis!.url, env: { CALLGUARD_TOKENS: tokens } });
+        const app = await startCallguard({ dialplanDir: dialplan.dir, drachtio, env });
+        // /health is 200 before the event sockets are up; media calls need drachtio-fsmrf connected.
+        for (const fs of partial.mediaServers!) {
+          const address = `127.0.0.1:${fs.eslPort}`;
+          await app.waitForLog(`pair ${name} connected to FreeSWITCH at ${address}`, (e) => e.msg === 'connected to FreeSWITCH' && e.freeswitch === address, 60_000);
+        }
         return { name, drachtio, app };
       }),
     );
@@ -93,7 +99,8 @@ export async function stopScaleOut(lab: Partial<ScaleOut> | undefined): Promise<
   await Promise.all((lab.pairs ?? []).map((p) => quietly(() => p.app.stop(15_000))));
   await quietly(() => lab.kamailio?.stop());
   await Promise.all((lab.pairs ?? []).map((p) => quietly(() => p.drachtio.stop())));
-  await quietly(() => lab.redis?.kill());
+  await Promise.all((lab.mediaServers ?? []).map((fs) => quietly(() => fs.stop())));
+  await quietly(() => lab.redis?.stop());
   await quietly(() => stopAll());
   await quietly(() => lab.dialplan?.remove());
 }
@@ -109,6 +116,30 @@ export function peer(lab: ScaleOut, name: PeerName, scenario: PeerScenario, call
 /** Places calls from a SIPp caller into Kamailio, as a PBX in front of it would. */
 export function callThroughFront(lab: ScaleOut, options: DialOptions): Promise<Sipp> {
   return dialTo(lab.lab, `127.0.0.1:${lab.kamailio.sipPort}`, options, 120);
+}
+
+/**
+ * A SIPp caller through Kamailio that plays `pcap` (RTP, RFC 2833 digits) from the first 183 on: answered,
+ * it holds `holdMs` and hangs up; else it expects `status`.
+ */
+export function earlyCallThroughFront(lab: ScaleOut, options: { from: string; to: string; pcap: string; status?: number; holdMs?: number; calls?: number; rate?: number }): Promise<Sipp> {
+  return startSipp(lab.lab, {
+    role: 'uac',
+    scenarioFile: 'uac-early-media.xml',
+    template: { pcap: options.pcap, status: options.status ?? 403, hold: options.holdMs ?? 2_000 },
+    remote: `127.0.0.1:${lab.kamailio.sipPort}`,
+    service: options.to,
+    keys: { from: options.from },
+    calls: options.calls ?? 1,
+    rate: options.rate ?? 10,
+    timeoutSeconds: 240,
+  });
+}
+
+/** One pair's view of the media pool (/health): each server's address, whether connected, and its calls in progress. */
+export async function mediaServersOf(pair: Pair): Promise<Array<{ address: string; connected: boolean; calls: number }>> {
+  const health = (await (await fetch(`http://127.0.0.1:${pair.app.httpPort}/health`, { signal: AbortSignal.timeout(5_000) })).json()) as { media: { servers: Array<{ address: string; connected: boolean; calls: number }> } };
+  return health.media.servers;
 }
 
 /** How many INVITEs a pair's callguard has decided (callguard_decisions_total on its /metrics, every label). */

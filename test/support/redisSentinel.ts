@@ -134,6 +134,15 @@ export class SentinelGroup {
     });
   }
 
+  /** The master's URL as the sentinels name it now (the first that answers). */
+  async masterUrl(): Promise<string> {
+    for (const sentinel of this.sentinels) {
+      const answer = await adminCommand<[string, string] | null>(sentinel.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME]).catch(() => null);
+      if (answer) return `redis://${answer[0]}:${answer[1]}`;
+    }
+    throw new Error('Sentinel group: no sentinel names a master');
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.sentinels, this.replica, this.master].map((s) => s.stop()));
   }
