@@ -15,7 +15,7 @@ export type SendSipMessage = (uri: string, headers: Record<string, string>, body
  * and `time` are as when it was raised), on the stream the fields `late` and `deliveredAt`, in the
  * webhook's JSON `late: true` and `deliveredAt`.
  */
-function lateLine(late: LateDelivery): string {
+export function lateLine(late: LateDelivery): string {
   return `late: delivered ${late.deliveredAt}; the alert could not be sent when it was raised\r\n`;
 }
 

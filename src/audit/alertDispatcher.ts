@@ -12,7 +12,15 @@ export interface LateDelivery {
 export interface AlertChannel {
   readonly name: string;
   deliver(alert: SecurityAlert, late?: LateDelivery): Promise<void>;
+  /** False for an alert this channel has no one to tell about (e-mail with no addresses in the plan); absent: every alert. */
+  wants?(alert: SecurityAlert): boolean;
 }
+
+/**
+ * Something an alert sets going beside its delivery (the call-out that phones responders): told of
+ * every alert as it is raised, synchronously; it must return at once and does its work in the background.
+ */
+export type AlertFollower = (alert: SecurityAlert) => void;
 
 export interface AlertOutcomes {
   sent(channel: string): void;
@@ -30,6 +38,7 @@ const RETRY_DELAYS_MS = [250, 1_500];
 export class AlertDispatcher {
   /** Alerts a channel has not taken yet and the outbox does not hold: kept there at close. */
   private readonly inFlight = new Set<{ channel: AlertChannel; alert: SecurityAlert }>();
+  private readonly followers: AlertFollower[] = [];
 
   constructor(
     private readonly channels: readonly AlertChannel[],
@@ -40,13 +49,19 @@ export class AlertDispatcher {
 
   send(alert: SecurityAlert): void {
     this.logger.warn({ alert }, `security alert: ${alert.kind}`);
-    for (const channel of this.channels) void this.deliver(channel, alert);
+    this.tellFollowers(alert);
+    for (const channel of this.channelsFor(alert)) void this.deliver(channel, alert);
   }
 
   /** Resolves when every channel has delivered or given up; for tests and shutdown. */
   sendAndSettle(alert: SecurityAlert): Promise<void> {
     this.logger.warn({ alert }, `security alert: ${alert.kind}`);
-    return Promise.all(this.channels.map((c) => this.deliver(c, alert))).then(() => undefined);
+    this.tellFollowers(alert);
+    return Promise.all(this.channelsFor(alert).map((c) => this.deliver(c, alert))).then(() => undefined);
+  }
+
+  follow(follower: AlertFollower): void {
+    this.followers.push(follower);
   }
 
   /**
@@ -58,6 +73,21 @@ export class AlertDispatcher {
     for (const { channel, alert } of this.inFlight) this.outbox?.keep(channel.name, alert);
     this.inFlight.clear();
     await this.outbox?.close();
+  }
+
+  private channelsFor(alert: SecurityAlert): AlertChannel[] {
+    return this.channels.filter((channel) => channel.wants?.(alert) !== false);
+  }
+
+  /** A follower that throws is logged; the alert and the call go on. */
+  private tellFollowers(alert: SecurityAlert): void {
+    for (const follower of this.followers) {
+      try {
+        follower(alert);
+      } catch (error) {
+        this.logger.error({ callId: alert.callId, kind: alert.kind, err: (error as Error).message }, 'alert follower failed');
+      }
+    }
   }
 
   private async deliver(channel: AlertChannel, alert: SecurityAlert): Promise<void> {

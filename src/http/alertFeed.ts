@@ -123,6 +123,7 @@ function alertFromFields(fields: Record<string, string>): SecurityAlert | undefi
     at: fields.at ?? '',
     callId: fields.callId ?? '',
     note: fields.note || undefined,
+    callOutAck: fields.callOutAckBy ? { by: fields.callOutAckBy, at: fields.callOutAckAt ?? '' } : undefined,
   };
 }
 
