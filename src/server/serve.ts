@@ -6,6 +6,7 @@ import { sipMessageChannel, redisStreamChannel, webhookChannel, type SendSipMess
 import { AlertDispatcher, type AlertChannel } from '../audit/alertDispatcher.js';
 import { phonePinAlert } from '../audit/phonePinAlert.js';
 import { AlertOutbox } from '../audit/alertOutbox.js';
+import { emailChannel } from '../audit/emailChannel.js';
 import { PlanWatcher } from '../dialplan/watch.js';
 import { createAdmin } from '../http/admin.js';
 import { FraudAlerts } from '../limits/fraudAlerts.js';
@@ -94,6 +95,8 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const channels: AlertChannel[] = [sipMessageChannel(() => securityUri(plan(), plan().site.securityControl.target), sendMessage)];
   if (alertRedis) channels.push(redisStreamChannel(alertRedis));
   if (settings.alertWebhook) channels.push(webhookChannel(settings.alertWebhook));
+  const email = settings.email && emailChannel(settings.email, () => plan().site.security.email, logger);
+  if (email) channels.push(email);
   // The web admin's live calls: this instance's call registry (made below), shared with the others through Redis.
   let registry: CallRegistry | undefined;
   const liveCalls = openLiveCalls(settings.redis, { calls: () => registry?.calls() ?? [], end: (callId) => registry?.end(callId) ?? false }, logger);
@@ -164,6 +167,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     drachtio.disconnect();
     await callRecords.close();
     await alerts.close();
+    email?.close();
     await Promise.allSettled([state.backend.close(), alertRedis?.close(), sharedUsage?.stop()]);
   };
 

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import type { EmailSettings } from '../audit/emailChannel.js';
 import { redisTargetFromEnv, type RedisTarget } from '../state/redisTarget.js';
 import type { FreeswitchSettings } from '../media/freeswitchConnection.js';
 import { readMediaServers } from './mediaServerSettings.js';
@@ -13,6 +15,8 @@ export interface ServeSettings {
   http: { host: string; port: number };
   trustedSources: ReadonlySet<string>;
   alertWebhook?: string | undefined;
+  /** Alert e-mail (SMTP_URL, SMTP_FROM) to site.security.email; absent without SMTP_URL. */
+  email?: EmailSettings | undefined;
   /** The admin API and console: the token file and the audit log; absent, only /health and /metrics answer. */
   admin?: { tokensFile: string; auditLog: string } | undefined;
   drainSeconds: number;
@@ -42,6 +46,8 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   for (const address of trusted) if (!isIP(address)) problems.push(`CALLGUARD_TRUSTED_SOURCES: "${address}" is not an IP address`);
   const webhook = env.CALLGUARD_ALERT_WEBHOOK || undefined;
   if (webhook && !/^https?:\/\/[^\s]+$/.test(webhook)) problems.push('CALLGUARD_ALERT_WEBHOOK is not an http(s) URL');
+  const http = { host: env.CALLGUARD_HTTP_HOST || '127.0.0.1', port: port('CALLGUARD_HTTP_PORT', 8080) };
+  const email = readEmail(env, http, problems);
   const redis = redisTargetFromEnv(env);
   problems.push(...redis.problems);
   const mediaServers = readMediaServers(env, problems);
@@ -52,12 +58,36 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
     drachtio: { host: env.DRACHTIO_HOST || '127.0.0.1', port: port('DRACHTIO_PORT', 9022), secret },
     redis: redis.target,
     freeswitch: mediaServers,
-    http: { host: env.CALLGUARD_HTTP_HOST || '127.0.0.1', port: port('CALLGUARD_HTTP_PORT', 8080) },
+    http,
     trustedSources: new Set(trusted),
     alertWebhook: webhook,
+    email,
     admin: { tokensFile: env.CALLGUARD_TOKENS || `${dataDir}/tokens.json`, auditLog: env.CALLGUARD_AUDIT_LOG || `${dataDir}/audit.jsonl` },
     drainSeconds,
     logLevel,
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
+}
+
+/**
+ * SMTP_URL (smtp:// or smtps://, user and password in the URL), SMTP_FROM, and the console's address
+ * for the link in each e-mail: CALLGUARD_CONSOLE_URL, else this instance's own HTTP address (its host
+ * name when it listens on every interface). Neither URL is ever logged: the SMTP one holds a password.
+ */
+function readEmail(env: NodeJS.ProcessEnv, http: { host: string; port: number }, problems: string[]): EmailSettings | undefined {
+  const consoleUrl = env.CALLGUARD_CONSOLE_URL || `http://${['0.0.0.0', '::'].includes(http.host) ? hostname() : http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}/console`;
+  if (env.CALLGUARD_CONSOLE_URL && !/^https?:\/\/\S+$/.test(env.CALLGUARD_CONSOLE_URL)) problems.push('CALLGUARD_CONSOLE_URL is not an http(s) URL');
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (!smtpUrl) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) {
+    problems.push('SMTP_URL is not an smtp:// or smtps:// URL (smtp://user:password@host:port)');
+    return undefined;
+  }
+  return { smtpUrl, from: env.SMTP_FROM || `callguard <callguard@${hostname()}>`, consoleUrl };
 }
