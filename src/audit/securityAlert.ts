@@ -7,6 +7,8 @@ export interface SecurityAlert {
   name?: string | undefined;
   dialled: string;
   callback: string;
+  /** ISO 8601: until then a call to `callback` rings this extension (a PSAP callback number held for it). */
+  callbackUntil?: string | undefined;
   location: string;
   /** ISO 8601. */
   at: string;
@@ -35,7 +37,7 @@ export function alertText(alert: SecurityAlert): string {
   const lines = [
     alertHeadline(alert),
     `extension: ${alert.ext}${alert.name ? ` (${alert.name})` : ''}`,
-    `callback: ${alert.callback}`,
+    `callback: ${alert.callback}${alert.callbackUntil ? ` (reaches this extension until ${alert.callbackUntil})` : ''}`,
     `location: ${alert.location || 'unknown'}`,
     `time: ${alert.at}`,
   ];
@@ -56,6 +58,7 @@ export function alertFields(alert: SecurityAlert): Record<string, string> {
     callId: alert.callId,
   };
   if (alert.name) fields.name = alert.name;
+  if (alert.callbackUntil) fields.callbackUntil = alert.callbackUntil;
   if (alert.note) fields.note = alert.note;
   if (alert.callOutAck) Object.assign(fields, { callOutAckBy: alert.callOutAck.by, callOutAckAt: alert.callOutAck.at });
   return fields;

@@ -119,6 +119,7 @@ function alertFromFields(fields: Record<string, string>): SecurityAlert | undefi
     name: fields.name || undefined,
     dialled: fields.dialled ?? '',
     callback: fields.callback ?? '',
+    callbackUntil: fields.callbackUntil || undefined,
     location: fields.location ?? '',
     at: fields.at ?? '',
     callId: fields.callId ?? '',

@@ -126,8 +126,14 @@ function emergencyCall(plan: Plan, destination: Destination, caller: Extension |
     reason: 'emergency-number',
     rule: sourceRule('emergency', destination),
     trunk: plan.site.emergencyTrunk,
-    // The PSAP calls back the DDI, else the switchboard: always a number of ours, never what a From says.
-    alert: { callback: caller?.ddi ?? plan.site.mainNumber, location, address: caller?.address ?? plan.site.address },
+    // The PSAP calls back the DDI, else a callback number of the site's (leading back to this phone for a
+    // while), else for an unknown caller the switchboard: always a number of ours, never what a From says.
+    alert: {
+      callback: caller?.ddi ?? (caller ? plan.site.emergency.callbackNumbers[0]! : plan.site.mainNumber),
+      pooled: caller !== undefined && caller.ddi === undefined,
+      location,
+      address: caller?.address ?? plan.site.address,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Destination, DestinationClass } from '../numbering/destination.js';
 import type { Breach } from './limits.js';
 import type { CivicAddress } from './plan.js';
+import type { CallbackHold } from './psapCallback.js';
 
 /** The rule that produced a decision: a stable id and, for admin rules, the "file:line" it lives at. */
 export interface RuleRef {
@@ -31,6 +32,7 @@ export const REASONS = [
   'class-not-permitted',
   'feature-code',
   'fraud-limit',
+  'psap-callback',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
@@ -45,6 +47,11 @@ interface Common {
 /** What the PSAP and Security Control are told: callback number, the caller's location and civic address. */
 export interface EmergencyAlert {
   callback: string;
+  /**
+   * An extension without a DDI: its callback is taken from `site.emergency.callbackNumbers` when the call
+   * is placed (`callback` is then the first of them, what a dry run shows).
+   */
+  pooled: boolean;
   location?: string | undefined;
   address: CivicAddress;
 }
@@ -62,7 +69,9 @@ export type Decision =
   | (Common & { action: 'emergency'; trunk: string; alert: EmergencyAlert })
   | (Common & { action: 'security'; target: string; failover: readonly string[]; answerTimeoutSeconds: number; location?: string | undefined })
   | (Common & { action: 'pin-required' })
-  | (Common & { action: 'feature'; feature: Feature });
+  | (Common & { action: 'feature'; feature: Feature })
+  /** The emergency service calling back a number held for `hold.ext`: ring it for `ringSeconds`, then Security Control. */
+  | (Common & { action: 'psap-callback'; hold: CallbackHold; ringSeconds: number });
 
 /** What a feature code asks of the caller's own phone. */
 export type Feature = 'lock' | 'unlock' | 'change-pin';

@@ -22,6 +22,7 @@ const WHY: Record<Reason, string> = {
   'class-not-permitted': "the caller's class of service does not include this destination class",
   'feature-code': "a feature code for the caller's own phone (lock, unlock, change PIN)",
   'fraud-limit': 'over a toll-fraud limit on calls abroad (calls an hour or a day, calls at once, minutes a day; lower out of hours)',
+  'psap-callback': 'the emergency service calling back the number a phone without a DDI called it with: straight to that phone, then Security Control',
 };
 
 /** One plain sentence for people: the admin at `callguard check`, the monthly usage review. */

@@ -48,12 +48,17 @@ export function extensionReached(plan: Plan, dialled: string): Extension | undef
   if (direct) return direct;
   const index = ddiIndex(plan);
   if (index.size === 0) return undefined;
-  const exact = index.get(dialled);
+  return byPublicNumber(plan, dialled, (e164) => index.get(e164));
+}
+
+/** Looks up one of our public numbers as dialled from outside: E.164 as written, else in any usual form. */
+export function byPublicNumber<T>(plan: Plan, dialled: string, get: (e164: string) => T | undefined): T | undefined {
+  const exact = get(dialled);
   if (exact) return exact;
   // National, international-prefix and separated forms (`tel:+44-1707-284101`) go through the classifier.
   const d = plan.classify(dialled);
   const e164 = d.class === 'invalid' ? undefined : d.e164;
-  return (e164 && index.get(e164)) || index.get(`+${dialled}`);
+  return (e164 && get(e164)) || get(`+${dialled}`);
 }
 
 function identity(req: InviteView, trusted: boolean): { user: string; name?: string | undefined } | undefined {

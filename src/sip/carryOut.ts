@@ -3,6 +3,7 @@ import { allowCall } from './actions/allow.js';
 import { featureCall } from './actions/feature.js';
 import { emergencyCall } from './actions/emergency.js';
 import { pinRequiredCall } from './actions/pinRequired.js';
+import { psapCallbackCall } from './actions/psapCallback.js';
 import { rejectCall } from './actions/reject.js';
 import { securityCall } from './actions/security.js';
 import type { CallContext } from './context.js';
@@ -24,6 +25,8 @@ export async function carryOut(call: Omit<CallContext, 'divert'>): Promise<void>
       return pinRequiredCall({ ...ctx, decision });
     case 'feature':
       return featureCall({ ...ctx, decision });
+    case 'psap-callback':
+      return psapCallbackCall({ ...ctx, decision });
     default:
       return unreachable(decision);
   }

@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import { logDecision } from '../audit/decisionLog.js';
 import { decide } from '../policy/decide.js';
+import { callbackDecision } from '../policy/psapCallback.js';
 import type { Decision } from '../policy/decision.js';
 import type { PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
@@ -12,6 +13,7 @@ import { carryOut } from './carryOut.js';
 import type { EdgeServices } from './context.js';
 import { routeEmergencyAnyway } from './emergencyFallback.js';
 import { refuseLoops } from './maxForwards.js';
+import { heldCallback } from './psapCallback.js';
 import { CallSession } from './session.js';
 
 // drachtio-srf's own typing of the middleware continuation.
@@ -50,14 +52,17 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     }
     if (result.setup.callerUnreadable) logger.warn({ callId: req.get('call-id'), from: req.get('from'), problem: result.setup.callerUnreadable }, 'emergency call from a caller that cannot be read: routed with the site callback and address');
     const now = services.now();
-    const { call } = result.setup;
+    // The emergency service calling back a number held for a phone: to that phone, before any policy.
+    const held = heldCallback(services, plan, req.uri, result.setup, now);
+    const setup = held ? { ...result.setup, call: { from: result.setup.call.from, to: held.ext }, inbound: true } : result.setup;
+    const { call } = setup;
     const phone = callerState(services, plan, call.from, now);
-    const decision = decide(plan, phone, call, now);
+    const decision = held ? callbackDecision(plan, held) : decide(plan, phone, call, now);
     const decidedIn = Number(process.hrtime.bigint() - received) / 1e9;
     metrics.decisionSeconds.observe(decidedIn);
     metrics.decisions.inc({ action: decision.action, class: decision.class, reason: decision.reason });
     logDecision(logger, call, decision, now, { callId: req.get('call-id'), decisionMicros: Math.round(decidedIn * 1e6) });
-    readings.set(req, { received, plan, setup: result.setup, decision, at: now, lock: phone.lock });
+    readings.set(req, { received, plan, setup, decision, at: now, lock: phone.lock });
     next();
   };
 

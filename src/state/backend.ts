@@ -1,4 +1,5 @@
 import type { Grant } from '../policy/grant.js';
+import type { CallbackHold } from '../policy/psapCallback.js';
 import type { Replica } from './replica.js';
 
 /** The outcome of counting one PIN attempt, before the PIN itself is checked. */
@@ -41,6 +42,12 @@ export interface StateBackend {
   recordCall(ext: string, at: number): Promise<void>;
   putGrant(grant: Grant): Promise<void>;
   removeGrant(id: string): Promise<boolean>;
+  /**
+   * Tells every other instance of a PSAP callback hold this replica already has. Never refused here:
+   * an emergency call's hold stands in this instance whatever the store says, and one the store missed
+   * is written again when it is back.
+   */
+  shareCallback(hold: CallbackHold): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { Grant } from '../policy/grant.js';
+import type { CallbackHold } from '../policy/psapCallback.js';
 import type { Site } from '../policy/plan.js';
 import type { AttemptStart, PinLimits, StateBackend } from './backend.js';
 import { EMPTY_PHONE, type PhoneRecord } from './records.js';
@@ -65,6 +66,9 @@ export class MemoryBackend implements StateBackend {
     this.replica.setGrant(id, undefined);
     return existed;
   }
+
+  /** One instance: the hold is in the replica already, and nobody else to tell. */
+  async shareCallback(_hold: CallbackHold): Promise<void> {}
 
   async close(): Promise<void> {}
 }

@@ -1,4 +1,5 @@
 import type { Grant } from '../policy/grant.js';
+import type { CallbackHold } from '../policy/psapCallback.js';
 
 /** What the store keeps per extension. The PIN hash stays in the store; replicas only know one exists. */
 export interface PhoneRecord {
@@ -72,4 +73,23 @@ export function grantFromJson(json: string): Grant {
   if (!ok) throw new CorruptRecord('grant lacks a field or has one of the wrong type');
   const s = g as StoredGrant;
   return { ...s, countries: new Set(s.countries), prefixes: s.prefixes, where: 'runtime' };
+}
+
+export function callbackToJson(hold: CallbackHold): string {
+  return JSON.stringify(hold);
+}
+
+export function callbackFromJson(json: string): CallbackHold {
+  let h: Partial<CallbackHold>;
+  try {
+    h = JSON.parse(json) as Partial<CallbackHold>;
+  } catch {
+    throw new CorruptRecord('callback hold is not JSON');
+  }
+  const ok =
+    typeof h.number === 'string' && typeof h.ext === 'string' && typeof h.takenAt === 'number' && typeof h.until === 'number' &&
+    typeof h.callId === 'string' && typeof h.dialled === 'string' && (h.location === undefined || typeof h.location === 'string');
+  if (!ok) throw new CorruptRecord('callback hold lacks a field or has one of the wrong type');
+  const { number, ext, takenAt, until, callId, dialled, location } = h as CallbackHold;
+  return { number, ext, takenAt, until, callId, dialled, location };
 }

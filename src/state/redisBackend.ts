@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Grant } from '../policy/grant.js';
+import type { CallbackHold } from '../policy/psapCallback.js';
 import type { Site } from '../policy/plan.js';
 import { StateUnavailable, type AttemptStart, type PinLimits, type StateBackend } from './backend.js';
-import { CorruptRecord, grantFromJson, grantToJson, phoneFromFields, type StoredPhone } from './records.js';
+import { callbackFromJson, callbackToJson, CorruptRecord, grantFromJson, grantToJson, phoneFromFields, type StoredPhone } from './records.js';
 import { RedisConnection, RedisUnreachable } from './redisConnection.js';
 import type { RedisTarget } from './redisTarget.js';
 import { Replica } from './replica.js';
@@ -67,6 +68,8 @@ export class RedisBackend implements StateBackend {
   private closed = false;
   private announceFirstLoad: () => void = () => {};
   private readonly firstLoad = new Promise<void>((resolve) => (this.announceFirstLoad = resolve));
+  /** PSAP callback holds taken here that Redis has not taken yet (one per number): written again at the next load. */
+  private readonly unsharedCallbacks = new Map<string, CallbackHold>();
 
   constructor({ redis, site, logger, prefix = 'callguard:' }: RedisBackendOptions) {
     this.replica = new Replica(site);
@@ -110,6 +113,10 @@ export class RedisBackend implements StateBackend {
     return `${this.prefix}grants`;
   }
 
+  private callbackKey(number: string): string {
+    return `${this.prefix}callback:${number}`;
+  }
+
   private wentAway(error: Error): void {
     if (this.closed) return;
     this.up = false;
@@ -141,7 +148,8 @@ export class RedisBackend implements StateBackend {
         cursor = page.cursor;
       } while (cursor !== '0');
       const grants = Object.entries(await this.client.hGetAll(this.grantsKey)).flatMap(([id, json]) => this.parseGrant(id, json) ?? []);
-      this.replica.load(phones, grants);
+      this.replica.load(phones, grants, await this.loadCallbacks());
+      for (const hold of this.unsharedCallbacks.values()) await this.writeCallback(hold);
       for (const message of this.changedWhileSyncing) await this.refresh(message);
       this.up = true;
       this.announceFirstLoad();
@@ -151,6 +159,32 @@ export class RedisBackend implements StateBackend {
       this.wentAway(error as Error);
     } finally {
       this.changedWhileSyncing = undefined;
+    }
+  }
+
+  private async loadCallbacks(): Promise<CallbackHold[]> {
+    const holds: CallbackHold[] = [];
+    let cursor = '0';
+    do {
+      const page = await this.client.scan(cursor, { MATCH: this.callbackKey('*'), COUNT: 1000 });
+      const values = await Promise.all(page.keys.map((key) => this.client.get(key)));
+      page.keys.forEach((key, i) => {
+        const hold = this.parseCallback(key, values[i] ?? undefined);
+        if (hold) holds.push(hold);
+      });
+      cursor = page.cursor;
+    } while (cursor !== '0');
+    return holds;
+  }
+
+  private parseCallback(key: string, json: string | undefined): CallbackHold | undefined {
+    if (json === undefined) return undefined;
+    try {
+      return callbackFromJson(json);
+    } catch (error) {
+      if (!(error instanceof CorruptRecord)) throw error;
+      this.logger.warn({ key, problem: error.message }, 'ignoring an unexpected PSAP callback hold in the state store');
+      return undefined;
     }
   }
 
@@ -186,6 +220,11 @@ export class RedisBackend implements StateBackend {
     const [kind, name] = [message.slice(0, message.indexOf(':')), message.slice(message.indexOf(':') + 1)];
     if (kind === 'phone') this.replica.setPhone(name, this.parsePhone(this.phoneKey(name), await this.client.hGetAll(this.phoneKey(name))));
     else if (kind === 'grant') this.replica.setGrant(name, this.parseGrant(name, (await this.client.hGet(this.grantsKey, name)) ?? undefined));
+    else if (kind === 'callback') {
+      // Gone means expired: the replica's copy says so by its own time.
+      const hold = this.parseCallback(this.callbackKey(name), (await this.client.get(this.callbackKey(name))) ?? undefined);
+      if (hold) this.replica.setCallback(hold);
+    }
     else this.logger.warn({ channel: this.channel, message }, 'ignoring an unexpected message on the state channel');
   }
 
@@ -259,6 +298,19 @@ export class RedisBackend implements StateBackend {
       const [removed] = (await this.client.multi().hDel(this.grantsKey, id).publish(this.channel, `grant:${id}`).exec()) as unknown as [number];
       return removed > 0;
     });
+  }
+
+  /** Written in the background after the emergency INVITE has gone; kept for the next load if Redis is away. */
+  async shareCallback(hold: CallbackHold): Promise<void> {
+    this.unsharedCallbacks.set(hold.number, hold);
+    await this.writeCallback(hold);
+  }
+
+  /** A key per number that expires with the hold, and a word on the channel for the other replicas. */
+  private async writeCallback(hold: CallbackHold): Promise<void> {
+    const key = this.callbackKey(hold.number);
+    await this.client.multi().set(key, callbackToJson(hold), { PXAT: hold.until }).publish(this.channel, `callback:${hold.number}`).exec();
+    if (this.unsharedCallbacks.get(hold.number) === hold) this.unsharedCallbacks.delete(hold.number);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Grant } from '../policy/grant.js';
 import type { PhoneState } from '../policy/phoneState.js';
 import type { Plan, Site } from '../policy/plan.js';
+import { holdIsLive, type CallbackHold } from '../policy/psapCallback.js';
 import type { PhoneRecord, StoredPhone } from './records.js';
 import { relockAt } from './relock.js';
 
@@ -24,6 +25,8 @@ export class Replica {
   private readonly unreadable = new Set<string>();
   private readonly grantsById = new Map<string, Grant>();
   private readonly grantsByUser = new Map<string, Grant[]>();
+  /** PSAP callback holds by number, expired ones too (the pool takes the least recently used). */
+  private readonly callbacks = new Map<string, CallbackHold>();
   private loaded = false;
 
   constructor(private site: Pick<Site, 'relock' | 'timezone'>) {}
@@ -83,14 +86,40 @@ export class Replica {
     this.grantsByUser.set(grant.user, [...(this.grantsByUser.get(grant.user) ?? []), grant]);
   }
 
-  /** Replaces everything at once, as after a (re)connection: nothing from before survives. */
-  load(phones: ReadonlyMap<string, StoredPhone>, grants: readonly Grant[]): void {
+  /** The hold on a callback number, live or not. */
+  callbackHold(number: string): CallbackHold | undefined {
+    return this.callbacks.get(number);
+  }
+
+  /** The phone a call to `number` goes to now, when a PSAP callback holds it. */
+  liveCallback(number: string, now: number): CallbackHold | undefined {
+    const hold = this.callbacks.get(number);
+    return holdIsLive(hold, now) ? hold : undefined;
+  }
+
+  /** False when no number was ever held: calls from outside need not look theirs up. */
+  get hasCallbacks(): boolean {
+    return this.callbacks.size > 0;
+  }
+
+  /** A hold is a fact with its own expiry: the one taken last wins, whichever instance took it. */
+  setCallback(hold: CallbackHold): void {
+    const known = this.callbacks.get(hold.number);
+    if (!known || hold.takenAt >= known.takenAt) this.callbacks.set(hold.number, hold);
+  }
+
+  /**
+   * Replaces everything at once, as after a (re)connection: nothing from before survives, except PSAP
+   * callback holds newer than the store's (one taken here while the store was away still leads back).
+   */
+  load(phones: ReadonlyMap<string, StoredPhone>, grants: readonly Grant[], callbacks: readonly CallbackHold[] = []): void {
     this.phones.clear();
     this.unreadable.clear();
     this.grantsById.clear();
     this.grantsByUser.clear();
     for (const [ext, record] of phones) this.setPhone(ext, record);
     for (const grant of grants) this.setGrant(grant.id, grant);
+    for (const hold of callbacks) this.setCallback(hold);
     this.loaded = true;
   }
 }

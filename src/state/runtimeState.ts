@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import type { Grant } from '../policy/grant.js';
-import type { Extension, Plan } from '../policy/plan.js';
+import type { Extension, Plan, Site } from '../policy/plan.js';
+import type { CallbackHold } from '../policy/psapCallback.js';
 import type { StateBackend } from './backend.js';
+import { chooseCallbackNumber } from './callbackPool.js';
 import { hashPin, PIN_HASH_COST, verifyPin } from './pinHash.js';
 import { weakPin, weakPinMessage } from './pinRules.js';
 import type { PhoneRecord } from './records.js';
@@ -34,6 +36,12 @@ export interface PhoneStatus {
   hasPin: boolean;
   failures: number;
   lockoutUntil?: number | undefined;
+}
+
+/** A callback number taken by an emergency call: the hold, and the live one it took over when the pool was exhausted. */
+export interface TakenCallback {
+  hold: CallbackHold;
+  displaced?: CallbackHold | undefined;
 }
 
 export interface NewGrant {
@@ -127,6 +135,22 @@ export class RuntimeState extends EventEmitter<{ alert: [PinLockoutAlert] }> {
   /** After an allowed call from an unlocked phone: the idle re-lock counts from here. */
   async recordCall(ext: string, at: number): Promise<void> {
     await this.backend.recordCall(ext, at);
+  }
+
+  /**
+   * The callback number an emergency call from `ext` (a phone without a DDI) presents, held for it at
+   * once in this instance's replica, with no I/O; `shareCallback` tells the other instances afterwards.
+   */
+  takeCallback(settings: Site['emergency'], ext: string, now: number, call: Pick<CallbackHold, 'callId' | 'dialled' | 'location'>): TakenCallback {
+    const choice = chooseCallbackNumber(settings.callbackNumbers, (number) => this.replica.callbackHold(number), ext, now);
+    const hold: CallbackHold = { number: choice.number, ext, takenAt: now, until: now + settings.callbackMinutes * 60_000, ...call };
+    this.replica.setCallback(hold);
+    return { hold, displaced: choice.displaced };
+  }
+
+  /** Tells every instance of a hold taken here; the emergency call never waits for it. */
+  shareCallback(hold: CallbackHold): Promise<void> {
+    return this.backend.shareCallback(hold);
   }
 
   async addGrant(spec: NewGrant): Promise<Grant> {

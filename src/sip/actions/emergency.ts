@@ -3,6 +3,7 @@ import type { CallContext, DecisionOf } from '../context.js';
 import { emergencyOffer } from '../emergencySdp.js';
 import { locatedBody } from '../locationByValue.js';
 import { answerFailure, connectTo, type ConnectResult } from '../outboundCall.js';
+import { emergencyCallback, shareCallback } from '../psapCallback.js';
 import type { DialOptions } from '../session.js';
 import { routeTo, uriTransport } from '../uri.js';
 
@@ -32,12 +33,14 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   const { session, decision, plan, setup, services } = ctx;
   const caller = plan.extensions.get(setup.call.from);
   const number = (decision.destination?.class === 'emergency' && decision.destination.shortCode) || setup.call.to;
+  const { callback, hold } = emergencyCallback(ctx, number);
   const alert: SecurityAlert = {
     kind: 'emergency',
     ext: setup.call.from,
     name: caller?.name,
     dialled: number,
-    callback: decision.alert.callback,
+    callback,
+    callbackUntil: hold && new Date(hold.until).toISOString(),
     location: decision.alert.location ?? '',
     at: new Date(services.now()).toISOString(),
     callId: session.callId,
@@ -46,12 +49,12 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   services.alerts.send(alert);
 
   const routes = [decision.trunk, plan.site.routes.external];
-  const ours = { 'P-Asserted-Identity': `<tel:${decision.alert.callback}>`, Priority: 'emergency' };
+  const ours = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };
   // Only our own extensions present themselves; anyone else shows the callback number.
-  const callingNumber = caller ? setup.callerNumber : decision.alert.callback;
+  const callingNumber = caller ? setup.callerNumber : callback;
   const located = locatedBody(
     emergencyOffer(session.offer ?? ''),
-    decision.alert.callback,
+    callback,
     decision.alert.address,
     decision.alert.location,
     otherHeaderBytes(ours, routes, setup.callerName, callingNumber),
@@ -66,7 +69,10 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
     progress: 'early-media' as const,
   };
   const place = (route: string) => placeWhole(ctx, routeTo(route, number), options, located.fitsUdp);
-  let result: ConnectResult = await place(decision.trunk);
+  const first = place(decision.trunk);
+  // Shared once the INVITE is on its way: the emergency call never waits for Redis.
+  if (hold) shareCallback(services, hold);
+  let result: ConnectResult = await first;
   if (result.kind === 'failed' || result.kind === 'no-answer') {
     const why = result.kind === 'failed' ? `answered ${result.status}` : 'did not respond';
     services.logger.error({ callId: session.callId, trunk: decision.trunk, why }, 'emergency trunk failed: trying the public trunk');

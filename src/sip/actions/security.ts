@@ -23,22 +23,38 @@ export async function securityCall(ctx: CallContext<DecisionOf<'security'>>): Pr
     callId: session.callId,
   };
   services.alerts.send(alert);
-
   const targets = [decision.target, ...decision.failover];
+  answerFailure(ctx, await ringSecurityControl(ctx, { targets, answerTimeoutSeconds: decision.answerTimeoutSeconds, callingName: `HOTLINE ${location}` }, alert));
+}
+
+export interface SecurityRing {
+  /** Security Control's target, then its failovers. */
+  targets: readonly string[];
+  answerTimeoutSeconds: number;
+  /** The display name Security sees. */
+  callingName: string;
+}
+
+/**
+ * Tries each Security Control target in turn until one answers, CANCELling one that does not answer
+ * in time. `alert` (the call's alert) goes again with a note when a failover answers or none does.
+ */
+export async function ringSecurityControl(ctx: CallContext, ring: SecurityRing, alert: SecurityAlert): Promise<ConnectResult> {
+  const { session, plan, setup, services } = ctx;
   let result: ConnectResult = { kind: 'no-answer' };
-  for (const [i, target] of targets.entries()) {
+  for (const [i, target] of ring.targets.entries()) {
     result = await connectTo(ctx, securityUri(plan, target), {
       callingNumber: setup.callerNumber,
-      callingName: `HOTLINE ${location}`.replace(/["\\]/g, ''),
-      answerTimeoutMs: decision.answerTimeoutSeconds * 1000,
+      callingName: ring.callingName.replace(/["\\]/g, ''),
+      answerTimeoutMs: ring.answerTimeoutSeconds * 1000,
     });
     if (result.kind === 'connected') {
       if (i > 0) services.alerts.send({ ...alert, note: `answered by failover ${target}` });
-      return;
+      return result;
     }
-    if (result.kind === 'caller-gone' || result.kind === 'refused' || result.kind === 'diverted') return;
+    if (result.kind === 'caller-gone' || result.kind === 'refused' || result.kind === 'diverted') return result;
     services.logger.warn({ callId: session.callId, target, outcome: result.kind }, 'Security Control target did not answer: trying the next');
   }
   services.alerts.send({ ...alert, note: 'not answered by Security Control or any failover' });
-  answerFailure(ctx, result);
+  return result;
 }
