@@ -6,6 +6,7 @@ import { LOCKED_PHONE, type PhoneState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
 import type { CheckOptions } from './check.js';
 import { planFrom } from './planOrThrow.js';
+import { ruleWhere } from './ruleWhere.js';
 import { redisTarget, withSharedState } from './sharedState.js';
 import { UsageError } from './usage.js';
 
@@ -58,6 +59,8 @@ export async function runCheck(options: CheckOptions): Promise<void> {
   const plan = await planFrom(options.dialplan);
   const call: Call = { from: options.from, to: options.to };
   const now = parseAt(options.at);
-  const fields = summary(call, decide(plan, await phoneState(options, plan, now), call, now), now);
+  const decision = decide(plan, await phoneState(options, plan, now), call, now);
+  // Every rule cited with the line to read, also the ones that are no single line of the plan.
+  const fields = summary(call, { ...decision, rule: { ...decision.rule, where: ruleWhere(plan, call, decision) } }, now);
   process.stdout.write(options.json ? `${JSON.stringify(fields)}\n` : human(options, fields));
 }
