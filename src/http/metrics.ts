@@ -21,6 +21,12 @@ export class Metrics {
   });
   readonly callsInProgress = new Gauge({ name: 'callguard_calls_in_progress', help: 'Calls being set up or connected', registers: [this.registry] });
   readonly alerts = new Counter({ name: 'callguard_security_alerts_total', help: 'Security alerts by channel and outcome', labelNames: ['channel', 'outcome'] as const, registers: [this.registry] });
+  readonly callOutCalls = new Counter({
+    name: 'callguard_callout_calls_total',
+    help: 'Call-out calls to responders (site.security.callOut), one per responder and emergency, by how the last attempt ended: acknowledged, hung-up, unacknowledged, unanswered, failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly alertOutbox = new Gauge({ name: 'callguard_alert_outbox_alerts', help: 'Security alerts kept on disk for a channel that could not take them, waiting to be delivered late', labelNames: ['channel'] as const, registers: [this.registry] });
   readonly planReloads = new Counter({ name: 'callguard_plan_reloads_total', help: 'Dialplan reloads by outcome (applied, refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly emergencyFallbacks = new Counter({ name: 'callguard_emergency_fallbacks_total', help: 'Emergency calls routed directly to the emergency trunk after their call handling failed', registers: [this.registry] });

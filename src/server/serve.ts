@@ -31,6 +31,7 @@ import { openState } from '../state/index.js';
 import { DrachtioConnection } from './drachtioConnection.js';
 import type { ServeSettings } from './settings.js';
 import { tuneHeapForServing } from './servingHeap.js';
+import { startCallOut } from './callOutParts.js';
 
 export interface RunningServer {
   http: Server;
@@ -132,6 +133,8 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const freeswitch = (settings.freeswitch ?? []).map((server) => new FreeswitchConnection(connectThroughMrf(drachtio.srf), server, logger));
   const media: MediaGateway = parts.media ?? (freeswitch.length > 0 ? new FreeswitchGateway(new MediaPool(freeswitch), beginRecording) : NO_MEDIA_SERVER);
   metrics.readMediaServers(() => media.servers);
+  // Responders phoned on every emergency call, beside the alert and never awaited by the call.
+  const callOut = await startCallOut({ srf: drachtio.srf, plan, freeswitch, dataDir, alerts, metrics, logger });
   const retention = startRetentionTimer(plan, logger);
 
   // Toll-fraud limits: calls abroad counted here, shared with the other instances through Redis.
@@ -166,6 +169,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     await liveCalls.close();
     drachtio.disconnect();
     await callRecords.close();
+    await callOut.close();
     await alerts.close();
     email?.close();
     await Promise.allSettled([state.backend.close(), alertRedis?.close(), sharedUsage?.stop()]);

@@ -283,7 +283,7 @@ function hungUp(dialog: Dialog): boolean {
   return (dialog as Dialog & { connected?: boolean }).connected === false;
 }
 
-function cancelSafely(req: Srf.SrfRequest): void {
+export function cancelSafely(req: Srf.SrfRequest): void {
   safely(() => req.cancel(() => {}));
 }
 
@@ -291,7 +291,7 @@ function cancelSafely(req: Srf.SrfRequest): void {
  * Tearing down a leg that is already gone must not take the process with it: drachtio-srf throws, or
  * (Dialog#destroy without a callback) returns a promise that rejects with ENODIALOG.
  */
-function safely(fn: () => unknown): void {
+export function safely(fn: () => unknown): void {
   try {
     const result = fn();
     if (result instanceof Promise) result.catch(() => {});
