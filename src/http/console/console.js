@@ -13,7 +13,7 @@ const TONE_EVERY_MS = 1_500;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string}} Alert */
+/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string, callOutAck?: {by: string, at: string}}} Alert */
 /** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}, late?: {deliveredAt: string}}} Item */
 
 /** @type {Map<string, Item>} */
@@ -116,16 +116,19 @@ function el(/** @type {string} */ tag, /** @type {string} */ className, /** @typ
   return node;
 }
 
+/** @typedef {{notes: string[], callOutAcks: {by: string, at: string}[]}} FollowUps */
+
 /**
- * Follow-ups (a hotline answered by a failover, an emergency trunk failover) carry the first alert's
- * call id and a note: they are shown on the first alert's card rather than as alerts of their own.
+ * Follow-ups (a hotline answered by a failover, an emergency trunk failover, a call-out responder who
+ * pressed 1) carry the first alert's call id and a note or an acknowledgement: they are shown on the
+ * first alert's card rather than as alerts of their own.
  */
 function grouped() {
   const all = [...items.values()].sort(newestFirst);
   /** @type {Map<string, string>} */
   const firstOf = new Map();
-  /** @type {Map<string, string[]>} */
-  const notes = new Map();
+  /** @type {Map<string, FollowUps>} */
+  const followUpsOf = new Map();
   const followUps = new Set();
   for (const item of [...all].reverse()) {
     const a = item.alert;
@@ -133,15 +136,20 @@ function grouped() {
     const key = `${a.kind}|${a.callId}`;
     const first = firstOf.get(key);
     if (first === undefined) firstOf.set(key, item.id);
-    else if (a.note) {
-      notes.set(first, [...(notes.get(first) ?? []), a.note]);
+    else if (a.note || a.callOutAck) {
+      const of = followUpsOf.get(first) ?? { notes: [], callOutAcks: [] };
+      if (a.note) of.notes.push(a.note);
+      if (a.callOutAck) of.callOutAcks.push(a.callOutAck);
+      followUpsOf.set(first, of);
       followUps.add(item.id);
     }
   }
-  return { shown: all.filter((i) => !followUps.has(i.id)), notes };
+  return { shown: all.filter((i) => !followUps.has(i.id)), followUpsOf };
 }
 
-function card(/** @type {Item} */ item, /** @type {string[]} */ followUps, /** @type {boolean} */ pinned) {
+const NO_FOLLOW_UPS = { notes: [], callOutAcks: [] };
+
+function card(/** @type {Item} */ item, /** @type {FollowUps} */ followUps, /** @type {boolean} */ pinned) {
   const { alert } = item;
   const li = el('li', `alert ${alert.kind}`);
   li.tabIndex = 0;
@@ -149,14 +157,16 @@ function card(/** @type {Item} */ item, /** @type {string[]} */ followUps, /** @
   li.dataset.kind = alert.kind;
   const what = alert.kind === 'pin-lockout' ? 'PIN entry locked out' : `dialled ${alert.dialled}`;
   const late = item.late ? `Delivered late at ${time(item.late.deliveredAt)}: alerts could not be sent when it was raised` : '';
-  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${late ? `, ${late}` : ''}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
+  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${late ? `, ${late}` : ''}${followUps.callOutAcks.map((a) => `, call-out acknowledged by ${a.by}`).join('')}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
   li.append(el('span', 'kind', KIND[alert.kind]), el('span', 'where', alert.location || 'Location unknown'), el('span', 'time', time(alert.at)));
   const who = el('span', 'who', `Ext ${alert.ext}${alert.name ? ` · ${alert.name}` : ''}`);
   const meta = el('span', 'meta', `${alert.kind === 'pin-lockout' ? 'PIN lockout' : `Dialled ${alert.dialled}`} · Callback ${alert.callback || '—'}`);
   li.append(who, meta, el('span', 'meta day', day(alert.at)));
-  const notes = [...(alert.note ? [alert.note] : []), ...followUps];
+  const notes = [...(alert.note ? [alert.note] : []), ...followUps.notes];
   if (alert.kind === 'hotline' && notes.length === 0) li.append(el('span', 'outcome', 'To Security Control'));
   for (const note of notes) li.append(el('span', `outcome${/not answered|failed/.test(note) ? ' bad' : ''}`, note.charAt(0).toUpperCase() + note.slice(1)));
+  // Responders the call-out phoned who pressed 1: someone is on the way.
+  for (const ack of followUps.callOutAcks) li.append(el('span', 'outcome callout-ack', `Call-out acknowledged by ${ack.by} at ${time(ack.at)}`));
   // An alert from the outbox: its time above is when it was raised, this line when it arrived.
   if (late) li.append(el('span', 'outcome late bad', late));
   if (item.ack) li.append(el('span', 'acked', `Acknowledged by ${item.ack.by} at ${time(item.ack.at)}`));
@@ -172,13 +182,13 @@ function card(/** @type {Item} */ item, /** @type {string[]} */ followUps, /** @
 }
 
 function render() {
-  const { shown, notes } = grouped();
+  const { shown, followUpsOf } = grouped();
   const open = shown.filter((i) => i.alert.kind === 'emergency' && !i.ack);
   const rest = shown.filter((i) => !open.includes(i));
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest('[data-id]')?.getAttribute('data-id') : undefined;
   const focusedButton = document.activeElement instanceof HTMLButtonElement;
-  $('pinned').replaceChildren(...open.map((i) => card(i, notes.get(i.id) ?? [], true)));
-  $('recent').replaceChildren(...rest.map((i) => card(i, notes.get(i.id) ?? [], false)));
+  $('pinned').replaceChildren(...open.map((i) => card(i, followUpsOf.get(i.id) ?? NO_FOLLOW_UPS, true)));
+  $('recent').replaceChildren(...rest.map((i) => card(i, followUpsOf.get(i.id) ?? NO_FOLLOW_UPS, false)));
   $('empty').hidden = shown.length > 0;
   if (focused) {
     const again = document.querySelector(`[data-id="${CSS.escape(focused)}"]`);
