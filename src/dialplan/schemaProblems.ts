@@ -53,6 +53,7 @@ const SHAPES: Record<string, string> = {
   emergencyTrunk: 'a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)',
   internal: 'a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)',
   external: 'a SIP next hop such as sip:pbx.example.ac.uk:5060 (no user part)',
+  email: 'an e-mail address such as security@example.ac.uk',
 };
 
 const CHOICES: Record<string, string> = {
