@@ -13,7 +13,7 @@ const TONE_EVERY_MS = 1_500;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, location: string, at: string, callId: string, note?: string, callOutAck?: {by: string, at: string}}} Alert */
+/** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, callbackUntil?: string, location: string, at: string, callId: string, note?: string, callOutAck?: {by: string, at: string}}} Alert */
 /** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}, late?: {deliveredAt: string}}} Item */
 
 /** @type {Map<string, Item>} */
@@ -157,14 +157,17 @@ function card(/** @type {Item} */ item, /** @type {FollowUps} */ followUps, /** 
   li.dataset.kind = alert.kind;
   const what = alert.kind === 'pin-lockout' ? 'PIN entry locked out' : `dialled ${alert.dialled}`;
   const late = item.late ? `Delivered late at ${time(item.late.deliveredAt)}: alerts could not be sent when it was raised` : '';
-  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${late ? `, ${late}` : ''}${followUps.callOutAcks.map((a) => `, call-out acknowledged by ${a.by}`).join('')}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
+  const callbackLine = callbackWindow(alert);
+  li.setAttribute('aria-label', `${KIND[alert.kind]} from extension ${alert.ext} ${alert.name ?? ''} at ${alert.location || 'unknown location'}, ${what}, ${time(alert.at)}${callbackLine ? `, ${callbackLine}` : ''}${late ? `, ${late}` : ''}${followUps.callOutAcks.map((a) => `, call-out acknowledged by ${a.by}`).join('')}${item.ack ? `, acknowledged by ${item.ack.by}` : ''}`);
   li.append(el('span', 'kind', KIND[alert.kind]), el('span', 'where', alert.location || 'Location unknown'), el('span', 'time', time(alert.at)));
   const who = el('span', 'who', `Ext ${alert.ext}${alert.name ? ` · ${alert.name}` : ''}`);
   const meta = el('span', 'meta', `${alert.kind === 'pin-lockout' ? 'PIN lockout' : `Dialled ${alert.dialled}`} · Callback ${alert.callback || '—'}`);
   li.append(who, meta, el('span', 'meta day', day(alert.at)));
+  // While the PSAP may call back, its call goes to this extension: say so, until the window ends.
+  if (callbackLine) li.append(el('span', 'outcome callback-window', callbackLine));
   const notes = [...(alert.note ? [alert.note] : []), ...followUps.notes];
   if (alert.kind === 'hotline' && notes.length === 0) li.append(el('span', 'outcome', 'To Security Control'));
-  for (const note of notes) li.append(el('span', `outcome${/not answered|failed/.test(note) ? ' bad' : ''}`, note.charAt(0).toUpperCase() + note.slice(1)));
+  for (const note of notes) li.append(el('span', `outcome${/not answered|failed|did not take/.test(note) ? ' bad' : /^callback from/.test(note) ? ' callback' : ''}`, note.charAt(0).toUpperCase() + note.slice(1)));
   // Responders the call-out phoned who pressed 1: someone is on the way.
   for (const ack of followUps.callOutAcks) li.append(el('span', 'outcome callout-ack', `Call-out acknowledged by ${ack.by} at ${time(ack.at)}`));
   // An alert from the outbox: its time above is when it was raised, this line when it arrived.
@@ -181,8 +184,25 @@ function card(/** @type {Item} */ item, /** @type {FollowUps} */ followUps, /** 
   return li;
 }
 
+/** "Callback window: +44… → 4150 until 14:32" while a PSAP callback number leads back to the extension. */
+function callbackWindow(/** @type {Alert} */ alert) {
+  const until = alert.callbackUntil ? Date.parse(alert.callbackUntil) : NaN;
+  return until > Date.now() ? `Callback window: ${alert.callback} → ${alert.ext} until ${time(alert.callbackUntil ?? '')}` : '';
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let windowTimer;
+/** Renders again when the next callback window ends, so the line goes when the window does. */
+function renderAtWindowEnd(/** @type {Item[]} */ shown) {
+  clearTimeout(windowTimer);
+  const now = Date.now();
+  const ends = shown.map((i) => Date.parse(i.alert.callbackUntil ?? '')).filter((t) => t > now);
+  if (ends.length > 0) windowTimer = setTimeout(render, Math.min(...ends) - now + 50);
+}
+
 function render() {
   const { shown, followUpsOf } = grouped();
+  renderAtWindowEnd(shown);
   const open = shown.filter((i) => i.alert.kind === 'emergency' && !i.ack);
   const rest = shown.filter((i) => !open.includes(i));
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest('[data-id]')?.getAttribute('data-id') : undefined;
