@@ -67,6 +67,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** CALLGUARD_ALERT_WEBHOOK. */
   alertWebhook?: string;
+  /** More of site.yaml, set over the peers' routes (e.g. `emergency: { callbackMinutes: 0.1 }`). */
+  site?: SiteOverrides;
   /**
    * Start FreeSWITCH (the lab must have E2E_FREESWITCH_RUN) and serve with it, ready once connected; a
    * number starts that many as a media pool (one secret, FREESWITCH_HOSTS).
@@ -84,7 +86,7 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
   };
   const mediaServers = options.media === true ? 1 : options.media || 0;
   const recordings = mediaServers > 0 ? labTempDir('callguard-recordings-') : undefined;
-  const site = { ...siteFor(ports, options.answerTimeoutSeconds ?? 5), ...(recordings ? { recording: { directory: recordings } } : {}) };
+  const site = { ...siteFor(ports, options.answerTimeoutSeconds ?? 5), ...(recordings ? { recording: { directory: recordings } } : {}), ...options.site };
   const dialplan = copyDialplan(site);
   const partial: Partial<Stack> = { lab, ports, site, dialplan, ...(recordings ? { recordings } : {}) };
   try {
