@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { parseAdminDate } from '../dialplan/dates.js';
 import type { Grant } from '../policy/grant.js';
-import { localTime, onState, stateCommand, type StateContext, type StateOptions } from './sharedState.js';
+import type { Plan } from '../policy/plan.js';
+import { planFrom } from './planOrThrow.js';
+import { onState, redisTarget, stateCommand, withSharedState, type StateContext, type StateOptions } from './sharedState.js';
 import { UsageError } from './usage.js';
+import { zonedTime } from '../zonedTime.js';
 
 interface AddOptions extends StateOptions {
   countries?: string;
@@ -23,9 +26,11 @@ function date(text: string | undefined, end: 'from' | 'until'): number | undefin
 
 const list = (text: string | undefined) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
-function describeGrant(g: Grant, zone: string): string {
+/** A grant's dates mean midnight UTC (parseAdminDate): shown in UTC, they read as the admin wrote them. */
+function describeGrant(g: Grant): string {
+  const zone = 'UTC';
   const scope = [g.worldwide ? 'worldwide' : '', ...g.countries, ...g.prefixes.map((p) => `+${p}`)].filter(Boolean).join(',');
-  const when = [g.from && `from ${localTime(g.from, zone)}`, g.until && `until ${localTime(g.until, zone)}`].filter(Boolean).join(' ');
+  const when = [g.from && `from ${zonedTime(g.from, zone)}`, g.until && `until ${zonedTime(g.until, zone)}`].filter(Boolean).join(' ');
   return [g.id, g.user, scope, when || 'open-ended', g.where, `${g.reason} (approved by ${g.approver})`].join('\t');
 }
 
@@ -42,7 +47,7 @@ export function registerGrant(program: Command): void {
     .requiredOption('--reason <text>', 'why')
     .requiredOption('--approver <name>', 'who approved it')
     .action(
-      onState(async ({ state, plan, options }: StateContext<AddOptions>, user: string) => {
+      onState(async ({ state, options }: StateContext<AddOptions>, user: string) => {
         const added = await state.addGrant({
           user,
           worldwide: options.worldwide ?? false,
@@ -53,18 +58,22 @@ export function registerGrant(program: Command): void {
           reason: options.reason,
           approver: options.approver,
         });
-        process.stdout.write(`${describeGrant(added, plan.site.timezone)}\n`);
+        process.stdout.write(`${describeGrant(added)}\n`);
       }),
     );
 
-  stateCommand(grant, 'list', "list grants: run-time ones, then the dialplan's")
+  stateCommand(grant, 'list', "list grants: run-time ones (from Redis), then the dialplan's")
     .argument('[user]', 'only this user')
-    .action(
-      onState(async ({ state, plan }, user?: string) => {
-        const fromPlan = [...plan.grants.values()].flat().filter((g) => user === undefined || g.user === user);
-        for (const g of [...state.grants(user), ...fromPlan]) process.stdout.write(`${describeGrant(g, plan.site.timezone)}\n`);
-      }),
-    );
+    .action(async (user: string | undefined, options: StateOptions) => {
+      const ofUser = (g: Grant) => user === undefined || g.user === user;
+      const show = (plan: Plan, runTime: Grant[]) => {
+        const fromPlan = [...plan.grants.values()].flat().filter(ofUser);
+        process.stdout.write([...runTime, ...fromPlan].map((g) => `${describeGrant(g)}\n`).join(''));
+      };
+      if (redisTarget(options)) return withSharedState(options, async (state, plan) => show(plan, state.grants(user)));
+      show(await planFrom(options.dialplan), []);
+      process.stderr.write("no Redis (--redis URL or REDIS_URL): only the dialplan's grants; run-time grants (grant add) live in Redis\n");
+    });
 
   stateCommand(grant, 'revoke', 'revoke a run-time grant')
     .argument('<id>', 'grant id, as listed')

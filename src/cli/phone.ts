@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { UnlockResult } from '../state/index.js';
-import { localTime, onState, readSecretLine, stateCommand, type StateContext, type StateOptions } from './sharedState.js';
+import type { PhoneListOptions } from './phoneList.js';
+import { onState, readSecretLine, stateCommand, type StateContext, type StateOptions } from './sharedState.js';
+import { zonedTime } from '../zonedTime.js';
 
 interface PhoneOptions extends StateOptions {
   json?: boolean;
@@ -13,7 +15,7 @@ function unlockMessage(ext: string, result: UnlockResult, zone: string): string 
     case 'wrong-pin':
       return `wrong PIN for ${ext}: ${result.attemptsLeft} attempt${result.attemptsLeft === 1 ? '' : 's'} left before PIN entry locks`;
     case 'locked-out':
-      return `PIN entry for ${ext} is locked out until ${localTime(result.until, zone)}; a Security alert has been raised`;
+      return `PIN entry for ${ext} is locked out until ${zonedTime(result.until, zone)}; a Security alert has been raised`;
     case 'no-pin':
       return `${ext} has no PIN yet: an admin sets one with "callguard pin set ${ext}"`;
   }
@@ -21,6 +23,13 @@ function unlockMessage(ext: string, result: UnlockResult, zone: string): string 
 
 export function registerPhone(program: Command): void {
   const phone = program.command('phone').description('PIN-locked desk phones of users allowed to call abroad');
+
+  stateCommand(phone, 'list', "every extension with its lock state and when it last changed (without Redis: as the plan sets them)")
+    .option('--json', 'print one JSON object a line')
+    .action(async (options: PhoneListOptions) => {
+      const { runPhoneList } = await import('./phoneList.js');
+      await runPhoneList(options);
+    });
 
   stateCommand(phone, 'status', 'show whether a phone is locked, and its PIN attempts')
     .argument('<ext>', 'extension')
@@ -31,10 +40,10 @@ export function registerPhone(program: Command): void {
         const zone = plan.site.timezone;
         if (options.json) return void process.stdout.write(`${JSON.stringify(s)}\n`);
         const parts = [
-          s.lock === 'unlocked' ? `unlocked until ${localTime(s.relocksAt!, zone)}` : s.lock,
+          s.lock === 'unlocked' ? `unlocked until ${zonedTime(s.relocksAt!, zone)}` : s.lock,
           s.hasPin ? 'PIN set' : 'no PIN set',
           `${s.failures} failed attempt${s.failures === 1 ? '' : 's'}`,
-          ...(s.lockoutUntil ? [`PIN entry locked out until ${localTime(s.lockoutUntil, zone)}`] : []),
+          ...(s.lockoutUntil ? [`PIN entry locked out until ${zonedTime(s.lockoutUntil, zone)}`] : []),
         ];
         process.stdout.write(`${ext} (${plan.extensions.get(ext)!.name}): ${parts.join('; ')}\n`);
       }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { DIALPLAN_OPTION } from './options.js';
+import { zonedTime } from '../zonedTime.js';
 import { UsageError } from './usage.js';
 
 interface RecordingsOptions {
@@ -15,12 +16,6 @@ async function siteOf(options: RecordingsOptions): Promise<{ directory: string; 
   const { planFrom } = await import('./planOrThrow.js');
   const { site } = await planFrom(options.dialplan);
   return { directory: options.directory ?? site.recording.directory, retentionDays: site.recording.retentionDays, timezone: site.timezone };
-}
-
-function localStamp(instant: number, zone: string): string {
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(instant);
-  const get = (type: string) => p.find((x) => x.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
 export function registerRecordings(program: Command): void {
@@ -42,7 +37,7 @@ export function registerRecordings(program: Command): void {
         logger: {
           info: (o) => {
             const { file, startedAt } = o as { file: string; startedAt: string };
-            process.stdout.write(`${verb} ${file} (call started ${localStamp(Date.parse(startedAt), site.timezone)})\n`);
+            process.stdout.write(`${verb} ${file} (call started ${zonedTime(Date.parse(startedAt), site.timezone, true)})\n`);
           },
           warn: (o, msg) => process.stderr.write(`${msg ?? 'warning'}: ${JSON.stringify(o)}\n`),
           error: (o, msg) => {
@@ -53,7 +48,7 @@ export function registerRecordings(program: Command): void {
       });
       process.stdout.write(
         `${site.directory}: ${verb} ${result.removed.length} file${result.removed.length === 1 ? '' : 's'} (${(result.bytes / 1e6).toFixed(1)} MB) ` +
-          `older than ${site.retentionDays} days (before ${localStamp(result.cutoff, site.timezone)}), ${result.removedDirs.length} empty director${result.removedDirs.length === 1 ? 'y' : 'ies'}; ${result.kept} kept\n`,
+          `older than ${site.retentionDays} days (before ${zonedTime(result.cutoff, site.timezone, true)}), ${result.removedDirs.length} empty director${result.removedDirs.length === 1 ? 'y' : 'ies'}; ${result.kept} kept\n`,
       );
     });
 
@@ -81,7 +76,7 @@ export function registerRecordings(program: Command): void {
         const s = r.sidecar;
         const who = s ? `${s.direction} ${s.direction === 'inbound' ? 'from' : 'to'} ${s.other}` : '(no sidecar)';
         const duration = s?.durationSeconds == null ? '' : ` ${s.durationSeconds} s`;
-        return `${localStamp(r.at, site.timezone)}  ${r.ext}  ${who}${duration}  ${relative(site.directory, r.path)}${existsSync(holdPath(r.path)) ? '  [legal hold]' : ''}\n`;
+        return `${zonedTime(r.at, site.timezone, true)}  ${r.ext}  ${who}${duration}  ${relative(site.directory, r.path)}${existsSync(holdPath(r.path)) ? '  [legal hold]' : ''}\n`;
       });
       process.stdout.write(lines.join('') + `${found.length} recording${found.length === 1 ? '' : 's'} in ${site.directory}\n`);
     });

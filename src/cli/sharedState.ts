@@ -84,7 +84,3 @@ export async function readSecretLine(prompt: string): Promise<string> {
     process.stderr.write('\n');
   }
 }
-
-export function localTime(ms: number, zone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(ms);
-}

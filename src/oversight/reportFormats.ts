@@ -1,3 +1,4 @@
+import { zonedTime } from '../zonedTime.js';
 import type { Report, UserRow } from './report.js';
 
 /** The report as CSV, one file per table: name to text (RFC 4180, CRLF, a header row). */
@@ -132,7 +133,7 @@ ${tableHtml('Barred attempts (most first)', ['ext', 'user', 'department', 'class
 ${r.barred.length > 40 ? `<p class="none">${num(r.barred.length - 40)} more rows in barred-attempts.csv.</p>` : ''}
 ${tableHtml('International calls by the grant that allowed them', ['grant', 'user', 'covers', 'calls', 'minutes', 'cost', 'countries'], r.grants.map((g) => [g.id, g.user, g.covers, g.calls, g.minutes, money(g.cost), Object.entries(g.countries).map(([c, n]) => `${c} ${n}`).join(', ')]), 'No international calls.', [3, 4, 5])}
 ${tableHtml('Grants in force but never used', ['grant', 'user', 'covers'], r.unusedGrants.map((g) => [g.id, g.user, g.covers]), 'Every grant in force was used.')}
-${tableHtml('Emergency and hotline calls', ['time', 'kind', 'ext', 'where', 'dialled', 'answered', 'failover'], r.safety.map((s) => [s.at.replace('T', ' ').slice(0, 19), s.kind, s.ext, s.location ?? s.name ?? '', s.dialled, s.answered ? 'yes' : `no (${s.disposition})`, s.failover ?? '']), 'No emergency or hotline calls.')}
+${tableHtml('Emergency and hotline calls', ['time', 'kind', 'ext', 'where', 'dialled', 'answered', 'failover'], r.safety.map((s) => [zonedTime(Date.parse(s.at), r.timezone, true), s.kind, s.ext, s.location ?? s.name ?? '', s.dialled, s.answered ? 'yes' : `no (${s.disposition})`, s.failover ?? '']), 'No emergency or hotline calls.')}
 ${tableHtml('PIN prompts, failures and lockouts', ['ext', 'user', 'department', 'prompts', 'wrong PINs', 'lockouts'], r.pin.slice(0, 40).map((p) => [p.ext, p.user ?? '', p.department, p.prompts, p.failures, p.lockouts]), 'No PIN prompts.', [3, 4, 5])}
 ${tableHtml('Extensions with no calls (low utilisation), by department', ['department', 'no calls', 'extensions'], idleByDept, 'Every extension made calls.', [1, 2])}
 <p class="sub">${num(r.records.records)} records read from ${num(r.records.files)} files${r.records.skipped ? `, ${num(r.records.skipped)} torn lines skipped` : ''}. The full lists are in the CSV files (callguard report --format csv).</p>
