@@ -23,9 +23,11 @@ COPY --from=build /app/dist ./dist
 COPY dialplan /etc/callguard/dialplan
 # `callguard ...` inside the container (docker compose exec app callguard recordings list).
 RUN chmod +x dist/src/cli/main.js && ln -s /app/dist/src/cli/main.js /usr/local/bin/callguard \
-  # The recordings directory exists owned by the app's user, so that a new named volume mounted here
-  # starts with that owner (Docker copies it from the image) and the app can create <yyyy>/<mm>/<dd>.
-  && mkdir -p /var/lib/callguard/recordings /var/lib/callguard/data && chown -R node:node /var/lib/callguard && chmod 0750 /var/lib/callguard/recordings /var/lib/callguard/data
+  # The recordings (and call-out audio) directories exist owned by the app's user, so that a new named
+  # volume mounted here starts with that owner (Docker copies it from the image) and the app can
+  # create <yyyy>/<mm>/<dd> (and render the call-out's messages).
+  && mkdir -p /var/lib/callguard/recordings /var/lib/callguard/data /var/lib/callguard/call-out && chown -R node:node /var/lib/callguard \
+  && chmod 0750 /var/lib/callguard/recordings /var/lib/callguard/data /var/lib/callguard/call-out
 USER node
 ENV CALLGUARD_DIALPLAN=/etc/callguard/dialplan
 # Call records, the alert outbox, tokens and the audit log: a volume, so they outlive the container.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CallOutMessage } from '../audit/callOut.js';
@@ -35,10 +35,10 @@ export class CallOutAudio {
     private readonly logger: Logger,
   ) {}
 
-  /** Messages left by a process that ended mid call-out are removed. */
+  /** Messages left by a process that ended mid call-out are removed (the directory itself may be a mount point: it stays). */
   static async open(dir: string, logger: Logger): Promise<CallOutAudio> {
-    await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
+    await Promise.all((await readdir(dir)).map((name) => rm(join(dir, name), { recursive: true, force: true })));
     return new CallOutAudio(dir, logger);
   }
 

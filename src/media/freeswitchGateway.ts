@@ -4,7 +4,7 @@ import { pinCall } from './flows/pinCall.js';
 import { recordedCall, type BeginRecording } from './flows/recordedCall.js';
 import { spokenReject } from './flows/spokenReject.js';
 import type { MediaGateway } from './gateway.js';
-import type { MediaPool, MediaServerStatus } from './mediaPool.js';
+import type { CallMediaServer, MediaPool, MediaServerStatus } from './mediaPool.js';
 
 /** The media seam on FreeSWITCH through drachtio-fsmrf: each call on a server of the pool. */
 export class FreeswitchGateway implements MediaGateway {
@@ -35,6 +35,10 @@ export class FreeswitchGateway implements MediaGateway {
 
   feature(ctx: CallContext<DecisionOf<'feature'>>): Promise<void> {
     return featureCall(ctx, this.pool.forCall(ctx));
+  }
+
+  serverFor(ctx: CallContext): CallMediaServer {
+    return this.pool.forCall(ctx);
   }
 
   async announceReject(ctx: CallContext<DecisionOf<'reject'>>): Promise<boolean> {

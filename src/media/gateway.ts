@@ -1,12 +1,13 @@
 import type { CallContext, DecisionOf } from '../sip/context.js';
-import type { MediaServerStatus } from './mediaPool.js';
+import type { CallMediaServer, MediaServerStatus } from './mediaPool.js';
 
 /**
  * The media seam: recording notices, recording, PIN prompts, feature codes and spoken rejects run
  * through FreeSWITCH. The SIP actions ask `available` first; when it is false they follow DESIGN's
  * failure semantics for "FreeSWITCH unreachable" (recorded extensions per `noticeUnavailable`, PIN
  * entry and feature codes 503, rejects without a spoken reason) and do not call the methods below.
- * Emergency and hotline calls never come here.
+ * Emergency and hotline calls never come here, except to join Security to an emergency call once it is
+ * connected (securityJoin.ts), which the call never waits for.
  */
 export interface MediaGateway {
   readonly available: boolean;
@@ -22,6 +23,8 @@ export interface MediaGateway {
   feature(ctx: CallContext<DecisionOf<'feature'>>): Promise<void>;
   /** The refusal spoken in early media, then the status; false when this reason has no prompt. */
   announceReject(ctx: CallContext<DecisionOf<'reject'>>): Promise<boolean>;
+  /** The media server of one call, for flows outside this interface (Security joined to an emergency call). */
+  serverFor(ctx: CallContext): CallMediaServer;
 }
 
 const unavailable = () => Promise.reject(new Error('no media server'));
@@ -35,4 +38,5 @@ export const NO_MEDIA_SERVER: MediaGateway = {
   pinCall: unavailable,
   feature: unavailable,
   announceReject: () => Promise.resolve(false),
+  serverFor: () => ({ createEndpoint: unavailable }),
 };

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { AlertDispatcher } from '../audit/alertDispatcher.js';
@@ -11,12 +10,12 @@ import type { Plan } from '../policy/plan.js';
 
 /**
  * The call-out (site.security.callOut) as `callguard serve` runs it: its messages rendered into
- * `<dataDir>/call-out` (FreeSWITCH must read that path as it is), its calls on the first connected
- * FreeSWITCH, its outcomes counted, started by every emergency alert the dispatcher raises.
+ * `audioDir` (FreeSWITCH must read that path as it is), its calls on the first connected FreeSWITCH,
+ * its outcomes counted, started by every emergency alert the dispatcher raises.
  */
-export async function startCallOut(options: { srf: Srf; plan: () => Plan; freeswitch: readonly FreeswitchConnection[]; dataDir: string; alerts: AlertDispatcher; metrics: Metrics; logger: Logger }): Promise<CallOut> {
+export async function startCallOut(options: { srf: Srf; plan: () => Plan; freeswitch: readonly FreeswitchConnection[]; audioDir: string; alerts: AlertDispatcher; metrics: Metrics; logger: Logger }): Promise<CallOut> {
   const { plan, alerts, logger } = options;
-  const audio = await CallOutAudio.open(join(options.dataDir, 'call-out'), logger);
+  const audio = await CallOutAudio.open(options.audioDir, logger);
   const callOut = new CallOut({
     plan,
     phone: phoneThroughFreeswitch({ srf: options.srf, plan, mediaServer: () => options.freeswitch.map((f) => f.mediaServer).find((m) => m !== undefined), audio, logger }),

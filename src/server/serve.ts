@@ -134,7 +134,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const media: MediaGateway = parts.media ?? (freeswitch.length > 0 ? new FreeswitchGateway(new MediaPool(freeswitch), beginRecording) : NO_MEDIA_SERVER);
   metrics.readMediaServers(() => media.servers);
   // Responders phoned on every emergency call, beside the alert and never awaited by the call.
-  const callOut = await startCallOut({ srf: drachtio.srf, plan, freeswitch, dataDir, alerts, metrics, logger });
+  const callOut = await startCallOut({ srf: drachtio.srf, plan, freeswitch, audioDir: settings.callOutAudioDir ?? join(dataDir, 'call-out'), alerts, metrics, logger });
   const retention = startRetentionTimer(plan, logger);
 
   // Toll-fraud limits: calls abroad counted here, shared with the other instances through Redis.

@@ -17,6 +17,8 @@ export interface ServeSettings {
   alertWebhook?: string | undefined;
   /** Alert e-mail (SMTP_URL, SMTP_FROM) to site.security.email; absent without SMTP_URL. */
   email?: EmailSettings | undefined;
+  /** Where the call-out's spoken messages are rendered, a directory FreeSWITCH reads by the same path (CALLGUARD_CALLOUT_AUDIO_DIR); absent: `<data dir>/call-out`. */
+  callOutAudioDir?: string | undefined;
   /** The admin API and console: the token file and the audit log; absent, only /health and /metrics answer. */
   admin?: { tokensFile: string; auditLog: string } | undefined;
   drainSeconds: number;
@@ -62,6 +64,7 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
     trustedSources: new Set(trusted),
     alertWebhook: webhook,
     email,
+    callOutAudioDir: env.CALLGUARD_CALLOUT_AUDIO_DIR || undefined,
     admin: { tokensFile: env.CALLGUARD_TOKENS || `${dataDir}/tokens.json`, auditLog: env.CALLGUARD_AUDIT_LOG || `${dataDir}/audit.jsonl` },
     drainSeconds,
     logLevel,

@@ -5,6 +5,7 @@ import type { Metrics } from '../http/metrics.js';
 import type { FraudAlerts } from '../limits/fraudAlerts.js';
 import type { UsageLedger } from '../limits/usageLedger.js';
 import type { MediaGateway } from '../media/gateway.js';
+import type { SecurityJoins } from '../media/securityJoins.js';
 import type { CallRecorder } from '../oversight/callRecords.js';
 import type { Decision } from '../policy/decision.js';
 import type { Plan } from '../policy/plan.js';
@@ -30,6 +31,8 @@ export interface EdgeServices {
   /** Calls abroad per user for the toll-fraud limits, and the FRAUD alerts (absent: no limits applied). */
   usage?: UsageLedger | undefined;
   fraudAlerts?: FraudAlerts | undefined;
+  /** Security Control joined to emergency calls (absent: alerted only). */
+  securityJoins?: SecurityJoins | undefined;
 }
 
 /** One call as an action sees it: the decision, narrowed to its action, and everything to carry it out. */

@@ -44,6 +44,17 @@ export interface BridgeOptions {
   mediaLegs?: { caller: Dialog; callee: Dialog };
 }
 
+/**
+ * A connected call's two dialogs, for moving its media elsewhere (Security joined to an emergency
+ * call): while it runs through a media server, each side's own re-INVITEs go to its media leg there.
+ */
+export interface ConnectedCall {
+  caller: Dialog;
+  callee: Dialog;
+  /** Where `side`'s re-INVITEs (hold, codec change) go from now on; undefined: the other side, as bridged. */
+  renegotiateThrough(side: Side, dialog: Dialog | undefined): void;
+}
+
 export type Disposition = 'rejected' | 'answered' | 'cancelled' | 'failed' | 'no-answer';
 
 export interface SessionEvents {
@@ -66,6 +77,8 @@ export class CallSession {
   private phase: Phase = { name: 'setup' };
   private readonly releases: (() => void)[] = [];
   private digitListener: ((digits: string) => void) | undefined;
+  private connectedCall: ConnectedCall | undefined;
+  private readonly connectListeners: ((call: ConnectedCall) => void)[] = [];
   /** performance.now() at the answer, for the minutes a call lasted. */
   private answeredAt: number | undefined;
   readonly callId: string;
@@ -107,6 +120,12 @@ export class CallSession {
   own(release: () => void): void {
     if (this.phase.name === 'ended') safely(release);
     else this.releases.push(release);
+  }
+
+  /** Calls `listener` once the caller is connected (now, if it is); never for a call that ends unanswered. */
+  whenConnected(listener: (call: ConnectedCall) => void): void {
+    if (this.connectedCall) listener(this.connectedCall);
+    else if (this.phase.name === 'setup') this.connectListeners.push(listener);
   }
 
   /** Where digits the caller sends in SIP INFO go (the media server collecting a PIN). */
@@ -226,14 +245,16 @@ export class CallSession {
         this.end('answered');
       });
     }
-    const sides: [Dialog, Side, Dialog, Dialog][] = [
-      [caller, 'caller', callee, options.mediaLegs?.caller ?? callee],
-      [callee, 'callee', caller, options.mediaLegs?.callee ?? caller],
+    const bridged = { caller: options.mediaLegs?.caller ?? callee, callee: options.mediaLegs?.callee ?? caller };
+    const renegotiation = { ...bridged };
+    const sides: [Dialog, Side, Dialog][] = [
+      [caller, 'caller', callee],
+      [callee, 'callee', caller],
     ];
-    for (const [dialog, side, other, renegotiateWith] of sides) {
+    for (const [dialog, side, other] of sides) {
       // Hold, resume and codec changes pass straight through.
       dialog.on('modify', (req, res) => {
-        renegotiateWith.modify(req.body).then(
+        renegotiation[side].modify(req.body).then(
           (sdp) => res.send(200, { body: sdp }),
           () => res.send(488),
         );
@@ -241,6 +262,8 @@ export class CallSession {
       dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
       if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
     }
+    this.connectedCall = { caller, callee, renegotiateThrough: (side, dialog) => (renegotiation[side] = dialog ?? bridged[side]) };
+    for (const listener of this.connectListeners.splice(0)) safely(() => listener(this.connectedCall!));
     return true;
   }
 
@@ -273,6 +296,7 @@ export class CallSession {
   private end(disposition: Disposition): void {
     if (this.phase.name === 'ended') return;
     this.phase = { name: 'ended', disposition };
+    this.connectListeners.length = 0;
     for (const release of this.releases.splice(0)) safely(release);
     this.events.ended(this, disposition);
   }

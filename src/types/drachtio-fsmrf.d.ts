@@ -40,6 +40,8 @@ declare module 'drachtio-fsmrf' {
       set(name: string | Record<string, string | number | boolean>, value?: string): Promise<unknown>;
       bridge(other: Endpoint | string): Promise<unknown>;
       modify(sdp: string): Promise<unknown>;
+      /** Runs the `conference` app (`name@profile+flags{...}`); resolves once the endpoint is a member. */
+      join(conference: string, opts?: { profile?: string; flags?: Record<string, boolean> }): Promise<{ memberId: number; confUuid: string }>;
       destroy(): Promise<void>;
     }
     interface MediaServer extends EventEmitter {

@@ -31,10 +31,10 @@ import * as sip from './sipText.js';
 export interface Step {
   /** 1-based endpoint number (order of creation); 0 for the server itself. */
   endpoint: number;
-  op: 'create' | 'play' | 'playCollect' | 'execute' | 'api' | 'set' | 'bridge' | 'modify' | 'destroy' | 'dialog-destroy' | 'hangup';
-  /** The file, app, API command or variable, as given. */
+  op: 'create' | 'play' | 'playCollect' | 'execute' | 'api' | 'set' | 'bridge' | 'join' | 'modify' | 'destroy' | 'dialog-destroy' | 'hangup';
+  /** The file, app, API command, variable or conference, as given. */
   arg: string;
-  /** The rest: execute's argument, api's arguments, set's value, playCollect's options. */
+  /** The rest: execute's argument, api's arguments, set's value, playCollect's and join's options. */
   detail?: unknown;
   /** When it ended: 'done', 'failed', 'broken' (uuid_break) or undefined while it runs. */
   outcome?: 'done' | 'failed' | 'broken';
@@ -266,6 +266,11 @@ export class StandInEndpoint extends EventEmitter {
   bridge(other: Mrf.Endpoint | string): Promise<unknown> {
     const target = typeof other === 'string' ? other : other.uuid;
     return this.run('bridge', target, undefined, (p) => this.quick(p, undefined));
+  }
+
+  /** The endpoint becomes a member of the conference (drachtio-fsmrf resolves on its add-member event). */
+  join(conference: string, opts?: { profile?: string; flags?: Record<string, boolean> }): Promise<{ memberId: number; confUuid: string }> {
+    return this.run('join', conference, opts, (p) => this.quick(p, { memberId: this.index, confUuid: `conference-${conference}` }));
   }
 
   modify(sdp: string): Promise<unknown> {

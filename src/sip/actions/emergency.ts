@@ -47,6 +47,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
     note: setup.callerUnreadable && `caller unknown (${setup.callerUnreadable}): the site's callback number and address were sent`,
   };
   services.alerts.send(alert);
+  services.securityJoins?.emergency(ctx);
 
   const routes = [decision.trunk, plan.site.routes.external];
   const ours = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };

@@ -1,0 +1,213 @@
+/**
+ * Security joined to an emergency call, at CI level: the real `callguard serve` pipeline and
+ * drachtio-srf on the fake drachtio-server, the FreeSWITCH stand-in behind the media pool. The state
+ * machine: Security rung with FreeSWITCH's offer when the 999 goes out; both answered, the caller's and
+ * the trunk's media re-INVITEd into the conference; Security hangs up, or FreeSWITCH fails: re-INVITEs
+ * give them each other's media again, and the call goes on; FreeSWITCH down: the alert only.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Edge, EMERGENCY_TRUNK, until } from '../support/edgeFixture.js';
+import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
+import * as sip from '../support/sipText.js';
+import { expectNothingLeft, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+
+const CALLER_SDP = sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 1000 });
+const TRUNK_SDP = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+const SECURITY_SDP = sip.sdp({ ip: '192.0.2.22', port: 52000, sessionId: 2222 });
+/** The sample plan's Security Control desk, through the PBX. */
+const SECURITY = 'sip:2222@pbx.herts.example.ac.uk:5060';
+
+let m: MediaEdge | undefined;
+afterEach(async () => {
+  await m?.stop();
+  m = undefined;
+});
+
+const withMode = (mode: string) => (yaml: string) => yaml.replace(/^site:\n/m, `site:\n  security:\n    joinEmergency: ${mode}\n`);
+
+/** The requests the app has sent that match, in order, waiting until there are `n`. */
+function sent(edge: Edge, what: string, match: (r: OutboundRequest) => boolean, n = 1): Promise<OutboundRequest> {
+  return until(`${what} (#${n})`, () => edge.fake.outboundRequests.filter(match)[n - 1]);
+}
+
+/** Answers every MESSAGE (the Security alert) the app sends, until the edge stops. */
+function answerMessages(edge: Edge): void {
+  void (async () => {
+    for (;;) {
+      try {
+        (await edge.nextRequest('MESSAGE', 60_000)).respond(200);
+      } catch {
+        return;
+      }
+    }
+  })();
+}
+
+interface JoinedCall {
+  a: InboundTransaction;
+  trunk: OutboundRequest;
+  security: OutboundRequest;
+  callerCallId: string;
+}
+
+/** A 999 from 4101: the trunk and Security both answer; resolves once Security is joined. */
+async function joinedCall(edge: Edge): Promise<JoinedCall> {
+  answerMessages(edge);
+  const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
+  const callerCallId = a.request!.get('call-id')!;
+  const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
+  const security = await sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
+  trunk.respond(200, { body: TRUNK_SDP });
+  expect((await a.finalResponse()).status).toBe(200);
+  security.respond(200, { body: SECURITY_SDP });
+  // Into the conference: the caller first, then the trunk, each towards an endpoint of its own.
+  (await sent(edge, 're-INVITE to the caller', (r) => r.method === 'INVITE' && r.get('call-id') === callerCallId)).respond(200, { body: CALLER_SDP });
+  (await sent(edge, 're-INVITE to the trunk', (r) => r.method === 'INVITE' && r.get('call-id') === trunk.get('call-id'), 2)).respond(200, { body: TRUNK_SDP });
+  await edge.waitForLog('Security joined', (l) => l.msg === 'Security Control joined to the emergency call');
+  return { a, trunk, security, callerCallId };
+}
+
+/** The re-INVITEs that put the caller and the trunk back on each other's media; answered. */
+async function backDirect(edge: Edge, call: JoinedCall): Promise<{ toCaller: OutboundRequest; toTrunk: OutboundRequest }> {
+  const toCaller = await sent(edge, 're-INVITE restoring the caller', (r) => r.method === 'INVITE' && r.get('call-id') === call.callerCallId, 2);
+  toCaller.respond(200, { body: CALLER_SDP });
+  const toTrunk = await sent(edge, 're-INVITE restoring the trunk', (r) => r.method === 'INVITE' && r.get('call-id') === call.trunk.get('call-id'), 3);
+  toTrunk.respond(200, { body: TRUNK_SDP });
+  await edge.waitForLog('back on direct media', (l) => l.msg === 'emergency call back on direct media');
+  return { toCaller, toTrunk };
+}
+
+/** Waits for the app's BYE on the dialog `leg` made, and answers it. */
+async function byeTo(edge: Edge, leg: OutboundRequest, what: string): Promise<void> {
+  const bye = await sent(edge, what, (r) => r.method === 'BYE' && r.get('call-id') === leg.get('call-id'));
+  if (bye.finalStatus === undefined) bye.respond(200);
+}
+
+/** The caller hangs up; the app BYEs the trunk (and Security, when still on the call); nothing is left anywhere. */
+async function hangUp(call: Pick<JoinedCall, 'a' | 'trunk' | 'security'>, securityToo: boolean): Promise<void> {
+  call.a.bye();
+  await byeTo(m!.edge, call.trunk, 'the BYE to the trunk');
+  if (securityToo) await byeTo(m!.edge, call.security, "the BYE to Security's leg");
+  await expectNothingLeft(m!);
+}
+
+describe('Security joined to an emergency call (drachtio-srf on the fake drachtio-server, FreeSWITCH stand-in)', () => {
+  it('talk: Security rung with FreeSWITCH’s offer at once; both answered: caller and trunk re-INVITEd into the conference; Security hangs up: both re-INVITEd back to each other', async () => {
+    m = await startMediaEdge({ site: withMode('talk') });
+    const { edge, fs } = m;
+    const call = await joinedCall(edge);
+    // Security's INVITE carried the endpoint FreeSWITCH offered; its answer went back to that endpoint.
+    expect(call.security.body).toBe(fs.endpoints[0]!.local.sdp);
+    expect(fs.endpoints[0]!.steps.find((s) => s.op === 'modify')?.detail).toBe(SECURITY_SDP);
+    const joins = fs.journal.filter((s) => s.op === 'join');
+    expect(joins.map((s) => s.endpoint)).toEqual([1, 2, 3]);
+    expect(new Set(joins.map((s) => s.arg)).size).toBe(1);
+    expect(joins[0]!.detail).toMatchObject({ flags: { mute: false } });
+    // The caller was offered its endpoint's SDP, the trunk its own.
+    const [toCaller] = edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' && r.get('call-id') === call.callerCallId);
+    expect(toCaller!.body).toBe(fs.endpoints[1]!.local.sdp);
+
+    call.security.bye();
+    const restored = await backDirect(edge, call);
+    // The caller gets the trunk's SDP again, the trunk the caller's answer.
+    expect(restored.toCaller.body).toBe(TRUNK_SDP);
+    expect(restored.toTrunk.body).toBe(CALLER_SDP);
+    await fs.allReleased();
+    await edge.waitForLog('Security left: hung up', (l) => l.msg === 'Security left the emergency call' && l.why === 'Security hung up');
+    expect(await edge.callsInProgress).toBe(1);
+    await hangUp(call, false);
+  });
+
+  it('listen: Security joins muted', async () => {
+    m = await startMediaEdge({ site: withMode('listen') });
+    const call = await joinedCall(m.edge);
+    const securityJoin = m.fs.journal.find((s) => s.op === 'join' && s.endpoint === 1);
+    expect(securityJoin?.detail).toMatchObject({ flags: { mute: true } });
+    expect(m.fs.journal.filter((s) => s.op === 'join' && s.endpoint !== 1).map((s) => s.detail)).toEqual([{ profile: 'default' }, { profile: 'default' }]);
+    // Security's leg goes with the call.
+    await hangUp(call, true);
+  });
+
+  it('FreeSWITCH fails while Security is joined: caller and trunk re-INVITEd back to each other, Security hung up, the call goes on', async () => {
+    m = await startMediaEdge({ site: withMode('talk') });
+    const { edge, fs } = m;
+    const call = await joinedCall(edge);
+    fs.hangUp(fs.endpoints[2]!);
+    await backDirect(edge, call);
+    await byeTo(edge, call.security, "the BYE to Security's leg");
+    await edge.waitForLog('Security left: FreeSWITCH failed', (l) => l.msg === 'Security left the emergency call' && l.why === 'FreeSWITCH failed');
+    await fs.allReleased();
+    expect(await edge.callsInProgress).toBe(1);
+    await hangUp(call, false);
+  });
+
+  it('a FreeSWITCH step fails while joining: the call is put back on direct media and goes on', async () => {
+    m = await startMediaEdge({ site: withMode('talk') });
+    const { edge, fs } = m;
+    fs.fail((s) => s.op === 'join' && s.endpoint === 3);
+    answerMessages(edge);
+    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
+    const callerCallId = a.request!.get('call-id')!;
+    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
+    const security = await sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
+    trunk.respond(200, { body: TRUNK_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+    security.respond(200, { body: SECURITY_SDP });
+    await edge.waitForLog('join failed', (l) => l.msg === 'Security could not be joined to the emergency call: the call goes on directly');
+    await byeTo(edge, security, "the BYE to Security's leg");
+    // Nothing had moved yet: no re-INVITE at all.
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' && r.get('call-id') === callerCallId)).toEqual([]);
+    await fs.allReleased();
+    await hangUp({ a, trunk, security }, false);
+  });
+
+  it('the caller hangs up while Security still rings: Security’s INVITE is CANCELled and the endpoint released', async () => {
+    m = await startMediaEdge({ site: withMode('talk') });
+    const { edge, fs } = m;
+    answerMessages(edge);
+    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
+    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
+    const security = await sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
+    security.respond(180);
+    trunk.respond(200, { body: TRUNK_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+    a.bye();
+    (await edge.nextRequest('BYE')).respond(200);
+    await security.waitForCancel();
+    await fs.allReleased();
+    await expectNothingLeft(m);
+  });
+
+  it('notify (the default): Security gets the alert only; no FreeSWITCH endpoint is made', async () => {
+    m = await startMediaEdge();
+    const { edge, fs } = m;
+    answerMessages(edge);
+    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
+    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
+    trunk.respond(200, { body: TRUNK_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+    await sent(edge, 'the alert', (r) => r.method === 'MESSAGE');
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE').map((r) => r.uri)).not.toContain(SECURITY);
+    expect(fs.journal).toEqual([]);
+    a.bye();
+    (await edge.nextRequest('BYE')).respond(200);
+    await expectNothingLeft(m);
+  });
+
+  it('FreeSWITCH down: the 999 goes out as ever, Security gets the alert only, and the log says why', async () => {
+    m = await startMediaEdge({ site: withMode('listen') });
+    const { edge, fs } = m;
+    fs.up = false;
+    answerMessages(edge);
+    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
+    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
+    trunk.respond(200, { body: TRUNK_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+    await edge.waitForLog('Security not joined', (l) => l.msg === 'Security not joined to the emergency call: no media server connected (FreeSWITCH down); Security has the alert only');
+    await sent(edge, 'the alert', (r) => r.method === 'MESSAGE');
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE').map((r) => r.uri)).not.toContain(SECURITY);
+    a.bye();
+    (await edge.nextRequest('BYE')).respond(200);
+    await expectNothingLeft(m);
+  });
+});
