@@ -69,7 +69,8 @@ export function registerRecordings(program: Command): void {
       const to = options.to === undefined ? undefined : parseAdminDate(options.to, site.timezone);
       const found = await listRecordings({ directory: site.directory, timezone: site.timezone, ext: options.ext, from, to });
       if (options.json) {
-        process.stdout.write(found.map((r) => `${JSON.stringify({ path: r.path, ext: r.ext, callId: r.callId, at: new Date(r.at).toISOString(), held: existsSync(holdPath(r.path)), ...(r.sidecar ? { sidecar: r.sidecar } : {}) })}\n`).join(''));
+        // `id` is what `recordings get` takes: the call's Call-ID as its sidecar keeps it (the file name has it made file-safe).
+        process.stdout.write(found.map((r) => `${JSON.stringify({ id: r.sidecar?.callId ?? r.callId, path: r.path, ext: r.ext, callId: r.callId, at: new Date(r.at).toISOString(), held: existsSync(holdPath(r.path)), ...(r.sidecar ? { sidecar: r.sidecar } : {}) })}\n`).join(''));
         return;
       }
       const lines = found.map((r) => {
@@ -85,10 +86,11 @@ export function registerRecordings(program: Command): void {
     .command('get')
     .description('fetch one recording for a stated purpose (a recordings token for its service area in $CALLGUARD_TOKEN); audited')
     .argument('<id>', "the recording's id: the call's Call-ID")
-    .requiredOption('--purpose <purpose>', 'quality, training, verification, dispute or abuse')
+    // Not a required option: a get without a purpose is refused by the governance, and so written to the access log.
+    .option('--purpose <purpose>', 'quality, training, verification, dispute or abuse (required)')
     .option('--out <file>', 'write the WAV here (default: standard output, which must not be a terminal)')
     .option(...DIALPLAN_OPTION)
-    .action(async (id: string, options: { purpose: string; out?: string; dialplan?: string }) => {
+    .action(async (id: string, options: { purpose?: string; out?: string; dialplan?: string }) => {
       if (!options.out && process.stdout.isTTY) throw new UsageError('give --out FILE, or pipe the WAV somewhere: it is not for a terminal');
       const { recording } = await governed(options.dialplan, { id, action: 'get', purpose: options.purpose });
       const { copyFile, chmod } = await import('node:fs/promises');

@@ -70,7 +70,7 @@ describe('callguard recordings', () => {
     const all = callguard(['recordings', 'list', ...common]);
     expect(all.status).toBe(0);
     expect(all.stdout.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  4120  outbound to \+441632960001 30 s  \d{4}\/\d\d\/\d\d\/4120-\d{6}-ancient\.wav$/),
+      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Europe\/London  4120  outbound to \+441632960001 30 s  \d{4}\/\d\d\/\d\d\/4120-\d{6}-ancient\.wav$/),
       expect.stringMatching(/  4120  .*-recent\.wav$/),
       expect.stringMatching(/  4121  .*-other\.wav$/),
       `3 recordings in ${directory}`,
