@@ -9,6 +9,7 @@ import { AlertOutbox } from '../audit/alertOutbox.js';
 import { emailChannel } from '../audit/emailChannel.js';
 import { PlanWatcher } from '../dialplan/watch.js';
 import { createAdmin } from '../http/admin.js';
+import { JoinFeed } from '../http/joinFeed.js';
 import { FraudAlerts } from '../limits/fraudAlerts.js';
 import { SharedUsage } from '../limits/sharedUsage.js';
 import { UsageLedger } from '../limits/usageLedger.js';
@@ -18,6 +19,7 @@ import { connectThroughMrf, FreeswitchConnection } from '../media/freeswitchConn
 import { FreeswitchGateway } from '../media/freeswitchGateway.js';
 import { NO_MEDIA_SERVER, type MediaGateway } from '../media/gateway.js';
 import { MediaPool } from '../media/mediaPool.js';
+import { SecurityJoins } from '../media/securityJoins.js';
 import { beginRecording } from '../media/recordingStart.js';
 import { CallRecorder, RecordingAlertDispatcher } from '../oversight/callRecords.js';
 import { startRetentionTimer } from '../media/recordings.js';
@@ -143,6 +145,10 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const sharedUsage = settings.redis && new SharedUsage(settings.redis, usage, logger, now);
   sharedUsage?.start();
 
+  // Security joined to emergency calls (site.security.joinEmergency, or asked from the console).
+  const joinFeed = new JoinFeed();
+  const securityJoins = new SecurityJoins((state) => joinFeed.update(state));
+
   let draining = false;
   const calls = attachEdge({
     srf: drachtio.srf,
@@ -157,6 +163,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     now,
     callRecords,
     usage,
+    securityJoins,
     fraudAlerts: new FraudAlerts(alerts, sharedUsage && ((key) => sharedUsage.claim(key))),
   });
   registry = calls;
