@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AdminApi } from './api.js';
+import { serveAdmin } from './adminPage.js';
 import { serveConsole } from './consolePage.js';
 import type { Metrics } from './metrics.js';
 import { json, send } from './respond.js';
@@ -13,13 +14,13 @@ export interface Health {
 export interface HttpDeps {
   health(): Health;
   metrics: Metrics;
-  /** The admin API and the Security Control console; without it only /health and /metrics answer. */
+  /** The admin API, the Security Control console and the web admin; without it only /health and /metrics answer. */
   admin?: AdminApi | undefined;
 }
 
 /**
  * `/health` (200 when calls can be taken, else 503), `/metrics` (Prometheus text), and with `admin`
- * the JSON admin API under `/api/` and the Security Control console at `/console`.
+ * the JSON admin API under `/api/`, the Security Control console at `/console` and the web admin at `/admin`.
  */
 export function startHttp(host: string, port: number, deps: HttpDeps): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -43,6 +44,7 @@ export function startHttp(host: string, port: number, deps: HttpDeps): Promise<S
       return;
     }
     if (deps.admin && (path === '/console' || path.startsWith('/console/'))) return serveConsole(req, res, path);
+    if (deps.admin && (path === '/admin' || path.startsWith('/admin/'))) return serveAdmin(req, res, path);
     if (deps.admin && (path === '/api' || path.startsWith('/api/'))) {
       deps.admin.handle(req, res, url).catch(() => json(res, 500, { error: 'internal error' }));
       return;
