@@ -20,6 +20,8 @@ interface CompiledPlan {
   shortCodes: DigitTrie<Rule>;
   ranges: DigitTrie<Rule>;
   domestic: ReadonlySet<string | undefined>;
+  /** First characters of the call prefixes: a dial string starting with none of them (nor the outside prefix) has none. */
+  callPrefixStarts: ReadonlySet<number>;
 }
 
 /** Longest E.164 number (ITU-T E.164 §6.1), without the '+'. */
@@ -59,6 +61,7 @@ export class Numbering {
         shortCodes: this.trieOf(plan.shortCodes, (p) => `${p}$`),
         ranges: this.trieOf(plan.ranges),
         domestic: new Set(plan.domesticRegions),
+        callPrefixStarts: new Set(plan.callPrefixes.map((p) => p.charCodeAt(0))),
       };
       for (const site of plan.sites) this.plansBySite.set(site, compiled);
       for (const rule of plan.regions) {
@@ -168,6 +171,7 @@ export class Numbering {
    */
   private afterCallPrefix(plan: CompiledPlan, site: SiteContext, dialString: string): Destination | undefined {
     const outside = site.outsidePrefix;
+    if (!plan.callPrefixStarts.has(dialString.charCodeAt(0)) && (outside === undefined || !dialString.startsWith(outside))) return undefined;
     for (const prefix of plan.spec.callPrefixes) {
       if (dialString.length > prefix.length && dialString.startsWith(prefix)) return this.classify(plan, site, dialString.slice(prefix.length).trimStart());
       if (outside === undefined || !dialString.startsWith(outside)) continue;

@@ -26,8 +26,9 @@ const DIGITS: Record<string, readonly number[]> = {
 
 export const PATTERN_SYNTAX = /^[0-9XN]+\$?$/;
 
+/** Every node gets all three fields, so the walk reads one object shape, not one per combination. */
 function newNode<V>(): Node<V> {
-  return {};
+  return { next: undefined, prefix: undefined, exact: undefined };
 }
 
 export class DigitTrie<V> {

@@ -17,13 +17,21 @@ export function normaliseDialString(input: string): Dialled | null {
   if (plain !== null) return plain;
   let digits = '';
   let plus = false;
+  // Runs of digits are appended whole: one string per run rather than one per digit.
+  let run = -1;
   // Many desk phones send the '#' "dial now" key along with the number: 999# is still 999.
   const end = input.endsWith('#') ? input.length - 1 : input.length;
   for (let i = 0; i < end; i++) {
     const c = input.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      digits += input[i];
-    } else if (c === 43 /* + */) {
+      if (run < 0) run = i;
+      continue;
+    }
+    if (run >= 0) {
+      digits += input.slice(run, i);
+      run = -1;
+    }
+    if (c === 43 /* + */) {
       if (plus || digits.length > 0) return null;
       plus = true;
     } else if (c === 40 /* ( */ && plus && input.startsWith('(0)', i)) {
@@ -33,6 +41,7 @@ export function normaliseDialString(input: string): Dialled | null {
       return null;
     }
   }
+  if (run >= 0) digits += input.slice(run, end);
   return digits.length === 0 ? null : { plus, digits };
 }
 
