@@ -10,7 +10,7 @@ import type { Plan } from '../policy/plan.js';
 import type { RedisTarget, RuntimeState } from '../state/index.js';
 import type { LiveCallBoard } from '../state/liveCalls.js';
 import { AlertFeed, consoleChannel, RedisAlertReader } from './alertFeed.js';
-import { AdminApi } from './api.js';
+import { AdminApi, type AdminDeps } from './api.js';
 import type { RateLimit } from './auth.js';
 
 export interface AdminSettings {
@@ -44,6 +44,8 @@ export function createAdmin(options: {
   dataDir?: string;
   /** Every instance's calls in progress, for the web admin. */
   liveCalls?: LiveCallBoard | undefined;
+  /** Security on emergency calls: the states the console shows, and officers' requests to be called in. */
+  joins?: Pick<AdminDeps, 'joins' | 'requestJoin'>;
 }): AdminParts {
   const { logger } = options;
   const feed = new AlertFeed(options.redis ? 'redis' : 'local');
@@ -64,6 +66,7 @@ export function createAdmin(options: {
     heartbeatMs: options.heartbeatMs,
     dataDir: options.dataDir,
     liveCalls: options.liveCalls,
+    ...options.joins,
   });
   return {
     api,

@@ -18,8 +18,10 @@ import type { Plan } from '../policy/plan.js';
 import { weakPin, weakPinMessage } from '../state/pinRules.js';
 import { StateRefused, StateUnavailable, type RuntimeState } from '../state/index.js';
 import type { LiveCall, LiveCallBoard } from '../state/liveCalls.js';
+import type { JoinMode, JoinState } from '../media/securityJoin.js';
 import type { Acknowledgement, AlertFeed, FeedItem } from './alertFeed.js';
 import { Authenticator, type RateLimit } from './auth.js';
+import type { JoinFeed } from './joinFeed.js';
 import { HttpError, json, readJson } from './respond.js';
 
 export interface AdminDeps {
@@ -29,6 +31,13 @@ export interface AdminDeps {
   plan(): Plan;
   state: RuntimeState;
   feed: AlertFeed;
+  /** Security's part in each emergency call, shown on its card. */
+  joins?: JoinFeed | undefined;
+  /**
+   * An officer asks to be called into a live emergency call: `state` when the call is on this instance,
+   * `forwarded` when it was handed to the other instances (through Redis), undefined when no instance has it.
+   */
+  requestJoin?: ((callId: string, by: string, mode: JoinMode | undefined) => Promise<JoinRequestOutcome | undefined>) | undefined;
   /** Shares an acknowledgement with the other instances (the Redis ack stream); absent without Redis. */
   publishAck?: ((id: string, ack: Acknowledgement) => Promise<void>) | undefined;
   logger: Logger;
@@ -41,6 +50,8 @@ export interface AdminDeps {
   /** Every instance's calls in progress (the web admin's live calls); absent: that part answers 404. */
   liveCalls?: LiveCallBoard | undefined;
 }
+
+export type JoinRequestOutcome = { state: JoinState } | { forwarded: true };
 
 interface Context {
   req: IncomingMessage;
@@ -113,9 +124,10 @@ export class AdminApi {
       r('GET', /^\/api\/report$/, READ, (c) => this.report(c)),
       r('GET', /^\/api\/live-calls$/, READ, (c) => this.liveCalls(c)),
       r('POST', /^\/api\/live-calls\/([^/]+)\/end$/, ADMIN, (c) => this.endCall(c)),
-      r('GET', /^\/api\/alerts$/, ALL, async (c) => json(c.res, 200, { ...this.deps.feed.status, alerts: this.deps.feed.snapshot() })),
+      r('GET', /^\/api\/alerts$/, ALL, async (c) => json(c.res, 200, { ...this.deps.feed.status, alerts: this.deps.feed.snapshot(), joins: this.deps.joins?.snapshot() ?? [] })),
       r('GET', /^\/api\/alerts\/stream$/, CONSOLE, (c) => this.stream(c)),
       r('POST', /^\/api\/alerts\/([^/]+)\/ack$/, CONSOLE, (c) => this.ack(c)),
+      r('POST', /^\/api\/calls\/([^/]+)\/security-join$/, CONSOLE, (c) => this.securityJoin(c)),
       r('GET', /^\/api\/recordings\/access-log$/, READ, async (c) => json(c.res, 200, { entries: await readAccessLog(this.dataDir) })),
       r('GET', /^\/api\/recordings\/([^/]+)$/, ALL, (c) => this.recording(c, 'get')),
       r('POST', /^\/api\/recordings\/([^/]+)\/hold$/, ALL, (c) => this.recording(c, 'hold')),
@@ -486,6 +498,18 @@ export class AdminApi {
     json(ctx.res, 200, item);
   }
 
+  /** Security Control's phone is rung and joined to the live emergency call `callId` (body: optional `{"mode": "listen"|"talk"}`). */
+  private async securityJoin(ctx: Context): Promise<void> {
+    const body = (await readJson(ctx.req)) as { mode?: unknown } | undefined;
+    const mode = body?.mode;
+    if (mode !== undefined && mode !== 'listen' && mode !== 'talk') throw new HttpError(400, 'mode is listen or talk');
+    const callId = ctx.params[0]!;
+    const outcome = await this.deps.requestJoin?.(callId, ctx.caller.name, mode);
+    if (!outcome) throw new HttpError(404, `no emergency call ${callId} in progress`);
+    await this.record(ctx, 'call.security-join', callId, undefined, { mode, ...outcome });
+    json(ctx.res, 'state' in outcome ? 200 : 202, outcome);
+  }
+
   private async stream(ctx: Context): Promise<void> {
     const { res, req } = ctx;
     const feed = this.deps.feed;
@@ -498,13 +522,15 @@ export class AdminApi {
     });
     const event = (name: string, data: unknown, id?: string) => res.write(`${id ? `id: ${id}\n` : ''}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     event('hello', { name: ctx.caller.name, role: ctx.caller.role });
-    event('snapshot', { ...feed.status, alerts: feed.snapshot() });
+    event('snapshot', { ...feed.status, alerts: feed.snapshot(), joins: this.deps.joins?.snapshot() ?? [] });
     const onItem = (item: FeedItem) => event('alert', item, item.id);
     const onAck = (item: FeedItem) => event('ack', item);
     const onStatus = (status: unknown) => event('status', status);
     feed.on('item', onItem);
     feed.on('ack', onAck);
     feed.on('status', onStatus);
+    const onJoin = (state: JoinState) => event('join', state);
+    this.deps.joins?.on('join', onJoin);
     const beat = setInterval(() => res.write(`: keep-alive ${Date.now()}\n\n`), this.deps.heartbeatMs ?? 5_000);
     this.streams.add(res);
     await new Promise<void>((resolve) => {
@@ -516,6 +542,7 @@ export class AdminApi {
     feed.off('item', onItem);
     feed.off('ack', onAck);
     feed.off('status', onStatus);
+    this.deps.joins?.off('join', onJoin);
     this.streams.delete(res);
   }
 

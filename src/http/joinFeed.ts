@@ -16,7 +16,10 @@ export class JoinFeed extends EventEmitter<{ join: [JoinState] }> {
     this.setMaxListeners(0);
   }
 
+  /** Takes `state` unless a later one of the same call is already here (Redis echoes what this instance said). */
   update(state: JoinState): void {
+    const known = this.states.get(state.callId);
+    if (known && known.at > state.at) return;
     this.states.delete(state.callId);
     this.states.set(state.callId, state);
     for (const oldest of this.states.keys()) {

@@ -9,7 +9,9 @@ import { AlertOutbox } from '../audit/alertOutbox.js';
 import { emailChannel } from '../audit/emailChannel.js';
 import { PlanWatcher } from '../dialplan/watch.js';
 import { createAdmin } from '../http/admin.js';
+import type { JoinRequestOutcome } from '../http/api.js';
 import { JoinFeed } from '../http/joinFeed.js';
+import { HttpError } from '../http/respond.js';
 import { FraudAlerts } from '../limits/fraudAlerts.js';
 import { SharedUsage } from '../limits/sharedUsage.js';
 import { UsageLedger } from '../limits/usageLedger.js';
@@ -19,7 +21,9 @@ import { connectThroughMrf, FreeswitchConnection } from '../media/freeswitchConn
 import { FreeswitchGateway } from '../media/freeswitchGateway.js';
 import { NO_MEDIA_SERVER, type MediaGateway } from '../media/gateway.js';
 import { MediaPool } from '../media/mediaPool.js';
+import type { JoinMode } from '../media/securityJoin.js';
 import { SecurityJoins } from '../media/securityJoins.js';
+import { SecurityJoinRelay } from './securityJoinRelay.js';
 import { beginRecording } from '../media/recordingStart.js';
 import { CallRecorder, RecordingAlertDispatcher } from '../oversight/callRecords.js';
 import { startRetentionTimer } from '../media/recordings.js';
@@ -103,8 +107,25 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   // The web admin's live calls: this instance's call registry (made below), shared with the others through Redis.
   let registry: CallRegistry | undefined;
   const liveCalls = openLiveCalls(settings.redis, { calls: () => registry?.calls() ?? [], end: (callId) => registry?.end(callId) ?? false }, logger);
+  // Security joined to emergency calls (site.security.joinEmergency, or asked from the console); with
+  // Redis, join states reach every instance's console and a request reaches the instance holding the call.
+  const joinFeed = new JoinFeed();
+  const joinRelay = settings.redis && new SecurityJoinRelay(settings.redis, { state: (s) => joinFeed.update(s), request: (r) => securityJoins.request(r.callId, r.by, r.mode) }, logger);
+  const securityJoins = new SecurityJoins((state) => {
+    joinFeed.update(state);
+    void joinRelay?.publish(state);
+  });
+  const requestJoin = async (callId: string, by: string, mode: JoinMode | undefined): Promise<JoinRequestOutcome | undefined> => {
+    const state = securityJoins.request(callId, by, mode);
+    if (state) return { state };
+    if (!joinRelay) return undefined;
+    const asked = await joinRelay.request({ callId, by, mode }).catch((error: Error) => {
+      throw new HttpError(503, `the call is not on this instance and the others cannot be asked (Redis): ${error.message}`);
+    });
+    return asked ? { forwarded: true } : undefined;
+  };
   const admin = settings.admin
-    ? createAdmin({ settings: settings.admin, redis: settings.redis, dialplanDir, plan, state, reload: () => watcher.reload(), logger, liveCalls, dataDir: parts.dataDir })
+    ? createAdmin({ settings: settings.admin, redis: settings.redis, dialplanDir, plan, state, reload: () => watcher.reload(), logger, liveCalls, dataDir: parts.dataDir, joins: { joins: joinFeed, requestJoin } })
     : undefined;
   if (admin?.channel) channels.push(admin.channel);
   const dataDir = parts.dataDir ?? (process.env.CALLGUARD_DATA_DIR || 'data');
@@ -145,10 +166,6 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const sharedUsage = settings.redis && new SharedUsage(settings.redis, usage, logger, now);
   sharedUsage?.start();
 
-  // Security joined to emergency calls (site.security.joinEmergency, or asked from the console).
-  const joinFeed = new JoinFeed();
-  const securityJoins = new SecurityJoins((state) => joinFeed.update(state));
-
   let draining = false;
   const calls = attachEdge({
     srf: drachtio.srf,
@@ -179,7 +196,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
     await callOut.close();
     await alerts.close();
     email?.close();
-    await Promise.allSettled([state.backend.close(), alertRedis?.close(), sharedUsage?.stop()]);
+    await Promise.allSettled([state.backend.close(), alertRedis?.close(), sharedUsage?.stop(), joinRelay?.close()]);
   };
 
   // HTTP before drachtio-server: an instance without /health and the console must never take a call.

@@ -16,8 +16,12 @@ const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.get
 /** @typedef {{kind: 'emergency'|'hotline'|'pin-lockout'|'fraud', ext: string, name?: string, dialled: string, callback: string, callbackUntil?: string, location: string, at: string, callId: string, note?: string, callOutAck?: {by: string, at: string}}} Alert */
 /** @typedef {{id: string, alert: Alert, ack?: {by: string, at: string}, late?: {deliveredAt: string}}} Item */
 
+/** @typedef {{callId: string, phase: 'calling'|'joined'|'left'|'failed', mode: 'listen'|'talk', note?: string, by?: string, at: string}} Join */
+
 /** @type {Map<string, Item>} */
 const items = new Map();
+/** Security's part in each emergency call, by Call-ID. @type {Map<string, Join>} */
+const joins = new Map();
 let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
 /** @type {AbortController | undefined} */
 let feed;
@@ -172,6 +176,8 @@ function card(/** @type {Item} */ item, /** @type {FollowUps} */ followUps, /** 
   for (const ack of followUps.callOutAcks) li.append(el('span', 'outcome callout-ack', `Call-out acknowledged by ${ack.by} at ${time(ack.at)}`));
   // An alert from the outbox: its time above is when it was raised, this line when it arrived.
   if (late) li.append(el('span', 'outcome late bad', late));
+  const join = alert.kind === 'emergency' ? joins.get(alert.callId) : undefined;
+  if (join) li.append(el('span', `outcome join ${join.phase}${join.phase === 'failed' ? ' bad' : ''}`, joinLine(join)));
   if (item.ack) li.append(el('span', 'acked', `Acknowledged by ${item.ack.by} at ${time(item.ack.at)}`));
   else if (alert.kind === 'emergency') {
     const button = el('button', 'ack', 'Acknowledge');
@@ -180,8 +186,25 @@ function card(/** @type {Item} */ item, /** @type {FollowUps} */ followUps, /** 
     button.addEventListener('click', () => acknowledge(item.id, button));
     li.append(button);
   }
+  // Security Control's phone rung and joined to the call, while nobody from Security is on it.
+  if (alert.kind === 'emergency' && alert.callId && join?.phase !== 'calling' && join?.phase !== 'joined') {
+    const button = el('button', 'join', 'Call me in');
+    button.setAttribute('type', 'button');
+    button.setAttribute('aria-label', `Call Security Control into the emergency call from extension ${alert.ext}`);
+    button.addEventListener('click', () => askToJoin(alert.callId, button));
+    li.append(button);
+  }
   if (pinned) li.classList.add('open');
   return li;
+}
+
+/** "Calling Security (talk)", "Security on the call (listen)", "Security left: Security hung up"... */
+function joinLine(/** @type {Join} */ join) {
+  const asked = join.by ? `, asked by ${join.by}` : '';
+  if (join.phase === 'calling') return `Calling Security (${join.mode})${asked}`;
+  if (join.phase === 'joined') return `Security on the call (${join.mode})${asked}`;
+  if (join.phase === 'left') return `Security left: ${join.note ?? ''} at ${time(join.at)}`;
+  return `Security not joined: ${join.note ?? ''}`;
 }
 
 /** "Callback window: +44… → 4150 until 14:32" while a PSAP callback number leads back to the extension. */
@@ -235,6 +258,21 @@ async function acknowledge(/** @type {string} */ id, /** @type {HTMLElement | un
   }
 }
 
+// ---- Security on the call -------------------------------------------------------------------------------
+async function askToJoin(/** @type {string} */ callId, /** @type {HTMLElement} */ button) {
+  button.setAttribute('disabled', '');
+  try {
+    const r = await fetch(`/api/calls/${encodeURIComponent(callId)}/security-join`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    if (r.status === 401 || r.status === 403) return signOut('Your token is no longer accepted: sign in again.');
+    const body = await r.json();
+    if (r.status === 200) joins.set(callId, body.state);
+    else if (r.status === 404) button.textContent = 'Call has ended';
+    if (r.ok) render();
+  } finally {
+    if (button.textContent !== 'Call has ended') button.removeAttribute('disabled');
+  }
+}
+
 document.addEventListener('keydown', (event) => {
   if (!signedIn || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.target instanceof HTMLInputElement) return;
@@ -253,11 +291,16 @@ function onEvent(/** @type {string} */ name, /** @type {string} */ data) {
   if (name === 'snapshot') {
     items.clear();
     for (const item of value.alerts) items.set(item.id, item);
+    joins.clear();
+    for (const join of value.joins ?? []) joins.set(join.callId, join);
     $('stream-down').hidden = value.connected !== false;
     setFeed('connected', 'Live');
     render();
   } else if (name === 'alert' || name === 'ack') {
     items.set(value.id, value);
+    render();
+  } else if (name === 'join') {
+    joins.set(value.callId, value);
     render();
   } else if (name === 'status') {
     $('stream-down').hidden = value.connected !== false;
