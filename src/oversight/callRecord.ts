@@ -1,7 +1,9 @@
 import type { Call } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
+import { ABROAD, type CallerUsage } from '../policy/limits.js';
 import type { LockState } from '../policy/phoneState.js';
 import type { Plan } from '../policy/plan.js';
+import { usageText } from './usageText.js';
 
 /** How a call ended, as the monthly review names it. */
 export const DISPOSITIONS = ['rejected', 'answered', 'busy', 'no-answer', 'cancelled', 'failed'] as const;
@@ -39,6 +41,8 @@ export interface CallRecord {
   country?: string | undefined;
   /** The caller's phone lock as the decision saw it (the replay decides with the same). */
   lock?: LockState | undefined;
+  /** A call abroad where the plan sets toll-fraud limits: the usage they met (usageText.ts), for the replay. Absent in older records. */
+  use?: string | undefined;
   /** Security Control failover taken: the hotline target that answered, or `public-trunk` for 999. */
   failover?: string | undefined;
   /** The hotline or emergency call was not answered on any route. */
@@ -55,6 +59,8 @@ export interface CallStart {
   decision: Decision;
   plan: Plan;
   lock: LockState;
+  /** The caller's calls abroad so far, as the toll-fraud limits read them (absent: the plan sets none). */
+  usage?: CallerUsage | undefined;
   /** Epoch ms of the decision (the INVITE's arrival, as the policy saw it). */
   at: number;
 }
@@ -106,6 +112,7 @@ export function callRecord(start: CallStart, outcome: CallOutcome): CallRecord {
     e164: d && d.class !== 'invalid' ? d.e164 : undefined,
     country: d && d.class !== 'invalid' ? d.country : undefined,
     lock: start.lock,
+    use: start.usage && ABROAD.has(decision.class) ? usageText(start.usage) : undefined,
     failover: outcome.failover,
     unanswered: outcome.unanswered ? true : undefined,
     pinFail: outcome.pinFailures || undefined,

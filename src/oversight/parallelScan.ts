@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -7,9 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Plan } from '../policy/plan.js';
 import { startWorker } from '../workerThread.js';
 import { scanFiles, zeroStats, type ScanStats } from './recordScan.js';
-import { changeLine, replayFiles, sortedCounts, type ReplayChange, type ReplayOptions, type ReplaySummary } from './replay.js';
+import { changeLine, noLimitReplay, replayFiles, sortedCounts, type ReplayChange, type ReplayOptions, type ReplaySummary } from './replay.js';
 import { ReportBuilder, type Report, type ReportOptions, type ReportPartial } from './report.js';
-import type { ScanTask } from './scanWorker.js';
+import type { ScanMessage, ScanTask } from './scanWorker.js';
 
 /** Below this much record data a thread costs more than it saves. */
 const MIN_BYTES_FOR_THREADS = 32 << 20;
@@ -39,20 +38,26 @@ function shares(files: readonly string[], n: number): string[][] {
   return out;
 }
 
-/** A share's job on a thread of its own: its result, and the thread (to stop early). */
-function start<T>(job: ScanTask): { worker: Worker; result: Promise<T> } {
+/** Told the bytes of each record file once it has been read, whichever thread read it. */
+export type ReadProgress = (bytes: number) => void;
+
+/** A share's job on a thread of its own: its result, and the thread (to stop early). The thread tells of each file it has read before its result. */
+function start<T>(job: ScanTask, progress?: ReadProgress): { worker: Worker; result: Promise<T> } {
   const worker = startWorker(new URL('./scanWorker.js', import.meta.url), job);
-  const result = Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e as Error))]).then(async ([message]) => {
-    await worker.terminate();
-    return message as T;
+  const result = new Promise<T>((resolve, reject) => {
+    worker.on('message', (message: ScanMessage<T>) => {
+      if ('read' in message) return progress?.(message.read);
+      worker.terminate().then(() => resolve(message.result), reject);
+    });
+    worker.once('error', reject);
   });
   // Handled where awaited; a thread that fails while nobody awaits it yet (the plan failed first) is no crash.
   result.catch(() => undefined);
   return { worker, result };
 }
 
-async function run<T>(job: ScanTask): Promise<T> {
-  return start<T>(job).result;
+async function run<T>(job: ScanTask, progress?: ReadProgress): Promise<T> {
+  return start<T>(job, progress).result;
 }
 
 function addStats(into: ScanStats, s: ScanStats): void {
@@ -68,17 +73,17 @@ function addStats(into: ScanStats, s: ScanStats): void {
  * threads for all shares but the first start at once, each loading the plan of `dialplanDir` while this
  * thread waits for `plan`; this thread scans the first share, then adds the others' in file order.
  */
-export async function parallelReport(plan: Plan | Promise<Plan>, dialplanDir: string, files: readonly string[], options: ReportOptions): Promise<Report> {
+export async function parallelReport(plan: Plan | Promise<Plan>, dialplanDir: string, files: readonly string[], options: ReportOptions, progress?: ReadProgress): Promise<Report> {
   const n = threadsFor(files);
   if (n <= 1) {
     const builder = new ReportBuilder(await plan, options);
-    return builder.finish(scanFiles(files, (v) => builder.add(v)));
+    return builder.finish(scanFiles(files, (v) => builder.add(v), progress));
   }
   const [first, ...later] = shares(files, n);
-  const others = later.map((share) => start<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options }));
+  const others = later.map((share) => start<{ partial: ReportPartial; stats: ScanStats }>({ task: 'report', dialplanDir, files: share, options, progress: progress !== undefined }, progress));
   try {
     const builder = new ReportBuilder(await plan, options);
-    const stats = scanFiles(first!, (v) => builder.add(v));
+    const stats = scanFiles(first!, (v) => builder.add(v), progress);
     for (const r of await Promise.all(others.map((o) => o.result))) {
       builder.merge(r.partial);
       addStats(stats, r.stats);
@@ -94,7 +99,7 @@ export async function parallelReport(plan: Plan | Promise<Plan>, dialplanDir: st
  * What-if replay over threads: each replays its share and writes its changed calls (`format`) to a file
  * of its own, copied to `out` in file order once all are done; the summaries add up.
  */
-export async function parallelReplay(plan: Plan, dialplanDir: string, files: readonly string[], options: Omit<ReplayOptions, 'onChange'>, changes?: { json: boolean; out: NodeJS.WritableStream }): Promise<ReplaySummary> {
+export async function parallelReplay(plan: Plan, dialplanDir: string, files: readonly string[], options: Omit<ReplayOptions, 'onChange'>, changes?: { json: boolean; out: NodeJS.WritableStream }, progress?: ReadProgress): Promise<ReplaySummary> {
   const n = threadsFor(files);
   if (n <= 1) {
     let text = '';
@@ -104,14 +109,14 @@ export async function parallelReplay(plan: Plan, dialplanDir: string, files: rea
         text += changeText(c, changes.json);
         if (text.length > 1 << 16) (changes.out.write(text), (text = ''));
       }),
-    });
+    }, progress);
     if (text) changes?.out.write(text);
     return summary;
   }
   const dir = mkdtempSync(join(tmpdir(), 'callguard-replay-'));
   try {
-    const jobs = shares(files, n).map((share, i) => ({ task: 'replay' as const, dialplanDir, files: share, options, changes: changes && { path: join(dir, `${i}.txt`), json: changes.json } }));
-    const parts = await Promise.all(jobs.map((job) => run<{ summary: ReplaySummary }>(job)));
+    const jobs = shares(files, n).map((share, i) => ({ task: 'replay' as const, dialplanDir, files: share, options, changes: changes && { path: join(dir, `${i}.txt`), json: changes.json }, progress: progress !== undefined }));
+    const parts = await Promise.all(jobs.map((job) => run<{ summary: ReplaySummary }>(job, progress)));
     if (changes) for (const job of jobs) await pipeline(createReadStream(job.changes!.path), changes.out, { end: false });
     return mergeSummaries(parts.map((p) => p.summary));
   } finally {
@@ -130,12 +135,14 @@ function mergeSummaries(parts: ReplaySummary[]): ReplaySummary {
   const byNewReason = new Map<string, number>();
   let replayed = 0;
   let changed = 0;
+  const limits = noLimitReplay();
   for (const p of parts) {
     addStats(scan, p.scan);
+    for (const k of Object.keys(limits) as (keyof typeof limits)[]) limits[k] += p.limits[k];
     replayed += p.replayed;
     changed += p.changed;
     for (const [k, v] of p.byChange) byChange.set(k, (byChange.get(k) ?? 0) + v);
     for (const [k, v] of p.byNewReason) byNewReason.set(k, (byNewReason.get(k) ?? 0) + v);
   }
-  return { scan, replayed, changed, byChange: sortedCounts(byChange), byNewReason: sortedCounts(byNewReason) };
+  return { scan, replayed, changed, byChange: sortedCounts(byChange), byNewReason: sortedCounts(byNewReason), limits };
 }

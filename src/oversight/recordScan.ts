@@ -17,10 +17,10 @@ import { LineScanner } from './lineScanner.js';
 /** The fields a record line may carry, by index. */
 export const F = {
   id: 0, invite: 1, answer: 2, end: 3, dur: 4, disp: 5, status: 6, action: 7, class: 8, reason: 9, rule: 10, where: 11,
-  from: 12, user: 13, dept: 14, to: 15, e164: 16, country: 17, lock: 18, failover: 19, unanswered: 20, v: 21, pinFail: 22, pinLock: 23,
+  from: 12, user: 13, dept: 14, to: 15, e164: 16, country: 17, lock: 18, failover: 19, unanswered: 20, v: 21, pinFail: 22, pinLock: 23, use: 24,
 } as const;
 export type Field = (typeof F)[keyof typeof F];
-const FIELD_COUNT = 24;
+const FIELD_COUNT = 25;
 const KEY_NAMES: string[] = [];
 for (const [key, index] of Object.entries(F)) KEY_NAMES[index] = key;
 
@@ -253,17 +253,19 @@ export class RecordReader {
     this.view.attach(this.scanner);
   }
 
-  /** Each whole record line of the files, in file order. */
-  files(files: readonly string[], onRecord: (view: RecordView) => void): ScanStats {
+  /** Each whole record line of the files, in file order; `onFile` is told the bytes of each file read. */
+  files(files: readonly string[], onRecord: (view: RecordView) => void, onFile?: (bytes: number) => void): ScanStats {
     const stats = zeroStats();
     for (const file of files) {
       const fd = openSync(file, 'r');
       stats.files++;
+      const before = stats.bytes;
       try {
         this.stream((into, at, room) => readSync(fd, into, at, room, null), stats, onRecord);
       } finally {
         closeSync(fd);
       }
+      onFile?.(stats.bytes - before);
     }
     return stats;
   }
@@ -330,9 +332,9 @@ export class RecordReader {
 
 export const zeroStats = (): ScanStats => ({ files: 0, lines: 0, records: 0, skipped: 0, bytes: 0 });
 
-/** Calls `onRecord` with each whole record line of the files, in file order. */
-export function scanFiles(files: readonly string[], onRecord: (view: RecordView) => void): ScanStats {
-  return new RecordReader().files(files, onRecord);
+/** Calls `onRecord` with each whole record line of the files, in file order, and `onFile` with each file's bytes once read. */
+export function scanFiles(files: readonly string[], onRecord: (view: RecordView) => void, onFile?: (bytes: number) => void): ScanStats {
+  return new RecordReader().files(files, onRecord, onFile);
 }
 
 /**

@@ -8,16 +8,20 @@ import { scanFiles } from './recordScan.js';
 
 /** One share of the day files for `parallelScan.ts`: the plan loaded here, the files scanned, the result posted back. */
 export type ScanTask =
-  | { task: 'report'; dialplanDir: string; files: string[]; options: ReportOptions }
-  | { task: 'replay'; dialplanDir: string; files: string[]; options: Omit<ReplayOptions, 'onChange'>; changes?: { path: string; json: boolean } | undefined };
+  | { task: 'report'; dialplanDir: string; files: string[]; options: ReportOptions; progress?: boolean }
+  | { task: 'replay'; dialplanDir: string; files: string[]; options: Omit<ReplayOptions, 'onChange'>; changes?: { path: string; json: boolean } | undefined; progress?: boolean };
+
+/** What a thread posts: with `progress`, the bytes of each file it has read; then its result. */
+export type ScanMessage<T> = { read: number } | { result: T };
 
 const job = workerData as ScanTask;
+const onFile = job.progress ? (bytes: number) => parentPort!.postMessage({ read: bytes }) : undefined;
 const loaded = await loadPlan(job.dialplanDir);
 if (!loaded.ok) throw new Error(`dialplan ${job.dialplanDir} is invalid`);
 if (job.task === 'report') {
   const builder = new ReportBuilder(loaded.plan, job.options);
-  const stats = scanFiles(job.files, (v) => builder.add(v));
-  parentPort!.postMessage({ partial: builder.partial(), stats });
+  const stats = scanFiles(job.files, (v) => builder.add(v), onFile);
+  parentPort!.postMessage({ result: { partial: builder.partial(), stats } });
 } else {
   // Changed calls go to a file of this share's own, in order; the main thread copies the files out in turn.
   const fd = job.changes && openSync(job.changes.path, 'w', 0o600);
@@ -32,8 +36,8 @@ if (job.task === 'report') {
       out += changeText(c, job.changes!.json);
       if (out.length > 1 << 16) flush();
     }),
-  });
+  }, onFile);
   flush();
   if (fd !== undefined) closeSync(fd);
-  parentPort!.postMessage({ summary });
+  parentPort!.postMessage({ result: { summary } });
 }

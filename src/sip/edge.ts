@@ -26,9 +26,10 @@ interface Reading {
   plan: Plan;
   setup: CallSetup;
   decision: Decision;
-  /** When it was decided (epoch ms) and the caller's lock as the decision saw it: for the call record. */
+  /** When it was decided (epoch ms), the caller's lock and the usage the toll-fraud limits met: for the call record. */
   at: number;
   lock: PhoneState['lock'];
+  usage: PhoneState['usage'];
 }
 
 /**
@@ -52,19 +53,17 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     }
     if (result.setup.callerUnreadable) logger.warn({ callId: req.get('call-id'), from: req.get('from'), problem: result.setup.callerUnreadable }, 'emergency call from a caller that cannot be read: routed with the site callback and address');
     const now = services.now();
-    const phone = callerState(services, plan, result.setup.call.from, now);
-    const policy = decide(plan, phone, result.setup.call, now);
-    // The emergency service calling back a number held for a phone goes to that phone, whatever the
-    // policy says of the number; an emergency call is decided before this is even looked at.
-    const held = policy.action === 'emergency' ? undefined : heldCallback(services, plan, req.uri, result.setup, now);
+    // The emergency service calling back a number held for a phone: to that phone, before any policy.
+    const held = heldCallback(services, plan, req.uri, result.setup, now);
     const setup = held ? { ...result.setup, call: { from: result.setup.call.from, to: held.ext }, inbound: true } : result.setup;
     const { call } = setup;
-    const decision = held ? callbackDecision(plan, held) : policy;
+    const phone = callerState(services, plan, call.from, now);
+    const decision = held ? callbackDecision(plan, held) : decide(plan, phone, call, now);
     const decidedIn = Number(process.hrtime.bigint() - received) / 1e9;
     metrics.decisionSeconds.observe(decidedIn);
     metrics.decisions.inc({ action: decision.action, class: decision.class, reason: decision.reason });
     logDecision(logger, call, decision, now, { callId: req.get('call-id'), decisionMicros: Math.round(decidedIn * 1e6) });
-    readings.set(req, { received, plan, setup, decision, at: now, lock: phone.lock });
+    readings.set(req, { received, plan, setup, decision, at: now, lock: phone.lock, usage: phone.usage });
     next();
   };
 
@@ -91,8 +90,8 @@ export function attachEdge(services: EdgeServices): CallRegistry {
   srf.invite(guarded(services, (req, res) => {
     const reading = readings.get(req);
     if (!reading) return;
-    const { plan, setup, decision, at, lock } = reading;
-    const record = services.callRecords?.begin({ callId: req.get('call-id') ?? '', call: setup.call, decision, plan, lock, at });
+    const { plan, setup, decision, at, lock, usage } = reading;
+    const record = services.callRecords?.begin({ callId: req.get('call-id') ?? '', call: setup.call, decision, plan, lock, usage, at });
     const session = new CallSession(srf, req, res, {
       finalResponse: (_s, status) => {
         metrics.finalResponseSeconds.observe({ status: `${Math.floor(status / 100)}xx` }, Number(process.hrtime.bigint() - reading.received) / 1e9);
