@@ -53,12 +53,14 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     }
     if (result.setup.callerUnreadable) logger.warn({ callId: req.get('call-id'), from: req.get('from'), problem: result.setup.callerUnreadable }, 'emergency call from a caller that cannot be read: routed with the site callback and address');
     const now = services.now();
-    // The emergency service calling back a number held for a phone: to that phone, before any policy.
-    const held = heldCallback(services, plan, req.uri, result.setup, now);
+    const phone = callerState(services, plan, result.setup.call.from, now);
+    const policy = decide(plan, phone, result.setup.call, now);
+    // The emergency service calling back a number held for a phone goes to that phone, whatever the
+    // policy says of the number; an emergency call is decided before this is even looked at.
+    const held = policy.action === 'emergency' ? undefined : heldCallback(services, plan, req.uri, result.setup, now);
     const setup = held ? { ...result.setup, call: { from: result.setup.call.from, to: held.ext }, inbound: true } : result.setup;
     const { call } = setup;
-    const phone = callerState(services, plan, call.from, now);
-    const decision = held ? callbackDecision(plan, held) : decide(plan, phone, call, now);
+    const decision = held ? callbackDecision(plan, held) : policy;
     const decidedIn = Number(process.hrtime.bigint() - received) / 1e9;
     metrics.decisionSeconds.observe(decidedIn);
     metrics.decisions.inc({ action: decision.action, class: decision.class, reason: decision.reason });
