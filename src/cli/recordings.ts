@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { DIALPLAN_OPTION } from './options.js';
+import { count } from '../plural.js';
 import { zonedTime } from '../zonedTime.js';
 import { UsageError } from './usage.js';
 
@@ -47,8 +48,8 @@ export function registerRecordings(program: Command): void {
         },
       });
       process.stdout.write(
-        `${site.directory}: ${verb} ${result.removed.length} file${result.removed.length === 1 ? '' : 's'} (${(result.bytes / 1e6).toFixed(1)} MB) ` +
-          `older than ${site.retentionDays} days (before ${zonedTime(result.cutoff, site.timezone, true)}), ${result.removedDirs.length} empty director${result.removedDirs.length === 1 ? 'y' : 'ies'}; ${result.kept} kept\n`,
+        `${site.directory}: ${verb} ${count(result.removed.length, 'file')} (${(result.bytes / 1e6).toFixed(1)} MB) ` +
+          `older than ${count(site.retentionDays, 'day')} (before ${zonedTime(result.cutoff, site.timezone, true)}), ${count(result.removedDirs.length, 'empty directory', 'empty directories')}; ${result.kept} kept\n`,
       );
     });
 
@@ -79,7 +80,7 @@ export function registerRecordings(program: Command): void {
         const duration = s?.durationSeconds == null ? '' : ` ${s.durationSeconds} s`;
         return `${zonedTime(r.at, site.timezone, true)}  ${r.ext}  ${who}${duration}  ${relative(site.directory, r.path)}${existsSync(holdPath(r.path)) ? '  [legal hold]' : ''}\n`;
       });
-      process.stdout.write(lines.join('') + `${found.length} recording${found.length === 1 ? '' : 's'} in ${site.directory}\n`);
+      process.stdout.write(lines.join('') + `${count(found.length, 'recording')} in ${site.directory}\n`);
     });
 
   recordings

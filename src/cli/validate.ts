@@ -6,7 +6,7 @@ export function registerValidate(program: Command): void {
     .description('check the dialplan files; exit 1 with one line per problem')
     .argument('[dir]', 'dialplan directory (default: $CALLGUARD_DIALPLAN or ./dialplan)')
     .action(async (dir: string | undefined) => {
-      const [{ dialplanDir, loadPlan }, { formatProblem }] = await Promise.all([import('../dialplan/load.js'), import('../dialplan/problem.js')]);
+      const [{ dialplanDir, loadPlan }, { formatProblem }, { count }] = await Promise.all([import('../dialplan/load.js'), import('../dialplan/problem.js'), import('../plural.js')]);
       const planDir = dialplanDir(dir);
       const result = await loadPlan(planDir);
       if (!result.ok) {
@@ -16,8 +16,8 @@ export function registerValidate(program: Command): void {
       }
       const { plan } = result;
       process.stdout.write(
-        `${planDir}: valid — site ${plan.site.name} (${plan.site.country}), ${plan.extensions.size} extensions, ` +
-          `${plan.classes.size} classes of service, ${[...plan.grants.values()].flat().length} grants, ${plan.lists.size} list entries\n`,
+        `${planDir}: valid — site ${plan.site.name} (${plan.site.country}), ${count(plan.extensions.size, 'extension')}, ` +
+          `${count(plan.classes.size, 'class of service', 'classes of service')}, ${count([...plan.grants.values()].flat().length, 'grant')}, ${count(plan.lists.size, 'list entry', 'list entries')}\n`,
       );
     });
 }

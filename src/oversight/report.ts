@@ -85,7 +85,13 @@ export interface Report {
   costFlag?: number | undefined;
   /** Where the tariffs are (file:line), when the plan has them. */
   tariffs?: string | undefined;
-  totals: { calls: number; answered: number; minutes: number; cost: number; barredAttempts: number; emergency: number; hotline: number; inbound: number };
+  /**
+   * Calls made by the site's extensions (the users' rows added up: minutes from the seconds, so the
+   * figures agree with the departments' and users' tables), calls from outside to an extension
+   * (`inbound`), and calls from outside refused for reaching no extension (`outsideRefused`), which
+   * are nobody's calls here.
+   */
+  totals: { calls: number; answered: number; minutes: number; cost: number; barredAttempts: number; emergency: number; hotline: number; inbound: number; outsideRefused: number };
   classes: string[];
   departments: { department: string; extensions: number; users: number; calls: number; answered: number; minutes: number; cost: number; byClass: Record<string, { calls: number; minutes: number; cost: number }>; barredAttempts: number; idleExtensions: number }[];
   users: UserRow[];
@@ -111,6 +117,7 @@ export interface ReportPartial {
   grants: Map<string, GrantAgg>;
   safety: SafetyCall[];
   inbound: number;
+  outsideRefused: number;
 }
 
 const addUsage = (into: ClassUsage, c: ClassUsage) => {
@@ -151,6 +158,7 @@ export class ReportBuilder {
   private readonly safety: SafetyCall[] = [];
   private readonly days = new DayOf();
   private inbound = 0;
+  private outsideRefused = 0;
   private readonly zone: string;
   private quarter = Number.NaN;
   private inMonth = false;
@@ -227,6 +235,11 @@ export class ReportBuilder {
     const reason = v.intern(F.reason)!;
     if (reason === 'inbound') {
       this.inbound++;
+      return;
+    }
+    // A caller that is not an extension, refused (it reached none): a call from outside, no user's.
+    if (reason === 'unknown-caller' || reason === 'unknown-extension') {
+      this.outsideRefused++;
       return;
     }
     if (v !== this.view) {
@@ -335,13 +348,14 @@ export class ReportBuilder {
 
   partial(): ReportPartial {
     this.settle();
-    return { users: this.users, grants: this.grants, safety: this.safety, inbound: this.inbound };
+    return { users: this.users, grants: this.grants, safety: this.safety, inbound: this.inbound, outsideRefused: this.outsideRefused };
   }
 
   /** Adds what another builder gathered over later files: the same figures as one builder over them all. */
   merge(p: ReportPartial): void {
     this.settle();
     this.inbound += p.inbound;
+    this.outsideRefused += p.outsideRefused;
     this.safety.push(...p.safety);
     mergeMaps(this.users, p.users, (u, o) => {
       u.calls += o.calls;
@@ -367,6 +381,8 @@ export class ReportBuilder {
     const inDept = (d: string | undefined) => options.department === undefined || d === options.department;
     const classes = new Set<string>();
     const userRows: UserRow[] = [];
+    /** Each row's figures as counted (seconds, minor units): sums are made of these and rounded once, so every table adds up to the same. */
+    const counted = new Map<UserRow, UserAgg>();
     for (const u of this.users.values()) {
       const ext = plan.extensions.get(u.ext);
       if (!ext && !plan.extensions.size) continue;
@@ -384,7 +400,7 @@ export class ReportBuilder {
       }
       let barredAttempts = 0;
       for (const b of u.barred.values()) barredAttempts += b.attempts;
-      userRows.push({
+      const row: UserRow = {
         ext: u.ext,
         user: u.user ?? ext?.user,
         name: ext?.name,
@@ -398,7 +414,9 @@ export class ReportBuilder {
         pinPrompts: u.pinPrompts,
         pinFailures: u.pinFailures,
         pinLockouts: u.pinLockouts,
-      });
+      };
+      userRows.push(row);
+      counted.set(row, u);
     }
     userRows.sort((a, b) => collate(a.department, b.department) || collate(a.ext, b.ext));
     const classOrder = [...classes].sort((a, b) => classRank(a) - classRank(b) || collate(a, b));
@@ -418,20 +436,31 @@ export class ReportBuilder {
     idle.sort((a, b) => collate(a.department, b.department) || collate(a.ext, b.ext));
 
     const depts = new Map<string, Report['departments'][number]>();
+    const deptUsage = new Map<string, { all: ClassUsage; byClass: Map<string, ClassUsage> }>();
+    const zero = (): ClassUsage => ({ calls: 0, answered: 0, seconds: 0, cost: 0 });
     for (const r of userRows) {
       let d = depts.get(r.department);
       if (!d) depts.set(r.department, (d = { department: r.department, extensions: extCount.get(r.department) ?? 0, users: 0, calls: 0, answered: 0, minutes: 0, cost: 0, byClass: {}, barredAttempts: 0, idleExtensions: idleCount.get(r.department) ?? 0 }));
+      let usage = deptUsage.get(r.department);
+      if (!usage) deptUsage.set(r.department, (usage = { all: zero(), byClass: new Map() }));
       d.users++;
       d.calls += r.calls;
       d.answered += r.answered;
-      d.minutes = round1(d.minutes + r.minutes);
-      d.cost = Math.round((d.cost + r.cost) * 100) / 100;
       d.barredAttempts += r.barredAttempts;
-      for (const [cls, c] of Object.entries(r.byClass)) {
-        const t = (d.byClass[cls] ??= { calls: 0, minutes: 0, cost: 0 });
-        t.calls += c.calls;
-        t.minutes = round1(t.minutes + c.minutes);
-        t.cost = Math.round((t.cost + c.cost) * 100) / 100;
+      for (const [cls, c] of counted.get(r)!.byClass) {
+        addUsage(usage.all, c);
+        let mine = usage.byClass.get(cls);
+        if (!mine) usage.byClass.set(cls, (mine = zero()));
+        addUsage(mine, c);
+      }
+    }
+    for (const [name, usage] of deptUsage) {
+      const d = depts.get(name)!;
+      d.minutes = round1(usage.all.seconds / 60);
+      d.cost = money(usage.all.cost);
+      for (const cls of classOrder) {
+        const c = usage.byClass.get(cls);
+        if (c) d.byClass[cls] = { calls: c.calls, minutes: round1(c.seconds / 60), cost: money(c.cost) };
       }
     }
     for (const [name, count] of extCount) {
@@ -472,6 +501,8 @@ export class ReportBuilder {
     const busiest = [...userRows].sort((a, b) => b.minutes - a.minutes).slice(0, 10);
     this.safety.sort((a, b) => collate(a.at, b.at));
     const sum = (f: (r: UserRow) => number) => userRows.reduce((t, r) => t + f(r), 0);
+    const all = zero();
+    for (const usage of deptUsage.values()) addUsage(all, usage.all);
     return {
       month: options.month,
       department: options.department,
@@ -483,12 +514,13 @@ export class ReportBuilder {
       totals: {
         calls: sum((r) => r.calls),
         answered: sum((r) => r.answered),
-        minutes: round1(sum((r) => r.minutes)),
-        cost: Math.round(sum((r) => r.cost) * 100) / 100,
+        minutes: round1(all.seconds / 60),
+        cost: money(all.cost),
         barredAttempts: sum((r) => r.barredAttempts),
         emergency: this.safety.filter((s) => s.kind === 'emergency').length,
         hotline: this.safety.filter((s) => s.kind === 'hotline').length,
         inbound: this.inbound,
+        outsideRefused: this.outsideRefused,
       },
       classes: classOrder,
       departments: [...depts.values()].sort((a, b) => b.minutes - a.minutes || collate(a.department, b.department)),

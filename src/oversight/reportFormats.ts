@@ -1,3 +1,4 @@
+import { count } from '../plural.js';
 import { zonedTime } from '../zonedTime.js';
 import type { Report, UserRow } from './report.js';
 
@@ -99,6 +100,9 @@ export function reportHtml(r: Report): string {
   const userCells = (u: UserRow) => [u.ext, u.name ?? u.user ?? '', u.department, u.calls, u.minutes, money(u.cost)];
   const t = r.totals;
   const flagNote = r.costFlag === undefined ? 'no cost flag set (site.review.costFlag)' : `estimated cost over ${money(r.costFlag)}`;
+  // The total row is the key figures again: the tables and the figures above add up to the same.
+  const departmentRows = r.departments.map((d) => [d.department, d.extensions, d.idleExtensions, d.calls, d.minutes, money(d.cost), d.barredAttempts]);
+  if (r.departments.length > 1) departmentRows.push(['total', r.departments.reduce((n, d) => n + d.extensions, 0), r.idle.length, t.calls, t.minutes, money(t.cost), t.barredAttempts]);
   const idleByDept = r.departments.filter((d) => d.idleExtensions > 0).map((d) => [d.department, d.idleExtensions, d.extensions]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
@@ -118,7 +122,7 @@ th { background: #edf2f7; } td:first-child, th:first-child { white-space: nowrap
 <h1>${esc(title)}</h1>
 <p class="sub">${esc(r.site)} · calls made in ${esc(r.month)} (${esc(r.timezone)}) · costs are estimates from the plan's tariffs${r.tariffs ? ` (${esc(r.tariffs.split('/').slice(-1)[0])})` : ' (none set: costs show as 0)'}</p>
 <div class="figures">
-<div>calls<b>${num(t.calls)}</b></div><div>minutes (answered)<b>${num(Math.round(t.minutes))}</b></div><div>estimated cost<b>${money(t.cost)}</b></div><div class="${t.barredAttempts ? 'alert' : ''}">barred attempts<b>${num(t.barredAttempts)}</b></div>
+<div>calls<b>${num(t.calls)}</b></div><div>minutes (answered)<b>${num(t.minutes)}</b></div><div>estimated cost<b>${money(t.cost)}</b></div><div class="${t.barredAttempts ? 'alert' : ''}">barred attempts<b>${num(t.barredAttempts)}</b></div>
 <div class="${t.emergency ? 'alert' : ''}">emergency calls<b>${num(t.emergency)}</b></div><div>hotline calls<b>${num(t.hotline)}</b></div><div class="${r.costFlagged.length ? 'alert' : ''}">users over cost flag<b>${num(r.costFlagged.length)}</b></div><div>extensions with no calls<b>${num(r.idle.length)}</b></div>
 </div>
 <h2>Minutes outside the organisation by department and class</h2>
@@ -127,7 +131,7 @@ ${depts.length ? minutesChart : '<p class="none">No calls.</p>'}
 <h2>Estimated cost by department</h2>
 ${depts.length ? costChart : '<p class="none">No calls.</p>'}
 ${tableHtml(`Users over the cost flag (${flagNote})`, ['ext', 'name', 'department', 'calls', 'minutes', 'cost'], r.costFlagged.map(userCells), 'Nobody passed the cost flag.', [3, 4, 5])}
-${tableHtml('Departments', ['department', 'extensions', 'no calls', 'calls', 'minutes', 'cost', 'barred'], r.departments.map((d) => [d.department, d.extensions, d.idleExtensions, d.calls, d.minutes, money(d.cost), d.barredAttempts]), 'No departments.', [1, 2, 3, 4, 5, 6])}
+${tableHtml('Departments', ['department', 'extensions', 'no calls', 'calls', 'minutes', 'cost', 'barred'], departmentRows, 'No departments.', [1, 2, 3, 4, 5, 6])}
 ${tableHtml('Busiest users (minutes)', ['ext', 'name', 'department', 'calls', 'minutes', 'cost'], r.busiest.map(userCells), 'No calls.', [3, 4, 5])}
 ${tableHtml('Barred attempts (most first)', ['ext', 'user', 'department', 'class', 'attempts', 'numbers tried'], r.barred.slice(0, 40).map((b) => [b.ext, b.user ?? '', b.department, b.class, b.attempts, b.numbers.slice(0, 3).join(' ') + (b.numbers.length > 3 ? ' …' : '')]), 'No barred attempts.', [4])}
 ${r.barred.length > 40 ? `<p class="none">${num(r.barred.length - 40)} more rows in barred-attempts.csv.</p>` : ''}
@@ -136,7 +140,7 @@ ${tableHtml('Grants in force but never used', ['grant', 'user', 'covers'], r.unu
 ${tableHtml('Emergency and hotline calls', ['time', 'kind', 'ext', 'where', 'dialled', 'answered', 'failover'], r.safety.map((s) => [zonedTime(Date.parse(s.at), r.timezone, true), s.kind, s.ext, s.location ?? s.name ?? '', s.dialled, s.answered ? 'yes' : `no (${s.disposition})`, s.failover ?? '']), 'No emergency or hotline calls.')}
 ${tableHtml('PIN prompts, failures and lockouts', ['ext', 'user', 'department', 'prompts', 'wrong PINs', 'lockouts'], r.pin.slice(0, 40).map((p) => [p.ext, p.user ?? '', p.department, p.prompts, p.failures, p.lockouts]), 'No PIN prompts.', [3, 4, 5])}
 ${tableHtml('Extensions with no calls (low utilisation), by department', ['department', 'no calls', 'extensions'], idleByDept, 'Every extension made calls.', [1, 2])}
-<p class="sub">${num(r.records.records)} records read from ${num(r.records.files)} files${r.records.skipped ? `, ${num(r.records.skipped)} torn lines skipped` : ''}. The full lists are in the CSV files (callguard report --format csv).</p>
+<p class="sub">${count(r.records.records, 'record')} read from ${count(r.records.files, 'file')}${r.records.skipped ? `, ${count(r.records.skipped, 'torn line')} skipped` : ''}. ${t.inbound || t.outsideRefused ? ` From outside: ${count(t.inbound, 'call')} to an extension, ${count(t.outsideRefused, 'call')} refused (it reached no extension); neither is counted as anyone's.` : ''} The full lists are in the CSV files (callguard report --format csv).</p>
 </body></html>
 `;
 }
