@@ -22,6 +22,8 @@ export interface ServeSettings {
   /** The admin API and console: the token file and the audit log; absent, only /health and /metrics answer. */
   admin?: { tokensFile: string; auditLog: string } | undefined;
   drainSeconds: number;
+  /** RFC 4028 Session-Expires offered on every call's legs (CALLGUARD_SESSION_EXPIRES); 0 or absent: no session timers. */
+  sessionExpiresSeconds?: number | undefined;
   logLevel: string;
 }
 
@@ -44,6 +46,11 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   const drainRaw = env.CALLGUARD_DRAIN_SECONDS ?? '30';
   const drainSeconds = Number(drainRaw);
   if (!Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 3600) problems.push(`CALLGUARD_DRAIN_SECONDS="${drainRaw}" is not a number of seconds (0-3600)`);
+  const sessionRaw = env.CALLGUARD_SESSION_EXPIRES ?? '1800';
+  const sessionExpiresSeconds = Number(sessionRaw);
+  if (!Number.isInteger(sessionExpiresSeconds) || (sessionExpiresSeconds !== 0 && (sessionExpiresSeconds < 90 || sessionExpiresSeconds > 86400))) {
+    problems.push(`CALLGUARD_SESSION_EXPIRES="${sessionRaw}" is not 0 (off) or a number of seconds (90-86400)`);
+  }
   const trusted = (env.CALLGUARD_TRUSTED_SOURCES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const address of trusted) if (!isIP(address)) problems.push(`CALLGUARD_TRUSTED_SOURCES: "${address}" is not an IP address`);
   const webhook = env.CALLGUARD_ALERT_WEBHOOK || undefined;
@@ -67,6 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
     callOutAudioDir: env.CALLGUARD_CALLOUT_AUDIO_DIR || undefined,
     admin: { tokensFile: env.CALLGUARD_TOKENS || `${dataDir}/tokens.json`, auditLog: env.CALLGUARD_AUDIT_LOG || `${dataDir}/audit.jsonl` },
     drainSeconds,
+    sessionExpiresSeconds,
     logLevel,
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };

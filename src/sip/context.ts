@@ -31,6 +31,8 @@ export interface EdgeServices {
   /** Calls abroad per user for the toll-fraud limits, and the FRAUD alerts (absent: no limits applied). */
   usage?: UsageLedger | undefined;
   fraudAlerts?: FraudAlerts | undefined;
+  /** RFC 4028 Session-Expires offered on every leg, in seconds (absent: no session timers). */
+  sessionTimerSeconds?: number | undefined;
   /** Security Control joined to emergency calls (absent: alerted only). */
   securityJoins?: SecurityJoins | undefined;
 }

@@ -104,7 +104,8 @@ export function attachEdge(services: EdgeServices): CallRegistry {
         metrics.callsInProgress.dec();
         record?.ended(disposition, services.now());
       },
-    });
+    // No session timer on a 999: the emergency service, not a lapsed timer, decides when it ends.
+    }, decision.action === 'emergency' ? undefined : services.sessionTimerSeconds);
     calls.add(session, {
       from: setup.call.from,
       user: plan.extensions.get(setup.call.from)?.user,
@@ -143,9 +144,9 @@ function guarded(services: EdgeServices, step: (req: Srf.SrfRequest, res: Srf.Sr
 
 /** What callguard tells a prober (an SBC, a trunk, Kamailio's dispatcher): up, or not taking calls. */
 function answerOptions(res: Srf.SrfResponse, draining: boolean): void {
-  const headers = { Allow: ALLOWED_METHODS, Accept: 'application/sdp', Supported: '' };
+  const headers = { Allow: ALLOWED_METHODS, Accept: 'application/sdp', Supported: 'timer' };
   if (draining) res.send(503, { headers: { ...headers, 'Retry-After': '30' } });
   else res.send(200, { headers });
 }
 
-const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER';
+const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, UPDATE';

@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { sdpOf } from './sdpOffer.js';
+import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
@@ -90,6 +91,8 @@ export class CallSession {
     readonly req: Srf.SrfRequest,
     private readonly res: Srf.SrfResponse,
     private readonly events: SessionEvents,
+    /** RFC 4028 Session-Expires offered on this call's legs, in seconds; absent: no session timers. */
+    private readonly sessionExpires?: number,
   ) {
     this.callId = req.get('call-id') ?? '';
     this.hops = hopsLeft(req);
@@ -171,7 +174,7 @@ export class CallSession {
     try {
       const dialog = await this.srf.createUAC(
         uri,
-        { localSdp: options.body ?? this.offer, headers: { 'Max-Forwards': String(this.hops - 1), ...options.headers }, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
+        { localSdp: options.body ?? this.offer, headers: { 'Max-Forwards': String(this.hops - 1), ...(this.sessionExpires ? offerHeaders(this.sessionExpires) : {}), ...options.headers }, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
         {
           // drachtio-srf calls this as (err, req), whatever its typings say.
           cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
@@ -214,8 +217,9 @@ export class CallSession {
       return false;
     }
     let caller: Dialog;
+    const timerHeaders = this.sessionExpires ? callerAnswerHeaders(this.req, this.sessionExpires) : undefined;
     try {
-      caller = await this.srf.createUAS(this.req, this.res, { localSdp: options.answerSdp ?? callee.remote.sdp });
+      caller = await this.srf.createUAS(this.req, this.res, { localSdp: options.answerSdp ?? callee.remote.sdp, ...(timerHeaders ? { headers: timerHeaders } : {}) });
     } catch (error) {
       for (const d of others) safely(() => d.destroy());
       // The caller left while being answered: nothing failed. Otherwise the cause goes to the call's handler to log.

@@ -26,10 +26,21 @@ describe('callguard serve settings', () => {
     expect(r.ok && [...r.settings.trustedSources]).toEqual(['192.0.2.1', '2001:db8::1']);
   });
 
+  it('offers RFC 4028 session timers of 1800 s unless CALLGUARD_SESSION_EXPIRES says otherwise (0: none; at least 90)', () => {
+    const at = (value?: string) => readSettings({ DRACHTIO_SECRET: 's', ...(value === undefined ? {} : { CALLGUARD_SESSION_EXPIRES: value }) });
+    expect(at()).toMatchObject({ ok: true, settings: { sessionExpiresSeconds: 1800 } });
+    expect(at('0')).toMatchObject({ ok: true, settings: { sessionExpiresSeconds: 0 } });
+    expect(at('90')).toMatchObject({ ok: true, settings: { sessionExpiresSeconds: 90 } });
+    for (const bad of ['60', '1.5', 'soon', '86401']) {
+      expect(at(bad)).toEqual({ ok: false, problems: [`CALLGUARD_SESSION_EXPIRES="${bad}" is not 0 (off) or a number of seconds (90-86400)`] });
+    }
+  });
+
   it('reports every missing or bad value on a line of its own, without echoing the secret', () => {
     const r = readSettings({ DRACHTIO_PORT: 'ninety', CALLGUARD_HTTP_PORT: '70000', CALLGUARD_TRUSTED_SOURCES: 'pbx.local', CALLGUARD_DRAIN_SECONDS: '-1', REDIS_URL: 'localhost:6379', LOG_LEVEL: 'loud', CALLGUARD_ALERT_WEBHOOK: 'ftp://x' });
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.problems).toEqual([
+    // Every problem, each once; their order is not part of the contract.
+    expect(!r.ok && [...r.problems].sort()).toEqual([
       'DRACHTIO_SECRET is not set: the shared secret of drachtio-server\'s control port',
       'CALLGUARD_DRAIN_SECONDS="-1" is not a number of seconds (0-3600)',
       'CALLGUARD_TRUSTED_SOURCES: "pbx.local" is not an IP address',
@@ -38,7 +49,7 @@ describe('callguard serve settings', () => {
       'LOG_LEVEL="loud" is not one of fatal, error, warn, info, debug, trace, silent',
       'DRACHTIO_PORT="ninety" is not a port number (1-65535)',
       'CALLGUARD_HTTP_PORT="70000" is not a port number (1-65535)',
-    ]);
+    ].sort());
   });
 
   describe('the shared Redis', () => {

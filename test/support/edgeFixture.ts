@@ -53,6 +53,8 @@ export interface EdgeOptions {
   limits?: string;
   /** The server's clock. */
   now?: () => number;
+  /** CALLGUARD_SESSION_EXPIRES (absent: no session timers). */
+  sessionExpiresSeconds?: number;
 }
 
 export interface InviteOptions {
@@ -118,6 +120,7 @@ export class Edge {
           http: { host: '127.0.0.1', port: 0 },
           trustedSources: new Set([TRUSTED_SOURCE]),
           drainSeconds: opts.drainSeconds ?? 2,
+          sessionExpiresSeconds: opts.sessionExpiresSeconds,
           logLevel: 'info',
           redis: opts.redis ?? (opts.redisUrl ? { url: opts.redisUrl } : undefined),
           alertWebhook: opts.alertWebhook,

@@ -1,0 +1,35 @@
+
+/**
+ * RFC 4028 session timers: what callguard offers on the legs it places and answers the caller. The far
+ * ends refresh, through callguard: a refresh that finds callguard gone (kill -9, a dead machine) fails,
+ * and the phone or trunk ends its side of the call instead of holding a dead call forever. drachtio-server
+ * arms a timer on every dialog whose INVITE or 2xx names Session-Expires and tears down one whose far end
+ * stops refreshing, so a far end that is gone ends the call too. (Were callguard's drachtio-server the
+ * refresher, it would go on refreshing a call whose callguard had died.)
+ */
+
+/** RFC 4028's floor for Session-Expires (and the Min-SE we send). */
+export const MIN_SESSION_EXPIRES = 90;
+
+/** The headers of an INVITE callguard places: the callee refreshes the session (RFC 4028 section 9 binds it to). */
+export function offerHeaders(seconds: number): Record<string, string> {
+  return { Supported: 'timer', 'Session-Expires': `${seconds};refresher=uas`, 'Min-SE': String(MIN_SESSION_EXPIRES) };
+}
+
+/**
+ * The Session-Expires (and Require) of callguard's 2xx to a caller that supports timers or whose INVITE
+ * asks for one (a proxy on the way may add it): never shorter than the caller's Min-SE nor longer than
+ * ours; the caller refreshes unless it asked callguard to. Undefined: the caller's leg has no timer.
+ */
+export function callerAnswerHeaders(invite: { get(name: string): string | undefined }, ours: number): Record<string, string> | undefined {
+  const supported = (invite.get('Supported') ?? '').split(',').some((tag) => tag.trim().toLowerCase() === 'timer');
+  // `delta-seconds *(;param)`: drachtio-srf has no parser for this header.
+  const [delta, ...params] = (invite.get('Session-Expires') ?? '').split(';').map((part) => part.trim().toLowerCase());
+  const asked = Number(delta) > 0 ? Number(delta) : undefined;
+  if (!supported && asked === undefined) return undefined;
+  const floor = Math.max(MIN_SESSION_EXPIRES, Number(invite.get('Min-SE')?.split(';')[0]) || 0);
+  const seconds = Math.max(floor, Math.min(asked ?? ours, ours));
+  // Only a caller that supports timers can be told to refresh (RFC 4028 section 9), and one that asked us is obeyed.
+  const refresher = supported && !params.includes('refresher=uas') ? 'uac' : 'uas';
+  return { 'Session-Expires': `${seconds};refresher=${refresher}`, ...(supported ? { Require: 'timer' } : {}) };
+}

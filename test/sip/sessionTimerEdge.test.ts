@@ -1,0 +1,64 @@
+/**
+ * RFC 4028 session timers at the SIP edge, through drachtio-srf's real code and the fake drachtio-server:
+ * what callguard offers on the legs it places and what it answers the caller. (drachtio-server runs the
+ * timers these headers arm; a lapse on the wire after `kill -9`: test/e2e/scaleOut.test.ts.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Edge } from '../support/edgeFixture.js';
+import * as sip from '../support/sipText.js';
+
+describe('SIP edge: session timers (CALLGUARD_SESSION_EXPIRES=1800)', () => {
+  let edge: Edge;
+  beforeAll(async () => {
+    edge = await Edge.start({ sessionExpiresSeconds: 1800 });
+  });
+  afterAll(async () => {
+    await edge.stop();
+  });
+
+  it('offers Session-Expires (the callee refreshing) on the leg it places, and answers a caller that supports timers with its own', async () => {
+    const a = edge.invite('4101', '4202', { headers: { Supported: 'timer' } });
+    const b = await edge.nextInvite();
+    expect(b.get('Session-Expires')).toBe('1800;refresher=uas');
+    expect(b.get('Min-SE')).toBe('90');
+    expect(b.get('Supported')).toContain('timer');
+    b.respond(200, { body: sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 }), headers: { 'Session-Expires': '1800;refresher=uas', Require: 'timer' } });
+    const answer = await a.finalResponse();
+    expect(answer.status).toBe(200);
+    expect(answer.get('Session-Expires')).toBe('1800;refresher=uac');
+    expect(answer.get('Require')).toBe('timer');
+    await edge.nextRequest('ACK');
+    a.bye();
+    await edge.nextRequest('BYE');
+  });
+
+  it('a caller without timers is answered without Session-Expires; the leg placed still carries the offer', async () => {
+    const a = edge.invite('4101', '4202');
+    const b = await edge.nextInvite();
+    expect(b.get('Session-Expires')).toBe('1800;refresher=uas');
+    b.respond(200, { body: sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2001 }) });
+    const answer = await a.finalResponse();
+    expect(answer.status).toBe(200);
+    expect(answer.get('Session-Expires')).toBeUndefined();
+    await edge.nextRequest('ACK');
+    a.bye();
+    await edge.nextRequest('BYE');
+  });
+
+  it('a 999 has no session timer: the emergency service, not a lapsed timer, ends it', async () => {
+    const a = edge.invite('4101', '999', { headers: { Supported: 'timer' } });
+    const b = await edge.nextInvite();
+    expect(b.get('Session-Expires')).toBeUndefined();
+    b.respond(200, { body: sip.sdp({ ip: '192.0.2.30', port: 50002, sessionId: 2002 }) });
+    expect((await a.finalResponse()).get('Session-Expires')).toBeUndefined();
+    await edge.nextRequest('ACK');
+    a.bye();
+    await edge.nextRequest('BYE');
+  });
+
+  it('OPTIONS names UPDATE among the methods and timer among the extensions', async () => {
+    const ok = await edge.fake.sendRequest(sip.request({ method: 'OPTIONS', ruri: 'sip:callguard.herts.example.ac.uk', from: 'sip:probe@192.0.2.5', to: 'sip:callguard.herts.example.ac.uk' }), { source_address: '192.0.2.5' }).finalResponse();
+    expect(ok.get('Allow')).toMatch(/\bUPDATE\b/);
+    expect(ok.get('Supported')).toBe('timer');
+  });
+});
