@@ -52,6 +52,8 @@ export interface ScaleOutOptions {
   prepareState?: (redisUrl: string, dialplanDir: string) => Promise<void>;
   /** FreeSWITCH servers in the media pool (default 2). */
   mediaServers?: number;
+  /** More environment for every pair's callguard. */
+  env?: Record<string, string>;
   /** Seconds between Kamailio's OPTIONS probes (default 1: a lab wants failover seen quickly). */
   probeIntervalSeconds?: number;
 }
@@ -71,7 +73,7 @@ export async function startScaleOut(lab: MediaLabPaths, kamailioBin: string, opt
     const pool = Promise.all(Array.from({ length: options.mediaServers ?? 2 }, () => startFreeswitch(lab, { secret })));
     [partial.redis, partial.mediaServers] = await Promise.all([SentinelGroup.start(), pool]);
     await options.prepareState?.(partial.redis.master.url, dialplan.dir);
-    const env = { CALLGUARD_TOKENS: tokens, ...partial.redis.env, ...mediaPoolEnv(partial.mediaServers) };
+    const env = { CALLGUARD_TOKENS: tokens, ...partial.redis.env, ...mediaPoolEnv(partial.mediaServers), ...options.env };
     const names = Array.from({ length: options.pairs ?? 2 }, (_, i) => String.fromCharCode(65 + i));
     partial.pairs = await Promise.all(
       names.map(async (name) => {

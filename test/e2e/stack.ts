@@ -125,8 +125,11 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
   await quietly(() => stack.dialplan?.remove());
 }
 
-/** What a SIPp peer does with each call: answer at once, ring `ringMs` first, leave it ringing, or refuse it. */
-export type PeerScenario = 'answer' | 'no-answer' | { ringMs: number } | { reject: number; phrase: string };
+/**
+ * What a SIPp peer does with each call: answer at once, ring `ringMs` first, leave it ringing, refuse it,
+ * or answer with RFC 4028 session timers, refresh them, and end its side when a refresh fails.
+ */
+export type PeerScenario = 'answer' | 'no-answer' | { ringMs: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
 
 /**
  * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
@@ -143,6 +146,10 @@ export function peer(
   const common = { role: 'uas' as const, port: stack.ports[name], service, calls, transport: options.transport ?? 'udp', timeoutSeconds: options.timeoutSeconds ?? 90 };
   if (typeof scenario === 'string') return startSipp(stack.lab, { ...common, scenarioFile: `uas-${scenario}.xml` });
   if ('ringMs' in scenario) return startSipp(stack.lab, { ...common, scenarioFile: 'uas-ring-answer.xml', template: { ringMs: scenario.ringMs } });
+  if ('sessionTimerSeconds' in scenario) {
+    const seconds = scenario.sessionTimerSeconds;
+    return startSipp(stack.lab, { ...common, scenarioFile: 'uas-session-timer.xml', template: { refreshMs: (seconds * 1000) / 2 } });
+  }
   return startSipp(stack.lab, { ...common, scenarioFile: 'uas-reject.xml', template: { status: scenario.reject, phrase: scenario.phrase } });
 }
 
