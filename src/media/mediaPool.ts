@@ -1,6 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
+import { tuneEndpointSocket } from './endpointSocket.js';
 
 /** Where one FreeSWITCH's media server comes from: its live ESL connection, or a stand-in in tests. */
 export interface MediaServerSource {
@@ -74,11 +75,14 @@ export class MediaPool {
         if (chosen) {
           const server = chosen.source.mediaServer;
           if (!server) throw new Error(`FreeSWITCH at ${chosen.source.address} became unreachable during the call`);
-          return server.createEndpoint(opts);
+          const endpoint = await server.createEndpoint(opts);
+          tuneEndpointSocket(endpoint);
+          return endpoint;
         }
         const { endpoint, member } = await this.firstEndpoint(ctx, opts);
         chosen = member;
         ctx.session.own(() => member.calls--);
+        tuneEndpointSocket(endpoint);
         return endpoint;
       },
     };
