@@ -18,7 +18,8 @@
  * Needs E2E_DRACHTIO_BIN, E2E_DRACHTIO_CONF, E2E_SIPP_BIN and E2E_FREESWITCH_RUN (../shared/lab; .ci/run
  * sets them); skips with one line otherwise. Knobs: MEDIA_BENCH_RATES (comma list, default 2,5,10,15,20,25),
  * MEDIA_BENCH_SECONDS (seconds of calls a step, default 20), MEDIA_BENCH_HOLD_MS (connected time, default
- * 2000), MEDIA_BENCH_TRIES (runs a rate gets to be clean, default 2).
+ * 2000), MEDIA_BENCH_TRIES (runs a rate gets to be clean, default 2), MEDIA_BENCH_CPU_PROF (a directory:
+ * callguard runs under node --cpu-prof and writes its profile there when it stops).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,7 @@ const RATES = (process.env.MEDIA_BENCH_RATES ?? '2,5,10,15,20,25').split(',').ma
 const SECONDS = Number(process.env.MEDIA_BENCH_SECONDS ?? 20);
 const HOLD_MS = Number(process.env.MEDIA_BENCH_HOLD_MS ?? 2_000);
 const TRIES = Math.max(1, Number(process.env.MEDIA_BENCH_TRIES ?? 2));
+const CPU_PROF = process.env.MEDIA_BENCH_CPU_PROF;
 
 /** utime + stime of a process in ms (all threads), from /proc/PID/stat. */
 function cpuMs(pid: number): number {
@@ -102,7 +104,7 @@ async function startStack(lab: LabPaths & { freeswitchRun: string }): Promise<St
   const [drachtio, fs] = await Promise.all([startDrachtio(lab), startFreeswitch(lab, { rtpPorts: 4_000, env: { FREESWITCH_MAX_SESSIONS: '2000' } })]);
   let app: LabProcess;
   try {
-    ({ process: app } = await startBuiltCallguard({ drachtio, dialplanDir: dialplan, root, env: fs.appEnv, waitForFreeswitch: true }));
+    ({ process: app } = await startBuiltCallguard({ drachtio, dialplanDir: dialplan, root, env: fs.appEnv, waitForFreeswitch: true, nodeArgs: CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [] }));
   } catch (error) {
     await fs.stop();
     await drachtio.stop();
