@@ -1,6 +1,6 @@
 # callguard (the SIP application server) for docker-compose.yml. Build: docker build -t callguard .
 # Stage 1 compiles TypeScript and generates the build-time tables (npm run build); stage 2 carries only
-# the production dependencies and dist/.
+# the production dependencies, dist/ and the files callguard reads at run time from beside package.json.
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,10 +15,18 @@ RUN npm run build
 
 FROM node:20-slim
 ENV NODE_ENV=production
+# espeak-ng and sox speak the call-out's messages to responders at run time (and `callguard render`);
+# without them a responder hears only an alarm tone.
+RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng sox && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Read at run time from the package root (src/packageRoot.ts): the console's and the web admin's pages
+# (served as they are, no build step), and the numbering tables a mounted plan without numbering/ falls back to.
+COPY src/http/console ./src/http/console
+COPY src/http/adminPages ./src/http/adminPages
+COPY dialplan/numbering ./dialplan/numbering
 # The sample plan, used when no plan is mounted over /etc/callguard/dialplan.
 COPY dialplan /etc/callguard/dialplan
 # `callguard ...` inside the container (docker compose exec app callguard recordings list).
