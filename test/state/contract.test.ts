@@ -1,21 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.js';
-import type { Plan } from '../../src/policy/plan.js';
 import { StateRefused } from '../../src/state/runtimeState.js';
-import { RedisServer } from '../support/redisServer.js';
-import { samplePlan } from '../support/plans.js';
-import { memoryState, redisState, type StateUnderTest } from '../support/stateFixtures.js';
+import { bothStores } from '../support/bothStores.js';
+import type { StateUnderTest } from '../support/stateFixtures.js';
 
-let plan: Plan;
-let redis: RedisServer;
-const open: StateUnderTest[] = [];
-
-beforeAll(async () => {
-  plan = await samplePlan();
-  redis = await RedisServer.start();
-});
-afterEach(async () => Promise.all(open.splice(0).map((s) => s.close())));
-afterAll(async () => redis.stop());
+const stores = bothStores();
 
 const MINUTE = 60_000;
 // 14:00 in London on a winter weekday: the 19:00 end-of-day re-lock is five hours away.
@@ -23,22 +12,12 @@ const T = Date.parse('2026-11-23T14:00:00Z');
 const PIN = '731946';
 const ALICE = '4101'; // amoreno, DDI +441707284101, granted CH/FR/DE
 
-const stores: [string, () => Promise<StateUnderTest>][] = [
-  ['in-memory store', async () => memoryState(plan)],
-  ['Redis store', async () => redisState(plan, redis.url)],
-];
-
-describe.each(stores)('%s', (_name, make) => {
-  async function fresh(): Promise<StateUnderTest> {
-    const s = await make();
-    open.push(s);
-    return s;
-  }
-  const lockOf = (s: StateUnderTest, at: number, ext = ALICE) => s.state.replica.phoneState(plan, ext, at).lock;
+describe.each(stores.cases)('%s', (_name, fresh) => {
+  const lockOf = (s: StateUnderTest, at: number, ext = ALICE) => s.state.replica.phoneState(stores.plan, ext, at).lock;
 
   it('knows a phone nobody unlocked as locked', async () => {
     const { state } = await fresh();
-    expect(state.replica.phoneState(plan, ALICE, T)).toEqual({ lock: 'locked', pinLockoutUntil: undefined, grants: [] });
+    expect(state.replica.phoneState(stores.plan, ALICE, T)).toEqual({ lock: 'locked', pinLockoutUntil: undefined, grants: [] });
     expect(state.status(ALICE, T)).toMatchObject({ lock: 'locked', hasPin: false, failures: 0 });
   });
 
@@ -65,8 +44,8 @@ describe.each(stores)('%s', (_name, make) => {
     await state.setPin(ALICE, PIN);
     expect(await state.unlock(ALICE, PIN, T)).toEqual({ outcome: 'unlocked' });
     expect(state.status(ALICE, T)).toMatchObject({ lock: 'unlocked', relocksAt: T + 30 * MINUTE });
-    expect(state.replica.phoneState(plan, ALICE, T + 29 * MINUTE).lock).toBe('unlocked');
-    expect(state.replica.phoneState(plan, ALICE, T + 30 * MINUTE).lock).toBe('locked');
+    expect(state.replica.phoneState(stores.plan, ALICE, T + 29 * MINUTE).lock).toBe('unlocked');
+    expect(state.replica.phoneState(stores.plan, ALICE, T + 30 * MINUTE).lock).toBe('locked');
   });
 
   it('counts the idle time from the last call', async () => {
@@ -107,8 +86,8 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await s.state.unlock(ALICE, '000001', T)).toEqual({ outcome: 'locked-out', until: T + 15 * MINUTE });
     expect(s.alerts).toEqual([{ kind: 'pin-lockout', ext: ALICE, user: 'amoreno', location: 'Lindop Building, room 2F410', at: T, until: T + 15 * MINUTE }]);
     expect(await s.state.unlock(ALICE, PIN, T + 14 * MINUTE)).toEqual({ outcome: 'locked-out', until: T + 15 * MINUTE });
-    expect(s.state.replica.phoneState(plan, ALICE, T).pinLockoutUntil).toBe(T + 15 * MINUTE);
-    expect(decide(plan, s.state.replica.phoneState(plan, ALICE, T), { from: ALICE, to: '90033142685300' }, T)).toMatchObject({ action: 'reject', reason: 'pin-locked-out' });
+    expect(s.state.replica.phoneState(stores.plan, ALICE, T).pinLockoutUntil).toBe(T + 15 * MINUTE);
+    expect(decide(stores.plan, s.state.replica.phoneState(stores.plan, ALICE, T), { from: ALICE, to: '90033142685300' }, T)).toMatchObject({ action: 'reject', reason: 'pin-locked-out' });
     expect(await s.state.unlock(ALICE, PIN, T + 15 * MINUTE)).toEqual({ outcome: 'unlocked' });
     expect(s.alerts).toHaveLength(1);
   });
@@ -157,21 +136,21 @@ describe.each(stores)('%s', (_name, make) => {
     const s = await fresh();
     const grant = await s.state.addGrant({ user: 'dfischer', worldwide: false, countries: ['JP'], prefixes: [], until: T + 60 * MINUTE, reason: 'conference in Kyoto', approver: 'Head of School' });
     expect(s.state.grants('dfischer')).toEqual([grant]);
-    const phone = { ...s.state.replica.phoneState(plan, '4202', T), lock: 'unlocked' as const };
-    expect(decide(plan, phone, { from: '4202', to: '90081312345678' }, T)).toMatchObject({ action: 'allow', rule: { id: `grant:${grant.id}`, where: 'runtime' } });
-    expect(decide(plan, s.state.replica.phoneState(plan, '4202', T), { from: '4202', to: '90081312345678' }, T)).toMatchObject({ action: 'pin-required' });
+    const phone = { ...s.state.replica.phoneState(stores.plan, '4202', T), lock: 'unlocked' as const };
+    expect(decide(stores.plan, phone, { from: '4202', to: '90081312345678' }, T)).toMatchObject({ action: 'allow', rule: { id: `grant:${grant.id}`, where: 'runtime' } });
+    expect(decide(stores.plan, s.state.replica.phoneState(stores.plan, '4202', T), { from: '4202', to: '90081312345678' }, T)).toMatchObject({ action: 'pin-required' });
     await s.state.revokeGrant(grant.id);
     expect(s.state.grants()).toEqual([]);
     await expect(s.state.revokeGrant(grant.id)).rejects.toThrow(/no runtime grant/);
   });
 
-  it('re-derives re-lock times when a reloaded plan changes the idle time', async () => {
+  it('re-derives re-lock times when a reloaded stores.plan changes the idle time', async () => {
     const s = await fresh();
     await s.state.setPin(ALICE, PIN);
     await s.state.unlock(ALICE, PIN, T);
-    s.state.usePlan({ ...plan, site: { ...plan.site, relock: { ...plan.site.relock, idleMinutes: 5 } } });
+    s.state.usePlan({ ...stores.plan, site: { ...stores.plan.site, relock: { ...stores.plan.site.relock, idleMinutes: 5 } } });
     expect(lockOf(s, T + 5 * MINUTE)).toBe('locked');
-    s.state.usePlan(plan);
+    s.state.usePlan(stores.plan);
     expect(lockOf(s, T + 5 * MINUTE)).toBe('unlocked');
   });
 
