@@ -43,28 +43,49 @@ function answerMessages(edge: Edge): void {
   })();
 }
 
-interface JoinedCall {
+interface EmergencyCall {
   a: InboundTransaction;
   trunk: OutboundRequest;
-  security: OutboundRequest;
   callerCallId: string;
+}
+
+interface JoinedCall extends EmergencyCall {
+  security: OutboundRequest;
+}
+
+/** A 999 from 4101 (the Security alert answered), as far as the app's INVITE to the emergency trunk. */
+async function emergencyCall(edge: Edge): Promise<EmergencyCall> {
+  answerMessages(edge);
+  const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
+  const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
+  return { a, trunk, callerCallId: a.request!.get('call-id')! };
+}
+
+/** The trunk answers, and so the caller is answered. */
+async function trunkAnswers(call: EmergencyCall): Promise<void> {
+  call.trunk.respond(200, { body: TRUNK_SDP });
+  expect((await call.a.finalResponse()).status).toBe(200);
+}
+
+const securityRung = (edge: Edge) => sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
+
+/** A 999 from 4101 with Security rung: the trunk answers, then Security. */
+async function answeredByBoth(edge: Edge): Promise<JoinedCall> {
+  const call = await emergencyCall(edge);
+  const security = await securityRung(edge);
+  await trunkAnswers(call);
+  security.respond(200, { body: SECURITY_SDP });
+  return { ...call, security };
 }
 
 /** A 999 from 4101: the trunk and Security both answer; resolves once Security is joined. */
 async function joinedCall(edge: Edge): Promise<JoinedCall> {
-  answerMessages(edge);
-  const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
-  const callerCallId = a.request!.get('call-id')!;
-  const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
-  const security = await sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
-  trunk.respond(200, { body: TRUNK_SDP });
-  expect((await a.finalResponse()).status).toBe(200);
-  security.respond(200, { body: SECURITY_SDP });
+  const call = await answeredByBoth(edge);
   // Into the conference: the caller first, then the trunk, each towards an endpoint of its own.
-  (await sent(edge, 're-INVITE to the caller', (r) => r.method === 'INVITE' && r.get('call-id') === callerCallId)).respond(200, { body: CALLER_SDP });
-  (await sent(edge, 're-INVITE to the trunk', (r) => r.method === 'INVITE' && r.get('call-id') === trunk.get('call-id'), 2)).respond(200, { body: TRUNK_SDP });
+  (await sent(edge, 're-INVITE to the caller', (r) => r.method === 'INVITE' && r.get('call-id') === call.callerCallId)).respond(200, { body: CALLER_SDP });
+  (await sent(edge, 're-INVITE to the trunk', (r) => r.method === 'INVITE' && r.get('call-id') === call.trunk.get('call-id'), 2)).respond(200, { body: TRUNK_SDP });
   await edge.waitForLog('Security joined', (l) => l.msg === 'Security Control joined to the emergency call');
-  return { a, trunk, security, callerCallId };
+  return call;
 }
 
 /** The re-INVITEs that put the caller and the trunk back on each other's media; answered. */
@@ -84,7 +105,7 @@ async function byeTo(edge: Edge, leg: OutboundRequest, what: string): Promise<vo
 }
 
 /** The caller hangs up; the app BYEs the trunk (and Security, when still on the call); nothing is left anywhere. */
-async function hangUp(call: Pick<JoinedCall, 'a' | 'trunk' | 'security'>, securityToo: boolean): Promise<void> {
+async function hangUp(call: JoinedCall, securityToo: boolean): Promise<void> {
   call.a.bye();
   await byeTo(m!.edge, call.trunk, 'the BYE to the trunk');
   if (securityToo) await byeTo(m!.edge, call.security, "the BYE to Security's leg");
@@ -145,33 +166,23 @@ describe('Security joined to an emergency call (drachtio-srf on the fake drachti
     m = await startMediaEdge({ site: withMode('talk') });
     const { edge, fs } = m;
     fs.fail((s) => s.op === 'join' && s.endpoint === 3);
-    answerMessages(edge);
-    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
-    const callerCallId = a.request!.get('call-id')!;
-    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
-    const security = await sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
-    trunk.respond(200, { body: TRUNK_SDP });
-    expect((await a.finalResponse()).status).toBe(200);
-    security.respond(200, { body: SECURITY_SDP });
+    const call = await answeredByBoth(edge);
     await edge.waitForLog('join failed', (l) => l.msg === 'Security could not be joined to the emergency call: the call goes on directly');
-    await byeTo(edge, security, "the BYE to Security's leg");
+    await byeTo(edge, call.security, "the BYE to Security's leg");
     // Nothing had moved yet: no re-INVITE at all.
-    expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' && r.get('call-id') === callerCallId)).toEqual([]);
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' && r.get('call-id') === call.callerCallId)).toEqual([]);
     await fs.allReleased();
-    await hangUp({ a, trunk, security }, false);
+    await hangUp(call, false);
   });
 
   it('the caller hangs up while Security still rings: Security’s INVITE is CANCELled and the endpoint released', async () => {
     m = await startMediaEdge({ site: withMode('talk') });
     const { edge, fs } = m;
-    answerMessages(edge);
-    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
-    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
-    const security = await sent(edge, "Security's INVITE", (r) => r.method === 'INVITE' && r.uri === SECURITY);
+    const call = await emergencyCall(edge);
+    const security = await securityRung(edge);
     security.respond(180);
-    trunk.respond(200, { body: TRUNK_SDP });
-    expect((await a.finalResponse()).status).toBe(200);
-    a.bye();
+    await trunkAnswers(call);
+    call.a.bye();
     (await edge.nextRequest('BYE')).respond(200);
     await security.waitForCancel();
     await fs.allReleased();
@@ -181,15 +192,12 @@ describe('Security joined to an emergency call (drachtio-srf on the fake drachti
   it('notify (the default): Security gets the alert only; no FreeSWITCH endpoint is made', async () => {
     m = await startMediaEdge();
     const { edge, fs } = m;
-    answerMessages(edge);
-    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
-    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
-    trunk.respond(200, { body: TRUNK_SDP });
-    expect((await a.finalResponse()).status).toBe(200);
+    const call = await emergencyCall(edge);
+    await trunkAnswers(call);
     await sent(edge, 'the alert', (r) => r.method === 'MESSAGE');
     expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE').map((r) => r.uri)).not.toContain(SECURITY);
     expect(fs.journal).toEqual([]);
-    a.bye();
+    call.a.bye();
     (await edge.nextRequest('BYE')).respond(200);
     await expectNothingLeft(m);
   });
@@ -198,15 +206,12 @@ describe('Security joined to an emergency call (drachtio-srf on the fake drachti
     m = await startMediaEdge({ site: withMode('listen') });
     const { edge, fs } = m;
     fs.up = false;
-    answerMessages(edge);
-    const a = edge.invite('4101', '999', { sdp: CALLER_SDP });
-    const trunk = await sent(edge, 'the 999 INVITE', (r) => r.method === 'INVITE' && r.uri.includes(EMERGENCY_TRUNK));
-    trunk.respond(200, { body: TRUNK_SDP });
-    expect((await a.finalResponse()).status).toBe(200);
+    const call = await emergencyCall(edge);
+    await trunkAnswers(call);
     await edge.waitForLog('Security not joined', (l) => l.msg === 'Security not joined to the emergency call: no media server connected (FreeSWITCH down); Security has the alert only');
     await sent(edge, 'the alert', (r) => r.method === 'MESSAGE');
     expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE').map((r) => r.uri)).not.toContain(SECURITY);
-    a.bye();
+    call.a.bye();
     (await edge.nextRequest('BYE')).respond(200);
     await expectNothingLeft(m);
   });
