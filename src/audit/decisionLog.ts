@@ -2,12 +2,11 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Call } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
 import { decisionRecord } from './decisionRecord.js';
-
-/** Belt and braces: should a PIN field ever be attached to a log call, pino drops it. */
-const NEVER_LOGGED = ['pin', 'newPin', 'pinHash', 'secret', 'password', '*.pin', '*.newPin', '*.pinHash', '*.secret', '*.password'];
+import { NEVER_LOGGED_OPTIONS } from './neverLogged.js';
 
 export function decisionLogger(destination?: DestinationStream): Logger {
-  const options = { name: 'callguard-decisions', redact: { paths: NEVER_LOGGED, remove: true } };
+  // Belt and braces: should a PIN field ever be attached to a log call, it is dropped.
+  const options = { name: 'callguard-decisions', ...NEVER_LOGGED_OPTIONS };
   return destination ? pino(options, destination) : pino(options);
 }
 
