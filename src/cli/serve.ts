@@ -13,11 +13,11 @@ export function registerServe(program: Command): void {
         for (const problem of read.problems) process.stderr.write(`callguard serve: ${problem}\n`);
         process.exit(2);
       }
-      const [{ pino }, { NEVER_LOGGED_OPTIONS }] = await Promise.all([import('pino'), import('../audit/neverLogged.js')]);
+      const [{ pino }, { NEVER_LOGGED_OPTIONS }, { logDestination }] = await Promise.all([import('pino'), import('../audit/neverLogged.js'), import('../audit/logDestination.js')]);
       const [{ startServer }, { dialplanDir }] = await Promise.all([import('../server/serve.js'), import('../dialplan/load.js')]);
       // Buffered, asynchronous writes: a synchronous write(2) per decision line was the largest cost of a
       // barred call (bench:sip profile). Flushed every 250 ms and before exit.
-      const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+      const destination = logDestination();
       setInterval(() => destination.flush(), 250).unref();
       const exit = (code: number): never => {
         try {
@@ -27,7 +27,7 @@ export function registerServe(program: Command): void {
         }
         process.exit(code);
       };
-      const logger = pino({ name: 'callguard', level: read.settings.logLevel, ...NEVER_LOGGED_OPTIONS }, destination);
+      const logger = pino({ name: 'callguard', level: read.settings.logLevel, ...NEVER_LOGGED_OPTIONS }, destination.stream);
       let server: RunningServer;
       try {
         server = await startServer(read.settings, dialplanDir(options.dialplan), logger);
