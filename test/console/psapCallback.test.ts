@@ -4,39 +4,24 @@
  * a phone without a DDI shows its callback window on the emergency's card while the window lasts, and the
  * emergency service calling back shows on that card as "Callback from the emergency service → 4150".
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addToken } from '../../src/admin/tokens.js';
-import { startServer, type RunningServer } from '../../src/server/serve.js';
-import { FakeDrachtio, type OutboundRequest } from '../support/fakeDrachtio.js';
-import { planCopy } from '../support/plans.js';
+import { chromiumOrSkip, CONSOLE_WAIT_MS as WAIT, ConsoleApp } from '../support/consoleFixture.js';
+import type { OutboundRequest } from '../support/fakeDrachtio.js';
 import * as sip from '../support/sipText.js';
 
-const CHROMIUM = process.env.CALLGUARD_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.log(`console PSAP callback tests skipped: no Chromium at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`);
+const haveChromium = chromiumOrSkip('console PSAP callback tests');
 
-const WAIT = 15_000;
-const APP_HOST = 'callguard.herts.example.ac.uk';
 const ANSWER = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
 
 describe.skipIf(!haveChromium)('PSAP callback on the console in Chromium', () => {
-  let plan: ReturnType<typeof planCopy>;
-  let dataDir: string;
-  let fake: FakeDrachtio;
-  let server: RunningServer;
-  let browser: Browser;
+  let app: ConsoleApp;
   let page: Page;
 
   /** A call into drachtio-server: `from` dialling `to`; the app's first INVITE out is answered. */
   async function answeredCall(from: string, to: string): Promise<OutboundRequest> {
-    const a = fake.sendRequest(sip.invite({ from: `sip:${from}@192.0.2.10`, to: `sip:${to}@${APP_HOST}` }), { source_address: '192.0.2.10' });
-    const b = await fake.nextOutboundRequest({ method: 'INVITE' });
+    const a = app.call(from, to);
+    const b = await app.fake.nextOutboundRequest({ method: 'INVITE' });
     b.respond(200, { body: ANSWER });
     expect((await a.finalResponse()).status).toBe(200);
     return b;
@@ -45,42 +30,15 @@ describe.skipIf(!haveChromium)('PSAP callback on the console in Chromium', () =>
   const card = () => page.locator('.alert.emergency', { hasText: 'Ext 4150' });
 
   beforeAll(async () => {
-    plan = planCopy();
-    dataDir = mkdtempSync(join(tmpdir(), 'callguard-console-'));
-    const tokensFile = join(dataDir, 'tokens.json');
-    const token = await addToken(tokensFile, 'sam.patel', 'security', { N: 2 ** 10, r: 8, p: 1 });
-    fake = await FakeDrachtio.start({ secret: 'console-secret', timeoutMs: WAIT });
-    server = await startServer(
-      {
-        drachtio: { host: '127.0.0.1', port: fake.port, secret: fake.secret },
-        http: { host: '127.0.0.1', port: 0 },
-        trustedSources: new Set(),
-        drainSeconds: 1,
-        logLevel: 'info',
-        admin: { tokensFile, auditLog: join(dataDir, 'audit.jsonl') },
-      },
-      plan.dir,
-      pino({ level: 'silent' }),
-      { dataDir },
-    );
-    await fake.waitForRoutes(['invite']);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await (await browser.newContext({ timezoneId: 'Europe/London' })).newPage();
+    app = await ConsoleApp.start({ users: { 'sam.patel': 'security' } });
+    page = await (await app.browser.newContext({ timezoneId: 'Europe/London' })).newPage();
     // The page's clock runs as usual, and can be moved on past the callback window.
     await page.clock.install();
-    await page.goto(`http://127.0.0.1:${(server.http.address() as AddressInfo).port}/console`);
-    await page.locator('#token').fill(token);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('body[data-feed="connected"]', { timeout: WAIT });
+    await app.signIn(page, app.tokens['sam.patel']!);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.drain();
-    await fake?.close();
-    plan?.remove();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   }, 60_000);
 
   it('the callback window on the emergency card while it lasts, and the callback itself on the same card', async () => {
