@@ -1,13 +1,12 @@
 // @ts-check
 /** The audit log: every change made through the API (and so through these pages), newest first. */
 import { api, query } from './api.js';
-import { field, h, say, show, table, values, when } from './dom.js';
+import { field, h, show, table, values, when } from './dom.js';
+import { queryPage } from './queryPage.js';
 
 const compact = (/** @type {unknown} */ v) => (v === undefined ? '' : JSON.stringify(v));
 
 export function auditLog(/** @type {HTMLElement} */ root) {
-  const status = h('p', { className: 'status', role: 'status', 'aria-live': 'polite' });
-  const out = h('div', {});
   const form = /** @type {HTMLFormElement} */ (
     h(
       'form',
@@ -16,19 +15,9 @@ export function auditLog(/** @type {HTMLElement} */ root) {
       h('div', { className: 'buttons' }, h('button', { type: 'submit', className: 'primary' }, 'Show')),
     )
   );
-  async function load() {
-    try {
-      const body = await api('GET', `/api/audit${query(values(form))}`);
-      const rows = [...body.records].reverse().map((/** @type {any} */ r) => [when(r.at), `${r.who} (${r.role})`, r.action, r.target, r.address, h('code', {}, compact(r.before)), h('code', {}, compact(r.after))]);
-      show(out, table(`Audit log (${rows.length})`, ['when', 'who', 'action', 'target', 'from address', 'before', 'after'], rows, 'no change recorded'));
-    } catch (error) {
-      say(status, `Not shown: ${/** @type {Error} */ (error).message}`, 'error');
-    }
-  }
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void load();
-  });
-  show(root, form, status, out);
-  return load;
+  return queryPage(root, form, 'Not shown', async (answer) => {
+    const body = await api('GET', `/api/audit${query(values(form))}`);
+    const rows = [...body.records].reverse().map((/** @type {any} */ r) => [when(r.at), `${r.who} (${r.role})`, r.action, r.target, r.address, h('code', {}, compact(r.before)), h('code', {}, compact(r.after))]);
+    show(answer, table(`Audit log (${rows.length})`, ['when', 'who', 'action', 'target', 'from address', 'before', 'after'], rows, 'no change recorded'));
+  }).load;
 }

@@ -2,6 +2,7 @@
 /** Call records: search by extension, number, days, class, action and outcome; export the calls found as CSV. */
 import { api, query } from './api.js';
 import { duration, field, h, say, show, table, values, when } from './dom.js';
+import { queryPage } from './queryPage.js';
 
 const CLASSES = ['emergency', 'internal', 'public-service', 'freephone', 'geographic', 'national', 'mobile', 'pager', 'personal-number', 'service-charge', 'premium', 'chat-line', 'directory', 'operator', 'international', 'high-risk', 'invalid', 'inbound'];
 const ACTIONS = ['allow', 'reject', 'emergency', 'security', 'pin-required'];
@@ -10,8 +11,6 @@ const any = (/** @type {string[]} */ list) => /** @type {[string, string][]} */ 
 const day = (/** @type {number} */ ms) => new Date(ms).toISOString().slice(0, 10);
 
 export function callRecords(/** @type {HTMLElement} */ root) {
-  const status = h('p', { className: 'status', role: 'status', 'aria-live': 'polite' });
-  const results = h('div', {});
   const form = /** @type {HTMLFormElement} */ (
     h(
       'form',
@@ -31,16 +30,12 @@ export function callRecords(/** @type {HTMLElement} */ root) {
     )
   );
 
-  async function search() {
-    try {
-      const body = await api('GET', `/api/calls${query(values(form))}`);
-      const rows = body.calls.map((/** @type {any} */ c) => [when(c.invite), `${c.from}${c.user ? ` (${c.user})` : ''}`, c.to, c.class, `${c.action} (${c.reason})`, c.disp, c.status ?? '', duration(c.dur)]);
-      show(results, table(`Calls found: ${body.calls.length}${body.more ? ` (${body.more} more not shown)` : ''}`, ['when', 'caller', 'dialled', 'class', 'decision', 'outcome', 'SIP', 'duration'], rows, 'no call matches'));
-      say(status, `${body.calls.length + body.more} calls match; ${body.scanned} records read.`);
-    } catch (error) {
-      say(status, `Search refused: ${/** @type {Error} */ (error).message}`, 'error');
-    }
-  }
+  const page = queryPage(root, form, 'Search refused', async (results, status) => {
+    const body = await api('GET', `/api/calls${query(values(form))}`);
+    const rows = body.calls.map((/** @type {any} */ c) => [when(c.invite), `${c.from}${c.user ? ` (${c.user})` : ''}`, c.to, c.class, `${c.action} (${c.reason})`, c.disp, c.status ?? '', duration(c.dur)]);
+    show(results, table(`Calls found: ${body.calls.length}${body.more ? ` (${body.more} more not shown)` : ''}`, ['when', 'caller', 'dialled', 'class', 'decision', 'outcome', 'SIP', 'duration'], rows, 'no call matches'));
+    say(status, `${body.calls.length + body.more} calls match; ${body.scanned} records read.`);
+  });
 
   /** The same search as CSV, one row per call, saved through a link to a Blob (the token stays in the header). */
   async function exportCsv() {
@@ -51,16 +46,11 @@ export function callRecords(/** @type {HTMLElement} */ root) {
       document.body.append(link);
       link.click();
       link.remove();
-      say(status, 'CSV exported.', 'ok');
+      say(page.status, 'CSV exported.', 'ok');
     } catch (error) {
-      say(status, `Export refused: ${/** @type {Error} */ (error).message}`, 'error');
+      say(page.status, `Export refused: ${/** @type {Error} */ (error).message}`, 'error');
     }
   }
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void search();
-  });
-  show(root, form, status, results);
-  return search;
+  return page.load;
 }

@@ -2,6 +2,7 @@
 /** The monthly usage and exception report (the API's JSON of `callguard report`), shown inline. */
 import { api, query } from './api.js';
 import { field, h, say, show, table, values, when } from './dom.js';
+import { queryPage } from './queryPage.js';
 
 const money = (/** @type {number} */ minor, /** @type {string} */ currency) => `${(minor / 100).toFixed(2)} ${currency}`;
 
@@ -40,8 +41,6 @@ function render(r) {
 }
 
 export function report(/** @type {HTMLElement} */ root) {
-  const status = h('p', { className: 'status', role: 'status', 'aria-live': 'polite' });
-  const out = h('div', {});
   const form = /** @type {HTMLFormElement} */ (
     h(
       'form',
@@ -50,19 +49,9 @@ export function report(/** @type {HTMLElement} */ root) {
       h('div', { className: 'buttons' }, h('button', { type: 'submit', className: 'primary' }, 'Show report')),
     )
   );
-  async function load() {
-    try {
-      say(status, 'Reading the call records…');
-      show(out, render(await api('GET', `/api/report${query(values(form))}`)));
-      say(status, 'Report ready.');
-    } catch (error) {
-      say(status, `No report: ${/** @type {Error} */ (error).message}`, 'error');
-    }
-  }
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void load();
-  });
-  show(root, form, status, out);
-  return load;
+  return queryPage(root, form, 'No report', async (answer, status) => {
+    say(status, 'Reading the call records…');
+    show(answer, render(await api('GET', `/api/report${query(values(form))}`)));
+    say(status, 'Report ready.');
+  }).load;
 }
