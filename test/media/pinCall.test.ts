@@ -140,7 +140,7 @@ describe('media: PIN entry for a locked phone', () => {
     expect(record).toMatchObject({ action: 'allow', reason: 'international-granted', rule: 'grant:amoreno-cern', lock: 'unlocked', disp: 'answered', status: 200, pinFail: 2 });
     expect(record.pinLock).toBeUndefined();
     // nothing but the record's own fields (none of which is a PIN)
-    expect(Object.keys(record).sort()).toEqual(['action', 'answer', 'class', 'country', 'dept', 'dur', 'e164', 'end', 'from', 'id', 'invite', 'lock', 'pinFail', 'reason', 'rule', 'status', 'to', 'user', 'v', 'disp', 'where'].sort());
+    expect(Object.keys(record).sort()).toEqual(['action', 'answer', 'class', 'country', 'dept', 'dur', 'e164', 'end', 'from', 'id', 'invite', 'lock', 'pinFail', 'reason', 'rule', 'status', 'to', 'use', 'user', 'v', 'disp', 'where'].sort());
     // and the monthly report counts the grant as used by it
     const month = record.invite.slice(0, 7);
     const report = buildReport(plan, monthFiles(dataDir, month), { month });
