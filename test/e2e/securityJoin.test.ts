@@ -31,6 +31,8 @@ const QUIET = 400;
 /** The caller hangs up once this long passes without a re-INVITE: well after Security has left. */
 const CALLER_IDLE_MS = 15_000;
 const TRUNK_HOLD_MS = 120_000;
+/** SIPp gives up after this long: well past every wait below. */
+const SIPP_TIMEOUT_S = 150;
 
 interface EmergencyCall {
   caller: Sipp;
@@ -64,20 +66,44 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
     await stack.app.waitForLog('the dialplan reloaded', (e) => e.msg === 'dialplan reloaded', 30_000, from);
   };
 
-  /** A 999 from 4101 with the trunk answering at once and Security ringing 3 s, then holding `securityHoldMs` before it hangs up. */
-  const emergencyCall = async (securityHoldMs: number): Promise<EmergencyCall> => {
-    const ears = { caller: await RtpEar.open(), trunk: await RtpEar.open(), security: await RtpEar.open() };
-    open.push(...Object.values(ears));
-    const trunk = await startSipp(lab!, {
+  /** Ears for the parties, each closed after the test. */
+  const earsFor = async <P extends Party>(...parties: P[]): Promise<Record<P, RtpEar>> => {
+    const ears = {} as Record<P, RtpEar>;
+    for (const party of parties) open.push((ears[party] = await RtpEar.open()));
+    return ears;
+  };
+
+  /** The emergency trunk: answers at once, sends its tone to the app and holds the call. */
+  const trunkAnswering = (ear: RtpEar) =>
+    startSipp(lab!, {
       role: 'uas',
       scenarioFile: 'uas-media-reinvite.xml',
       template: { pcap: pcaps.trunk, ringMs: 0, hold: TRUNK_HOLD_MS },
-      extraArgs: ears.trunk.sippArgs,
+      extraArgs: ear.sippArgs,
       port: stack.ports.emergency,
       service: 'emergency',
       calls: 1,
-      timeoutSeconds: 150,
+      timeoutSeconds: SIPP_TIMEOUT_S,
     });
+
+  /** 4101 dials 999, sends its tone, and hangs up once `idleMs` pass without a re-INVITE. */
+  const callerDialling999 = (ear: RtpEar, idleMs: number) =>
+    startSipp(lab!, {
+      role: 'uac',
+      scenarioFile: 'uac-media-reinvite.xml',
+      template: { pcap: pcaps.caller, idle: idleMs },
+      extraArgs: ear.sippArgs,
+      remote: `127.0.0.1:${stack.drachtio.sipPort}`,
+      service: '999',
+      keys: { from: '4101' },
+      calls: 1,
+      timeoutSeconds: SIPP_TIMEOUT_S,
+    });
+
+  /** A 999 from 4101 with the trunk answering at once and Security ringing 3 s, then holding `securityHoldMs` before it hangs up. */
+  const emergencyCall = async (securityHoldMs: number): Promise<EmergencyCall> => {
+    const ears = await earsFor('caller', 'trunk', 'security');
+    const trunk = await trunkAnswering(ears.trunk);
     // The alert MESSAGE and the call to join: two calls.
     const security = await startSipp(lab!, {
       role: 'uas',
@@ -87,19 +113,9 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
       port: stack.ports.security,
       service: SECURITY_USER,
       calls: 2,
-      timeoutSeconds: 150,
+      timeoutSeconds: SIPP_TIMEOUT_S,
     });
-    const caller = await startSipp(lab!, {
-      role: 'uac',
-      scenarioFile: 'uac-media-reinvite.xml',
-      template: { pcap: pcaps.caller, idle: CALLER_IDLE_MS },
-      extraArgs: ears.caller.sippArgs,
-      remote: `127.0.0.1:${stack.drachtio.sipPort}`,
-      service: '999',
-      keys: { from: '4101' },
-      calls: 1,
-      timeoutSeconds: 150,
-    });
+    const caller = await callerDialling999(ears.caller, CALLER_IDLE_MS);
     return { caller, trunk, security, ears };
   };
 
@@ -110,6 +126,25 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
   };
 
   const levels = (ear: RtpEar) => `${ear.describe(TONES)}`;
+
+  /** What caller and trunk heard: each the other directly, then through FreeSWITCH, then directly again. */
+  const intoFreeswitchAndBack = ({ caller, trunk }: EmergencyCall['ears']): { heardByCaller: Stretch[]; heardByTrunk: Stretch[] } => {
+    const heardByCaller = caller.stretches();
+    const heardByTrunk = trunk.stretches();
+    expect(route(heardByCaller), levels(caller)).toEqual(['direct', 'freeswitch', 'direct']);
+    expect(route(heardByTrunk), levels(trunk)).toEqual(['direct', 'freeswitch', 'direct']);
+    return { heardByCaller, heardByTrunk };
+  };
+
+  /** Security heard something, and in all of it both the caller and the trunk. */
+  const securityHeardBoth = (security: RtpEar) => {
+    const heardBySecurity = security.stretches();
+    expect(heardBySecurity.length, levels(security)).toBeGreaterThan(0);
+    for (const stretch of heardBySecurity) {
+      expect(stretch.level(TONE.caller), levels(security)).toBeGreaterThan(HEARD);
+      expect(stretch.level(TONE.trunk), levels(security)).toBeGreaterThan(HEARD);
+    }
+  };
 
   beforeAll(async () => {
     stack = await startStack(lab!, { media: true, answerTimeoutSeconds: 30 });
@@ -135,22 +170,14 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
     expect(await fs.waitForChannelCount(0, 30_000), await fs.logTail()).toBe(0);
 
     const { caller, trunk, security } = call.ears;
-    const heardByCaller = caller.stretches();
-    const heardByTrunk = trunk.stretches();
-    expect(route(heardByCaller), levels(caller)).toEqual(['direct', 'freeswitch', 'direct']);
-    expect(route(heardByTrunk), levels(trunk)).toEqual(['direct', 'freeswitch', 'direct']);
+    const { heardByCaller, heardByTrunk } = intoFreeswitchAndBack(call.ears);
     for (const stretch of heardByCaller) expect(stretch.level(TONE.trunk), levels(caller)).toBeGreaterThan(HEARD);
     for (const stretch of heardByTrunk) expect(stretch.level(TONE.caller), levels(trunk)).toBeGreaterThan(HEARD);
     // Security is heard only while joined.
     expect(heardByCaller[1]!.level(TONE.security), levels(caller)).toBeGreaterThan(HEARD);
     expect(heardByTrunk[1]!.level(TONE.security), levels(trunk)).toBeGreaterThan(HEARD);
     for (const stretch of [heardByCaller[0]!, heardByCaller[2]!, heardByTrunk[0]!, heardByTrunk[2]!]) expect(stretch.level(TONE.security), `${levels(caller)}\n${levels(trunk)}`).toBeLessThan(QUIET);
-    const heardBySecurity = security.stretches();
-    expect(heardBySecurity.length, levels(security)).toBeGreaterThan(0);
-    for (const stretch of heardBySecurity) {
-      expect(stretch.level(TONE.caller), levels(security)).toBeGreaterThan(HEARD);
-      expect(stretch.level(TONE.trunk), levels(security)).toBeGreaterThan(HEARD);
-    }
+    securityHeardBoth(security);
     // Into FreeSWITCH and back out: two re-INVITEs each.
     expect(requests(call.caller, 'INVITE'), call.caller.describe()).toHaveLength(2);
     expect(requests(call.trunk, 'INVITE'), call.trunk.describe()).toHaveLength(3);
@@ -164,11 +191,8 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
     await stack.app.waitForLog('Security joined', (e) => e.msg === 'Security Control joined to the emergency call' && e.mode === 'listen', 30_000, from);
     expect(await fs.waitForChannelCount(0, 30_000), await fs.logTail()).toBe(0);
 
-    const { caller, trunk, security } = call.ears;
-    const heardByCaller = caller.stretches();
-    const heardByTrunk = trunk.stretches();
-    expect(route(heardByCaller), levels(caller)).toEqual(['direct', 'freeswitch', 'direct']);
-    expect(route(heardByTrunk), levels(trunk)).toEqual(['direct', 'freeswitch', 'direct']);
+    const { caller, trunk } = call.ears;
+    const { heardByCaller, heardByTrunk } = intoFreeswitchAndBack(call.ears);
     for (const stretch of heardByCaller) {
       expect(stretch.level(TONE.trunk), levels(caller)).toBeGreaterThan(HEARD);
       expect(stretch.level(TONE.security), levels(caller)).toBeLessThan(QUIET);
@@ -177,12 +201,7 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
       expect(stretch.level(TONE.caller), levels(trunk)).toBeGreaterThan(HEARD);
       expect(stretch.level(TONE.security), levels(trunk)).toBeLessThan(QUIET);
     }
-    const heardBySecurity = security.stretches();
-    expect(heardBySecurity.length, levels(security)).toBeGreaterThan(0);
-    for (const stretch of heardBySecurity) {
-      expect(stretch.level(TONE.caller), levels(security)).toBeGreaterThan(HEARD);
-      expect(stretch.level(TONE.trunk), levels(security)).toBeGreaterThan(HEARD);
-    }
+    securityHeardBoth(call.ears.security);
   }, 240_000);
 
   it('FreeSWITCH killed (SIGKILL) while Security is joined: caller and trunk go on hearing each other directly; Security is hung up', async () => {
@@ -199,10 +218,7 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
     await stack.app.waitForLog('the media back directly', (e) => e.msg === 'emergency call back on direct media', 30_000, from);
 
     const { caller, trunk } = call.ears;
-    const heardByCaller = caller.stretches();
-    const heardByTrunk = trunk.stretches();
-    expect(route(heardByCaller), levels(caller)).toEqual(['direct', 'freeswitch', 'direct']);
-    expect(route(heardByTrunk), levels(trunk)).toEqual(['direct', 'freeswitch', 'direct']);
+    const { heardByCaller, heardByTrunk } = intoFreeswitchAndBack(call.ears);
     expect(heardByCaller[2]!.level(TONE.trunk), levels(caller)).toBeGreaterThan(HEARD);
     expect(heardByTrunk[2]!.level(TONE.caller), levels(trunk)).toBeGreaterThan(HEARD);
     // Security got its BYE from the app.
@@ -211,30 +227,10 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
 
   it('FreeSWITCH down: the 999 connects directly and Security gets the alert only, with a log line saying why', async () => {
     const from = stack.app.logs().length;
-    const ears = { caller: await RtpEar.open(), trunk: await RtpEar.open() };
-    open.push(...Object.values(ears));
-    const trunk = await startSipp(lab!, {
-      role: 'uas',
-      scenarioFile: 'uas-media-reinvite.xml',
-      template: { pcap: pcaps.trunk, ringMs: 0, hold: TRUNK_HOLD_MS },
-      extraArgs: ears.trunk.sippArgs,
-      port: stack.ports.emergency,
-      service: 'emergency',
-      calls: 1,
-      timeoutSeconds: 120,
-    });
+    const ears = await earsFor('caller', 'trunk');
+    const trunk = await trunkAnswering(ears.trunk);
     const security = await peer(stack, 'security', 'answer', 1);
-    const caller = await startSipp(lab!, {
-      role: 'uac',
-      scenarioFile: 'uac-media-reinvite.xml',
-      template: { pcap: pcaps.caller, idle: 5_000 },
-      extraArgs: ears.caller.sippArgs,
-      remote: `127.0.0.1:${stack.drachtio.sipPort}`,
-      service: '999',
-      keys: { from: '4101' },
-      calls: 1,
-      timeoutSeconds: 120,
-    });
+    const caller = await callerDialling999(ears.caller, 5_000);
     expect(await caller.waitExit(120_000), caller.describe()).toBe(0);
     expect(await finish(trunk, 60_000), trunk.describe()).toBe(0);
     expect(await finish(security, 30_000), security.describe()).toBe(0);
