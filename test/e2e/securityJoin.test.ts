@@ -211,7 +211,7 @@ describe.skipIf(!lab)('Security joined to an emergency call through FreeSWITCH (
     const call = await emergencyCall(TRUNK_HOLD_MS);
     await stack.app.waitForLog('Security joined', (e) => e.msg === 'Security Control joined to the emergency call', 60_000, from);
     // Killed once the conference is heard, so there is a stretch through FreeSWITCH to tell from the rest.
-    await waitFor('the caller hearing the conference', () => route(call.ears.caller.stretches()).includes('freeswitch'), 30_000, 100);
+    await waitFor('the caller and the trunk hearing the conference', () => route(call.ears.caller.stretches()).includes('freeswitch') && route(call.ears.trunk.stretches()).includes('freeswitch'), 30_000, 100);
     process.kill(fs.process.pid, 'SIGKILL');
     await ended(call);
     await stack.app.waitForLog('Security left (FreeSWITCH failed)', (e) => e.msg === 'Security left the emergency call' && String(e.why).startsWith('FreeSWITCH failed'), 30_000, from);
