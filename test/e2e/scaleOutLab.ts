@@ -17,7 +17,7 @@ import { mediaPoolEnv, startFreeswitch, type Freeswitch, type MediaLabPaths } fr
 import { startKamailio, type Kamailio } from '../support/kamailio.js';
 import { copyDialplan, freeSipPort, labTempDir, quietly, startCallguard, startDrachtio, startSipp, stopAll, type Callguard, type Drachtio, type Sipp } from '../support/lab.js';
 import { SentinelGroup } from '../support/redisSentinel.js';
-import { dialTo, peer as stackPeer, siteFor, type DialOptions, type PeerName, type PeerScenario } from './stack.js';
+import { connectedToMedia, dialTo, peer as stackPeer, siteFor, type DialOptions, type PeerName, type PeerScenario } from './stack.js';
 
 /** One drachtio-server with its own `callguard serve`: what Kamailio dispatches to. */
 export interface Pair {
@@ -79,11 +79,7 @@ export async function startScaleOut(lab: MediaLabPaths, kamailioBin: string, opt
       names.map(async (name) => {
         const drachtio = await startDrachtio(lab);
         const app = await startCallguard({ dialplanDir: dialplan.dir, drachtio, env });
-        // /health is 200 before the event sockets are up; media calls need drachtio-fsmrf connected.
-        for (const fs of partial.mediaServers!) {
-          const address = `127.0.0.1:${fs.eslPort}`;
-          await app.waitForLog(`pair ${name} connected to FreeSWITCH at ${address}`, (e) => e.msg === 'connected to FreeSWITCH' && e.freeswitch === address, 60_000);
-        }
+        await connectedToMedia(app, partial.mediaServers!);
         return { name, drachtio, app };
       }),
     );

@@ -102,15 +102,19 @@ export async function startStack(lab: LabPaths, options: StackOptions = {}): Pro
     }
     const env = { ...mediaPoolEnv(partial.mediaServers ?? []), ...options.env };
     partial.app = await startCallguard({ dialplanDir: dialplan.dir, drachtio: partial.drachtio, redisUrl: partial.redis.url, env, ...(options.alertWebhook ? { alertWebhook: options.alertWebhook } : {}) });
-    // /health is 200 before the event socket is up; media calls need drachtio-fsmrf connected.
-    for (const fs of partial.mediaServers ?? []) {
-      const address = `127.0.0.1:${fs.eslPort}`;
-      await partial.app.waitForLog(`connected to FreeSWITCH at ${address}`, (e) => e.msg === 'connected to FreeSWITCH' && e.freeswitch === address, 60_000);
-    }
+    await connectedToMedia(partial.app, partial.mediaServers ?? []);
     return partial as Stack;
   } catch (error) {
     await stopStack(partial);
     throw error;
+  }
+}
+
+/** Resolves once `app` has connected to each FreeSWITCH: /health is 200 before the event sockets are up, and media calls need drachtio-fsmrf connected. */
+export async function connectedToMedia(app: Callguard, servers: readonly Freeswitch[]): Promise<void> {
+  for (const fs of servers) {
+    const address = `127.0.0.1:${fs.eslPort}`;
+    await app.waitForLog(`connected to FreeSWITCH at ${address}`, (e) => e.msg === 'connected to FreeSWITCH' && e.freeswitch === address, 60_000);
   }
 }
 
