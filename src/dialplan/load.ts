@@ -21,12 +21,13 @@ export function dialplanDir(option?: string): string {
   return option ?? process.env.CALLGUARD_DIALPLAN ?? DEFAULT_DIALPLAN_DIR;
 }
 
-interface Source {
+export interface Source {
   path: string;
   text: string;
 }
 
-async function readSources(dir: string): Promise<Source[] | { ok: false; problems: Problem[] }> {
+/** The text of every YAML file under `dir`, or the problems of those that cannot be read. */
+export async function readSources(dir: string): Promise<Source[] | { ok: false; problems: Problem[] }> {
   let paths: string[];
   try {
     paths = await yamlFiles(dir);
@@ -169,6 +170,8 @@ export async function loadNumbering(dir: string): Promise<NumberingResult> {
   const numberingDir = join(existsSync(join(dir, 'numbering')) ? dir : join(packageRoot(), DEFAULT_DIALPLAN_DIR), 'numbering');
   const sources = await readSources(numberingDir);
   if (!Array.isArray(sources)) return sources;
+  const built = (await import('./builtNumbering.js')).builtNumbering(numberingDir, sources);
+  if (built) return { ok: true, numbering: built };
   const [{ compileNumbering }, { SourceFile }] = await compiler();
   return compileNumbering(sources.map((s) => new SourceFile(s.path, s.text)), numberingDir);
 }

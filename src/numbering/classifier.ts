@@ -14,6 +14,8 @@ interface Rule extends RangeRule {
 
 interface CompiledPlan {
   spec: NationalPlanSpec;
+  /** Two rules of its tables claiming the same digits, for the validator. */
+  conflicts: RuleConflict[];
   emergency: ReadonlySet<string>;
   /** Length of the longest emergency number: longer strings skip the set lookup (and hashing the string). */
   emergencyLength: number;
@@ -41,9 +43,11 @@ export interface RuleConflict {
  * short codes, admin/global E.164 ranges, national ranges, the library for what no table decides.
  */
 export class Numbering {
-  readonly conflicts: RuleConflict[] = [];
   readonly regionConflicts: { rule: RegionRule; with: RegionRule }[] = [];
-  private readonly plansBySite = new Map<string, CompiledPlan>();
+  private readonly globalConflicts: RuleConflict[] = [];
+  /** Each plan's tries are built on first use: a run for a GB site never walks the NANP tables. */
+  private readonly plansBySite = new Map<string, NationalPlanSpec>();
+  private readonly compiled = new Map<NationalPlanSpec, CompiledPlan>();
   private readonly global: DigitTrie<Rule>;
   /** E.164 prefixes of regions the calling-code data cannot tell apart (+44 1534 JE, +44 1481 GG). */
   private readonly regions = new DigitTrie<RegionRule>();
@@ -54,23 +58,19 @@ export class Numbering {
   constructor(readonly spec: NumberingSpec) {
     this.codes = callingCodeTable();
     for (const plan of spec.plans) {
-      const compiled: CompiledPlan = {
-        spec: plan,
-        emergency: new Set(plan.emergency),
-        emergencyLength: Math.max(0, ...plan.emergency.map((e) => e.length)),
-        shortCodes: this.trieOf(plan.shortCodes, (p) => `${p}$`),
-        ranges: this.trieOf(plan.ranges),
-        domestic: new Set(plan.domesticRegions),
-        callPrefixStarts: new Set(plan.callPrefixes.map((p) => p.charCodeAt(0))),
-      };
-      for (const site of plan.sites) this.plansBySite.set(site, compiled);
+      for (const site of plan.sites) this.plansBySite.set(site, plan);
       for (const rule of plan.regions) {
         const clash = this.regions.add(plan.callingCode + rule.pattern, rule);
         if (clash) this.regionConflicts.push({ rule, with: clash });
       }
     }
-    this.global = this.trieOf(spec.international.ranges);
+    this.global = this.trieOf(spec.international.ranges, this.globalConflicts);
     for (const { country, where } of spec.international.highRiskCountries) this.highRisk.set(country, Object.freeze({ kind: 'table', rule: where }));
+  }
+
+  /** Rules of a table claiming the same digits, plan by plan, then the international ranges' (this builds every plan). */
+  get conflicts(): readonly RuleConflict[] {
+    return [...this.spec.plans.flatMap((plan) => this.compile(plan).conflicts), ...this.globalConflicts];
   }
 
   get siteCountries(): string[] {
@@ -107,16 +107,35 @@ export class Numbering {
   private planOf(country: string): CompiledPlan {
     const plan = this.plansBySite.get(country);
     if (!plan) throw new Error(`no numbering plan for site country ${country} (have ${this.siteCountries.join(', ')})`);
-    return plan;
+    return this.compile(plan);
+  }
+
+  private compile(plan: NationalPlanSpec): CompiledPlan {
+    let compiled = this.compiled.get(plan);
+    if (!compiled) {
+      const conflicts: RuleConflict[] = [];
+      compiled = {
+        spec: plan,
+        conflicts,
+        emergency: new Set(plan.emergency),
+        emergencyLength: Math.max(0, ...plan.emergency.map((e) => e.length)),
+        shortCodes: this.trieOf(plan.shortCodes, conflicts, (p) => `${p}$`),
+        ranges: this.trieOf(plan.ranges, conflicts),
+        domestic: new Set(plan.domesticRegions),
+        callPrefixStarts: new Set(plan.callPrefixes.map((p) => p.charCodeAt(0))),
+      };
+      this.compiled.set(plan, compiled);
+    }
+    return compiled;
   }
 
   /** Rules in a trie; two rules claiming the same digits are kept as a conflict for the validator. */
-  private trieOf(rules: RangeRule[], shape: (pattern: string) => string = (p) => p): DigitTrie<Rule> {
+  private trieOf(rules: RangeRule[], conflicts: RuleConflict[], shape: (pattern: string) => string = (p) => p): DigitTrie<Rule> {
     const trie = new DigitTrie<Rule>();
     for (const row of rules) {
       const rule: Rule = { ...row, source: Object.freeze({ kind: 'table', rule: row.where }) };
       const clash = trie.add(shape(rule.pattern), rule);
-      if (clash) this.conflicts.push({ rule, with: clash });
+      if (clash) conflicts.push({ rule, with: clash });
     }
     return trie;
   }
