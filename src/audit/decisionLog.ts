@@ -1,7 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Call } from '../policy/decide.js';
 import type { Decision } from '../policy/decision.js';
-import { decisionRecord } from './decisionRecord.js';
+import { decisionRecord, type DecisionContext } from './decisionRecord.js';
 import { NEVER_LOGGED_OPTIONS } from './neverLogged.js';
 
 export function decisionLogger(destination?: DestinationStream): Logger {
@@ -10,15 +10,9 @@ export function decisionLogger(destination?: DestinationStream): Logger {
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Where a decision was taken: the SIP edge adds the Call-ID and how long reading and deciding took. */
-export interface DecisionContext {
-  callId?: string | undefined;
-  decisionMicros?: number | undefined;
-}
-
 /** Logs one decision; emergency calls at warn so they stand out in the monthly review. */
 export function logDecision(logger: Logger, call: Call, decision: Decision, now: number, context: DecisionContext = {}): void {
-  const record = { ...decisionRecord(call, decision, now), callId: context.callId, decisionMicros: context.decisionMicros };
+  const record = decisionRecord(call, decision, now, context);
   if (decision.action === 'emergency') logger.warn(record, 'emergency call');
   else logger.info(record, 'decision');
 }

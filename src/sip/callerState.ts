@@ -9,7 +9,8 @@ import type { CallSession } from './session.js';
 export function callerState(services: EdgeServices, plan: Plan, ext: string, now: number): PhoneState {
   const phone = services.state.replica.phoneState(plan, ext, now);
   const caller = plan.limits && services.usage && plan.extensions.get(ext);
-  return caller ? { ...phone, usage: services.usage!.usage(usageKey(caller), now) } : phone;
+  // Not `{ ...phone, usage }`: spreading a fresh object takes V8's slow path in Node 20.
+  return caller ? Object.assign({}, phone, { usage: services.usage!.usage(usageKey(caller), now) }) : phone;
 }
 
 /**

@@ -8,28 +8,38 @@ import { rejectCall } from './actions/reject.js';
 import { securityCall } from './actions/security.js';
 import type { CallContext } from './context.js';
 
+type CallStep = Omit<CallContext, 'divert'>;
+
 /** The one place a decision becomes an action on the wire. */
-export async function carryOut(call: Omit<CallContext, 'divert'>): Promise<void> {
-  const ctx: CallContext = { ...call, divert: (decision, setup) => carryOut({ ...call, decision, setup }) };
-  const decision: Decision = ctx.decision;
+export function carryOut(call: CallStep): Promise<void> {
+  const { decision } = call;
   switch (decision.action) {
     case 'reject':
-      return rejectCall({ ...ctx, decision });
+      return rejectCall(contextOf(call, decision));
     case 'allow':
-      return allowCall({ ...ctx, decision });
+      return allowCall(contextOf(call, decision));
     case 'emergency':
-      return emergencyCall({ ...ctx, decision });
+      return emergencyCall(contextOf(call, decision));
     case 'security':
-      return securityCall({ ...ctx, decision });
+      return securityCall(contextOf(call, decision));
     case 'pin-required':
-      return pinRequiredCall({ ...ctx, decision });
+      return pinRequiredCall(contextOf(call, decision));
     case 'feature':
-      return featureCall({ ...ctx, decision });
+      return featureCall(contextOf(call, decision));
     case 'psap-callback':
-      return psapCallbackCall({ ...ctx, decision });
+      return psapCallbackCall(contextOf(call, decision));
     default:
       return unreachable(decision);
   }
+}
+
+/**
+ * The action's context, written out rather than spread: in Node 20 `{ ...fresh, more }` takes V8's
+ * slow path, microseconds on every call.
+ */
+function contextOf<D extends Decision>(call: CallStep, decision: D): CallContext<D> {
+  const { session, setup, plan, services } = call;
+  return { session, setup, decision, plan, services, divert: (next, nextSetup) => carryOut({ session, setup: nextSetup, decision: next, plan, services }) };
 }
 
 function unreachable(decision: never): never {
