@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dialMix } from '../../bench/dialMix.js';
+import { Blocks, HELPER_FROM_CHARS } from '../../src/cli/classifyBlocks.js';
+import { ClassifyHelper } from '../../src/cli/classifyHelper.js';
+import { Rows } from '../../src/cli/classifyRows.js';
+import type { Format } from '../../src/cli/classify.js';
+import type { Numbering } from '../../src/numbering/classifier.js';
+import { sampleNumbering } from '../support/plans.js';
+
+const site = { country: 'GB', outsidePrefix: '9' };
+/** The mix in blocks of whole lines, each long enough to start the helper thread. */
+const blocks: string[] = [];
+let numbering: Numbering;
+beforeAll(async () => {
+  numbering = await sampleNumbering();
+  const lines = [...dialMix(60_000)].map((l) => `${l.text}\n`);
+  for (let i = 0; i < lines.length; i += 5000) blocks.push(lines.slice(i, i + 5000).join(''));
+});
+
+/** Everything written to it, in order. */
+class Collected extends Writable {
+  readonly pieces: Buffer[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.pieces.push(Buffer.from(chunk));
+    done();
+  }
+}
+
+describe('classify blocks shared with a helper thread', () => {
+  it.each<Format>(['tsv', 'json', 'summary'])('writes the %s rows this thread alone writes, in input order', async (format) => {
+    expect(Math.min(...blocks.map((b) => b.length))).toBeGreaterThanOrEqual(HELPER_FROM_CHARS);
+    const alone = new Rows(numbering.classifierFor(site), format);
+    const expected = Buffer.concat([...blocks.map((b) => alone.block(b)), alone.finish()]);
+
+    const helper = new ClassifyHelper({ spec: numbering.spec, site, format });
+    await helper.started();
+    const out = new Collected();
+    const shared = new Blocks(new Rows(numbering.classifierFor(site), format), () => helper, out);
+    for (const block of blocks) {
+      await shared.add(block);
+      // Paced so the helper answers every block it takes, however busy the machine.
+      while (helper.holding > 0) await setTimeout(5);
+    }
+    await shared.end();
+    expect(helper.answered).toBeGreaterThan(0);
+    expect(Buffer.concat(out.pieces).equals(expected)).toBe(true);
+  }, 120_000);
+
+  it('writes every row itself when the helper cannot keep up', async () => {
+    const alone = new Rows(numbering.classifierFor(site), 'tsv');
+    const expected = Buffer.concat(blocks.map((b) => alone.block(b)));
+    const helper = new ClassifyHelper({ spec: numbering.spec, site, format: 'tsv' });
+    await helper.started();
+    const out = new Collected();
+    const shared = new Blocks(new Rows(numbering.classifierFor(site), 'tsv'), () => helper, out);
+    // No turn of the event loop between blocks: the helper's answers come after this thread has written every row.
+    const adding = blocks.map((block) => shared.add(block));
+    await shared.end();
+    await Promise.all(adding);
+    expect(helper.taken).toBeGreaterThan(0);
+    expect(Buffer.concat(out.pieces).equals(expected)).toBe(true);
+  }, 120_000);
+
+  it('fails the run when the helper thread fails', async () => {
+    const broken = new ClassifyHelper({ spec: numbering.spec, site: { country: 'XX' }, format: 'tsv' });
+    await expect(broken.started()).rejects.toThrow(/no numbering plan for site country XX/);
+    await expect(broken.stop()).rejects.toThrow(/no numbering plan for site country XX/);
+  }, 60_000);
+});
