@@ -95,7 +95,9 @@ export class CallRecorder {
 
   constructor(private readonly options: CallRecorderOptions) {
     this.maxPending = options.maxPending ?? 100_000;
-    this.flushMs = options.flushMs ?? 200;
+    // A batch a second: each batch is fsync'd, and at 1,000 calls/s fsyncs of 200 ms batches cost
+    // about 1 µs of CPU a call more than a second's.
+    this.flushMs = options.flushMs ?? 1000;
   }
 
   /** Called by the edge once the call is decided; the trace is told the call's final response and end. */
@@ -115,7 +117,7 @@ export class CallRecorder {
         const { decidedAgain, failover, unanswered, pinFailures, pinLockedOut } = noted;
         try {
           // Fields named, not spread: `{ ...fresh, more }` takes V8's slow path in Node 20.
-          this.add(callRecord(decidedAgain ? { ...start, ...decidedAgain } : start, { finalStatus, answeredAt, endedAt: at, disposition, failover, unanswered, pinFailures, pinLockedOut }));
+          this.add(callRecord(decidedAgain ? { ...start, ...decidedAgain } : start, { finalStatus, answeredAt, endedAt: at, disposition, failover, unanswered, pinFailures, pinLockedOut }), at);
         } catch (error) {
           this.problem('could not build a call record', error);
         }
@@ -153,15 +155,15 @@ export class CallRecorder {
     if (notes) notes.decidedAgain = { decision, lock };
   }
 
-  /** Queues one record; returns at once. */
-  add(record: CallRecord): void {
+  /** Queues one record (`endedAt`: its end in epoch ms, when the caller has it); returns at once. */
+  add(record: CallRecord, endedAt = Date.parse(record.end)): void {
     if (this.closed) return;
     if (this.pending.length >= this.maxPending) {
       this.counts.dropped++;
       this.problem('call records are not being written fast enough: dropping', undefined);
       return;
     }
-    const day = this.days.of(Date.parse(record.end), this.options.timezone());
+    const day = this.days.of(endedAt, this.options.timezone());
     this.pending.push({ day, line: `${JSON.stringify(record)}\n` });
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
