@@ -4,7 +4,9 @@ import type { CallContext } from '../sip/context.js';
 import { answerFailure } from '../sip/outboundCall.js';
 import type { DialOptions } from '../sip/session.js';
 import { handleRefer } from '../sip/transfer.js';
+import type { BridgeLeg } from './bridgeLeg.js';
 import { mediaFailed } from './earlyMedia.js';
+import { endWithCall, releaseWithCall } from './endpointRelease.js';
 import type { CallMediaServer } from './mediaPool.js';
 import { RINGBACK, stopPlaying } from './prompts.js';
 
@@ -16,8 +18,8 @@ export interface MediaRecording {
 }
 
 /**
- * With the caller on `callerEndpoint` (in early media), calls the callee from a second endpoint,
- * plays ringback meanwhile, and on answer bridges the two endpoints inside FreeSWITCH, answers the
+ * With the caller on `callerEndpoint` (in early media), calls the callee from a bridge leg on the same
+ * FreeSWITCH, plays ringback meanwhile, and on answer bridges the two inside FreeSWITCH, answers the
  * caller and, for recorded calls, records both sides: `record` is asked for the recording only then,
  * so a call that is never connected leaves no file behind. Any failure is the caller's final response.
  */
@@ -31,28 +33,28 @@ export async function connectThroughMedia(
 ): Promise<void> {
   const { session, services } = ctx;
   const failed = (where: CallPathStep, message: string) => (error: unknown) => callPathError(services, where, error, message, { callId: session.callId });
-  let calleeEndpoint: Mrf.Endpoint;
+  let calleeLeg: BridgeLeg;
   try {
-    calleeEndpoint = await server.createEndpoint();
+    calleeLeg = await server.createBridgeLeg();
   } catch (error) {
     failed('media-endpoint', 'media server could not make an endpoint for the callee')(error);
     mediaFailed(ctx);
     return;
   }
-  session.own(() => void calleeEndpoint.destroy().catch(failed('media-release', "media server could not release the callee's endpoint")));
+  releaseWithCall(ctx, calleeLeg, 'callee');
   void callerEndpoint.play(RINGBACK).catch((error: unknown) => {
     // Ringback ends with the call; only a failure while the caller waits is one.
     if (session.wanted) failed('ringback', 'ringback could not be played: the caller hears silence while the callee rings')(error);
   });
-  const outcome = await session.dial(uri, { ...options, body: calleeEndpoint.local.sdp, progress: 'none' });
+  const outcome = await session.dial(uri, { ...options, body: calleeLeg.local.sdp, progress: 'none' });
   await stopPlaying(callerEndpoint);
   if (outcome.kind !== 'answered') {
     answerFailure(ctx, outcome);
     return;
   }
   try {
-    await calleeEndpoint.modify(outcome.dialog.remote.sdp);
-    await callerEndpoint.bridge(calleeEndpoint);
+    await calleeLeg.dialog.modify(outcome.dialog.remote.sdp);
+    await callerEndpoint.bridge(calleeLeg.uuid);
   } catch (error) {
     failed('media-bridge', 'media server could not bridge the call')(error);
     outcome.dialog.destroy();
@@ -61,14 +63,25 @@ export async function connectThroughMedia(
   }
   const bridged = await session.bridge(outcome.dialog, {
     answerSdp: callerEndpoint.local.sdp,
-    alsoEnd: [callerEndpoint.dialog, calleeEndpoint.dialog],
-    mediaLegs: { caller: callerEndpoint.dialog, callee: calleeEndpoint.dialog },
+    alsoEnd: [callerEndpoint.dialog, calleeLeg.dialog],
+    mediaLegs: { caller: callerEndpoint.dialog, callee: calleeLeg.dialog },
     onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other),
   });
+  if (bridged) endWithCall(callerEndpoint, calleeLeg);
   const recording = bridged ? record?.() : undefined;
   if (!recording) return;
   const answeredAt = Date.now();
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
-  await callerEndpoint.set('RECORD_STEREO', 'true').catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel'));
-  await callerEndpoint.execute('record_session', recording.path).catch(failed('recording-start', 'recording could not start'));
+  // Both commands written at once (the event socket runs them in order); the variable by API, whose
+  // answer is a line where the `set` application's is a CHANNEL_EXECUTE_COMPLETE with every variable.
+  const stereo = callerEndpoint.api('uuid_setvar', `${callerEndpoint.uuid} RECORD_STEREO true`).then(apiSucceeded);
+  const started = callerEndpoint.execute('record_session', recording.path);
+  await stereo.catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel'));
+  await started.catch(failed('recording-start', 'recording could not start'));
+}
+
+/** An API command's answer: "+OK ..." or "-ERR <why>", which is made a rejection. */
+function apiSucceeded(answer: Mrf.EslEvent): void {
+  const body = answer.getBody() ?? '';
+  if (!body.startsWith('+OK')) throw new Error(body.trim() || 'no answer from the media server');
 }

@@ -2,6 +2,7 @@ import type Mrf from 'drachtio-fsmrf';
 import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { reasonHeader } from '../sip/routing.js';
+import { releaseWithCall } from './endpointRelease.js';
 import type { CallMediaServer } from './mediaPool.js';
 
 /**
@@ -20,8 +21,7 @@ async function mediaEndpoint(ctx: CallContext, server: CallMediaServer, whenGone
     callPathError(services, 'media-endpoint', error, 'media server could not make an endpoint for the caller', { callId: session.callId });
     return undefined;
   }
-  // Releasing an endpoint FreeSWITCH already ended succeeds: a failure may leave its channel behind.
-  session.own(() => void endpoint.destroy().catch((error: unknown) => callPathError(services, 'media-release', error, "media server could not release the caller's endpoint", { callId: session.callId })));
+  releaseWithCall(ctx, endpoint, 'caller');
   endpoint.once('destroy', () => {
     if (session.ended) return;
     services.logger.warn({ callId: session.callId }, "media server ended the caller's channel: ending the call");

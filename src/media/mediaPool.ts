@@ -1,6 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
+import { createBridgeLeg, type BridgeLeg } from './bridgeLeg.js';
 import { tuneEndpointSocket } from './endpointSocket.js';
 
 /** Where one FreeSWITCH's media server comes from: its live ESL connection, or a stand-in in tests. */
@@ -11,10 +12,13 @@ export interface MediaServerSource {
 }
 
 /**
- * A call's media server as its flows see it: where its endpoints are made. They are all made on one
- * FreeSWITCH, since the caller's and the callee's endpoints are bridged inside it.
+ * A call's media server as its flows see it: where its endpoints and its bridge leg are made. They are
+ * all made on one FreeSWITCH, since the caller's endpoint and the callee's leg are bridged inside it.
  */
-export type CallMediaServer = Pick<Mrf.MediaServer, 'createEndpoint'>;
+export type CallMediaServer = Pick<Mrf.MediaServer, 'createEndpoint'> & {
+  /** The callee's leg, on the server of the call's first endpoint. */
+  createBridgeLeg(): Promise<BridgeLeg>;
+};
 
 /** One FreeSWITCH of the pool, for /health and /metrics. */
 export interface MediaServerStatus {
@@ -70,12 +74,17 @@ export class MediaPool {
   /** The media server of one call: chosen when its first endpoint is made, released when the call ends. */
   forCall(ctx: CallContext): CallMediaServer {
     let chosen: Member | undefined;
+    const callServer = () => {
+      if (!chosen) throw new Error("no media server chosen yet: a call's first endpoint chooses it");
+      const server = chosen.source.mediaServer;
+      if (!server) throw new Error(`FreeSWITCH at ${chosen.source.address} became unreachable during the call`);
+      return server;
+    };
     return {
+      createBridgeLeg: async () => createBridgeLeg(callServer()),
       createEndpoint: async (opts) => {
         if (chosen) {
-          const server = chosen.source.mediaServer;
-          if (!server) throw new Error(`FreeSWITCH at ${chosen.source.address} became unreachable during the call`);
-          const endpoint = await server.createEndpoint(opts);
+          const endpoint = await callServer().createEndpoint(opts);
           tuneEndpointSocket(endpoint);
           return endpoint;
         }

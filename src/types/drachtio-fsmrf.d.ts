@@ -27,6 +27,8 @@ declare module 'drachtio-fsmrf' {
     }
     interface EslEvent {
       getHeader(name: string): string | undefined;
+      /** An API command's answer: "+OK ..." or "-ERR <why>". */
+      getBody(): string | undefined;
     }
     interface Endpoint extends EventEmitter {
       readonly uuid: string;
@@ -36,7 +38,7 @@ declare module 'drachtio-fsmrf' {
       play(file: string | string[]): Promise<PlayResult>;
       playCollect(opts: PlayCollectOptions): Promise<PlayCollectResult>;
       execute(app: string, arg?: string): Promise<EslEvent>;
-      api(command: string, args?: string | string[]): Promise<unknown>;
+      api(command: string, args?: string | string[]): Promise<EslEvent>;
       set(name: string | Record<string, string | number | boolean>, value?: string): Promise<unknown>;
       bridge(other: Endpoint | string): Promise<unknown>;
       modify(sdp: string): Promise<unknown>;
@@ -46,6 +48,10 @@ declare module 'drachtio-fsmrf' {
     }
     interface MediaServer extends EventEmitter {
       readonly address: string;
+      /** The Srf the endpoints' INVITEs go through. */
+      readonly srf: Srf;
+      /** The SIP profile's address (host:port), read from `sofia status` when connected. */
+      readonly sip: { ipv4: { udp: { address?: string } } };
       createEndpoint(opts?: { remoteSdp?: string; codecs?: string | string[]; headers?: Record<string, string> }): Promise<Endpoint>;
       connectCaller(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: { headers?: Record<string, string> }): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }>;
       connected(): boolean;

@@ -38,7 +38,7 @@ describe('media: failures on the call path are logged and counted', () => {
   const counted = (where: string) => m.edge.metric('callguard_call_path_errors_total', { where });
 
   it('the recording cannot be made stereo: logged and counted, the call still recorded', async () => {
-    m.fs.fail((s) => s.op === 'set' && s.arg === 'RECORD_STEREO');
+    m.fs.fail((s) => s.op === 'api' && s.arg === 'uuid_setvar');
     const { a, callId } = await recordedCall();
     expect(await errorAt('recording-stereo')).toMatchObject({ level: 50, callId, err: '-ERR stand-in failure', msg: expect.stringContaining('stereo') });
     expect(await counted('recording-stereo')).toBe(1);

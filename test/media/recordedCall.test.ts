@@ -74,13 +74,13 @@ describe('media: recorded extension', () => {
       '1:play:notice',
       '1:play:ringback',
       '1:api:uuid_break',
-      '2:modify:endpoint',
+      '2:modify:dialog',
       '1:bridge:' + calleeEp.uuid,
-      '1:set:RECORD_STEREO',
+      '1:api:uuid_setvar',
       '1:execute:record_session',
     ]);
     expect(fs.commands.find((s) => s.op === 'modify')!.detail).toBe(CALLEE_SDP);
-    expect(fs.commands.find((s) => s.op === 'set')!.detail).toBe('true');
+    expect(fs.commands.find((s) => s.op === 'api' && s.arg === 'uuid_setvar')!.detail).toBe(`${callerEp!.uuid} RECORD_STEREO true`);
 
     // <directory>/<yyyy>/<mm>/<dd>/3000-<hhmmss>-<call-id>.wav
     const callId = a.request!.callId!;

@@ -14,7 +14,8 @@
  *
  * What it models of FreeSWITCH and drachtio-fsmrf 4.1.2:
  * - `createEndpoint()` answers with an endpoint whose `dialog` is the media leg (an EventEmitter with
- *   `destroy`, `modify`, `local`/`remote` SDP, `connected`), as session.bridge needs.
+ *   `destroy`, `modify`, `local`/`remote` SDP, `connected`), as session.bridge needs; `srf.createUAC()`
+ *   (a bridge leg) makes the same channel and answers with its dialog alone, the Call-ID its UUID.
  * - `play(file)` ends after a short timer unless held, or never for an endless tone (`loops=-1`, the
  *   ringback) until `uuid_break`; `playCollect` ends with the next scripted digits, waiting for them.
  * - `api('uuid_break', uuid)` ends what the endpoint plays (drachtio-fsmrf's play promise resolves).
@@ -51,15 +52,17 @@ class StandInDialog extends EventEmitter {
   readonly remote: { sdp: string };
   readonly sip: { callId: string; localTag: string; remoteTag: string };
 
+  /** The app's dialog with the channel: `local` is what the app offered, `remote` FreeSWITCH's SDP. */
   constructor(
     private readonly endpoint: StandInEndpoint,
-    sdp: string,
-    remoteSdp: string,
+    offered: string,
+    freeswitchSdp: string,
   ) {
     super();
-    this.local = { sdp };
-    this.remote = { sdp: remoteSdp };
-    this.sip = { callId: `fs-${endpoint.uuid}`, localTag: 'fs', remoteTag: 'app' };
+    this.local = { sdp: offered };
+    this.remote = { sdp: freeswitchSdp };
+    // The channel's UUID is the Call-ID (freeswitch-conf's inbound-use-callid-as-uuid).
+    this.sip = { callId: endpoint.uuid, localTag: 'app', remoteTag: 'fs' };
   }
 
   destroy(): Promise<void> {
@@ -99,7 +102,7 @@ export class StandInEndpoint extends EventEmitter {
     this.uuid = `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
     const sdp = sip.sdp({ ip: '198.51.100.7', port: 20000 + 2 * index, sessionId: 9000 + index });
     this.local = { sdp };
-    this.dialog = new StandInDialog(this, sdp, remoteSdp ?? '');
+    this.dialog = new StandInDialog(this, remoteSdp ?? '', sdp);
   }
 
   /** Released: the app destroyed the endpoint or its media leg, or FreeSWITCH hung it up. */
@@ -244,7 +247,7 @@ export class StandInEndpoint extends EventEmitter {
   }
 
   execute(app: string, arg?: string): Promise<Mrf.EslEvent> {
-    return this.run('execute', app, arg, (p) => this.quick(p, { getHeader: () => undefined }));
+    return this.run('execute', app, arg, (p) => this.quick(p, { getHeader: () => undefined, getBody: () => undefined }));
   }
 
   api(command: string, args?: string | string[]): Promise<unknown> {
@@ -254,7 +257,8 @@ export class StandInEndpoint extends EventEmitter {
         const [uuid, digits] = String(args).split(' ');
         this.server.endpoints.find((e) => e.uuid === uuid)?.key(digits ?? '');
       }
-      this.quick(p, '+OK');
+      // drachtio-fsmrf resolves with the ESL event of the answer
+      this.quick(p, { getHeader: () => undefined, getBody: () => '+OK' });
     });
   }
 
@@ -320,6 +324,9 @@ export class FreeswitchStandIn implements MediaServerSource {
     const session: Mrf.MediaServer = Object.assign(new EventEmitter(), {
       address: this.address,
       createEndpoint: (opts?: { remoteSdp?: string }) => this.createEndpoint(opts),
+      // A bridge leg (src/media/bridgeLeg.ts) is a 3pcc INVITE to the profile: a channel like an endpoint's, its dialog alone.
+      srf: { createUAC: async () => ((await this.createEndpoint()) as unknown as StandInEndpoint).dialog },
+      sip: { ipv4: { udp: { address: '127.0.0.1:5080' } } },
       connectCaller: () => Promise.reject(new Error('connectCaller is not used by callguard')),
       connected: () => this.reachable && this.server === session,
       disconnect: () => undefined,
