@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AlertDispatcher } from '../audit/alertDispatcher.js';
+import { LineBytes } from '../audit/lineBytes.js';
 import type { SecurityAlert } from '../audit/securityAlert.js';
 import type { Decision } from '../policy/decision.js';
 import type { LockState } from '../policy/phoneState.js';
@@ -80,7 +81,8 @@ export interface CallTrace {
  * (a torn JSON object never parses). Files rotate at midnight in the site's time zone.
  */
 export class CallRecorder {
-  private pending: { day: string; line: string }[] = [];
+  /** Records not yet written, by day file. */
+  private pending = new LineBytes();
   private readonly traces = new Map<string, CallNotes>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -158,13 +160,13 @@ export class CallRecorder {
   /** Queues one record (`endedAt`: its end in epoch ms, when the caller has it); returns at once. */
   add(record: CallRecord, endedAt = Date.parse(record.end)): void {
     if (this.closed) return;
-    if (this.pending.length >= this.maxPending) {
+    if (this.pending.lines >= this.maxPending) {
       this.counts.dropped++;
       this.problem('call records are not being written fast enough: dropping', undefined);
       return;
     }
     const day = this.days.of(endedAt, this.options.timezone());
-    this.pending.push({ day, line: `${JSON.stringify(record)}\n` });
+    this.pending.append(`${JSON.stringify(record)}\n`, day);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -174,7 +176,7 @@ export class CallRecorder {
   /** Writes everything queued so far; resolves when it is on disk (or given up). Never rejects. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.length === 0) return;
+    if (this.pending.lines === 0) return;
     this.flushing = this.writePending().finally(() => {
       this.flushing = undefined;
     });
@@ -192,27 +194,21 @@ export class CallRecorder {
   }
 
   private async writePending(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      let i = 0;
-      while (i < batch.length) {
-        const day = batch[i]!.day;
-        let j = i;
-        let text = '';
-        while (j < batch.length && batch[j]!.day === day) text += batch[j++]!.line;
+    while (this.pending.lines > 0) {
+      const runs = this.pending.take();
+      for (const [i, run] of runs.entries()) {
         try {
-          const handle = await this.handleFor(day);
-          await handle.write(text);
-          await handle.datasync();
-          this.counts.written += j - i;
+          const handle = await this.handleFor(run.key);
+          await handle.write(run.bytes);
+          // A day's records may span several runs: one fsync after its last.
+          if (runs[i + 1]?.key !== run.key) await handle.datasync();
+          this.counts.written += run.lines;
         } catch (error) {
-          this.counts.dropped += j - i;
+          this.counts.dropped += run.lines;
           this.problem('call records could not be written', error);
           await this.file?.handle.close().catch(() => {});
           this.file = undefined;
         }
-        i = j;
       }
     }
   }
