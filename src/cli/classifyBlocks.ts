@@ -10,7 +10,7 @@ import type { Rows } from './classifyRows.js';
  */
 export const HELPER_FROM_CHARS = 60_000;
 /** Blocks whose rows may wait for an earlier block's the helper holds, before this thread classifies that one itself. */
-const MAX_WAITING = 8;
+const MAX_WAITING = 32;
 
 /**
  * Blocks of lines classified in input order, by this thread or, for a long input, partly by a helper
@@ -49,6 +49,7 @@ export class Blocks {
 
   /** Writes the rows due: those ready in order, and with `all` or too many waiting, the next block's even if this thread must classify it. */
   private async write(all: boolean): Promise<void> {
+    this.helper?.poll();
     while (this.waiting.length > 0) {
       const slot = this.waiting[0]!;
       if (slot.rows === undefined) {

@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { startWorker } from '../workerThread.js';
 import type { ClassCounts } from './classifyRows.js';
 import type { HelperData, HelperReply } from './classifyThread.js';
@@ -30,19 +30,20 @@ export class ClassifyHelper {
   /** Woken by every answer (or failure), for a caller waiting for the thread to start. */
   private wake: (() => void) | undefined;
 
+  /**
+   * Blocks go to the thread and answers come back on a port of their own, which the caller reads
+   * whenever it looks for answers (receiveMessageOnPort): reading a fast pipe, the caller runs block
+   * after block within one turn of the event loop (libuv reads up to 32 times a turn), and would see
+   * answers delivered as events only a second later.
+   */
+  private readonly port: MessagePort;
+
   constructor(data: HelperData) {
     this.worker = startWorker(new URL('./classifyThread.js', import.meta.url), data);
-    this.worker.on('message', (reply: HelperReply) => {
-      if ('ready' in reply) this.ready = true;
-      else {
-        const slot = this.held.shift()!;
-        if (slot.rows === undefined) {
-          Object.assign(slot, reply);
-          this.kept++;
-        }
-      }
-      this.woken();
-    });
+    const { port1, port2 } = new MessageChannel();
+    this.worker.postMessage(port2, [port2]);
+    this.port = port1;
+    this.port.on('message', (reply: HelperReply) => this.take(reply));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {
       if (!this.stopping) this.fail(new Error(`the classify helper thread stopped (exit code ${code})`));
@@ -73,21 +74,40 @@ export class ClassifyHelper {
 
   /** True when the thread can take a block now. */
   get free(): boolean {
+    this.poll();
     return this.ready && this.failure === undefined && this.held.length < HELD;
+  }
+
+  /** Takes the answers that have arrived, filling their slots. */
+  poll(): void {
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.take(m.message as HelperReply);
   }
 
   /** Hands the thread a block; its rows arrive in `slot`. */
   classify(slot: Slot): void {
     this.held.push(slot);
     this.given++;
-    this.worker.postMessage(slot.text);
+    this.port.postMessage(slot.text);
   }
 
   /** Stops the thread; throws if it failed on the way, since blocks it held may have been lost with it. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.port.close();
     await this.worker.terminate();
     if (this.failure) throw this.failure;
+  }
+
+  private take(reply: HelperReply): void {
+    if ('ready' in reply) this.ready = true;
+    else {
+      const slot = this.held.shift()!;
+      if (slot.rows === undefined) {
+        Object.assign(slot, reply);
+        this.kept++;
+      }
+    }
+    this.woken();
   }
 
   private fail(error: Error): void {

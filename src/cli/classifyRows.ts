@@ -2,23 +2,21 @@ import type { Classify } from '../numbering/classifier.js';
 import { PUBLIC_CLASSES, type Destination } from '../numbering/destination.js';
 import type { Format } from './classify.js';
 
-/** Each class's name as bytes, copied into rows rather than encoded again for each. */
-const CLASS_BYTES = new Map<string, Buffer>(PUBLIC_CLASSES.map((c) => [c, Buffer.from(c)]));
-/** A TSV row's bytes beyond its input: three tabs, a class, an E.164 number, a country and the newline. */
-const TSV_EXTRA = 64;
-const FIRST_SIZE = 256 * 1024;
+/** Bytes of output a buffer holds before another is started. */
+const BUFFER_SIZE = 1 << 20;
 
 /** Class counts in the summary's order (PUBLIC_CLASSES), as one thread hands them to another. */
 export type ClassCounts = [string, number][];
 
 /**
- * Rows for a block of input lines, written straight into bytes: a TSV row's ASCII characters are
- * copied one by one (a UTF-8 encode per row cost more than the classifying), anything else is encoded
- * whole. Each block gets buffers of its own, so the bytes it returns can be written or sent to
- * another thread while the next block is made.
+ * Rows for blocks of input lines, written into buffers of bytes: each row with one native UTF-8 write
+ * (copying characters one by one in JavaScript cost more). A block's rows are a view of the bytes it
+ * wrote, which nothing writes over later: once a buffer is full the next rows go into a new one.
  */
 export class Rows {
-  private buffer = Buffer.allocUnsafeSlow(FIRST_SIZE);
+  private buffer = Buffer.allocUnsafe(BUFFER_SIZE);
+  /** Where the bytes not yet taken start, and where the next row goes. */
+  private start = 0;
   private at = 0;
   private total = 0;
   private readonly counts = new Map<string, number>(PUBLIC_CLASSES.map((c) => [c, 0]));
@@ -77,50 +75,24 @@ export class Rows {
     const invalid = d.class === 'invalid';
     const e164 = invalid ? '' : (d.e164 ?? '');
     const country = invalid ? '' : (d.country ?? '');
-    if (this.format === 'json') {
-      const row = `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n`;
-      this.room(row.length * 3);
-      this.at += this.buffer.write(row, this.at);
-      return;
-    }
-    this.room(input.length * 3 + TSV_EXTRA);
-    const b = this.buffer;
-    let at = put(b, this.at, input);
-    b[at++] = 9;
-    const cls = CLASS_BYTES.get(d.class)!;
-    for (let i = 0; i < cls.length; i++) b[at++] = cls[i]!;
-    b[at++] = 9;
-    at = put(b, at, e164);
-    b[at++] = 9;
-    at = put(b, at, country);
-    b[at++] = 10;
-    this.at = at;
+    const row = this.format === 'json' ? `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n` : `${input}\t${d.class}\t${e164}\t${country}\n`;
+    this.room(row.length * 3);
+    this.at += this.buffer.write(row, this.at);
   }
 
-  /** Makes room for `bytes` more, moving what is written into a buffer twice as large when needed. */
+  /** Makes room for `bytes` more (three bytes a character at most), moving the bytes not yet taken into a new buffer when needed. */
   private room(bytes: number): void {
     if (this.at + bytes <= this.buffer.length) return;
-    const larger = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, this.at + bytes));
-    this.buffer.copy(larger, 0, 0, this.at);
-    this.buffer = larger;
+    const next = Buffer.allocUnsafe(Math.max(BUFFER_SIZE, this.at - this.start + bytes));
+    this.at = this.buffer.copy(next, 0, this.start, this.at);
+    this.start = 0;
+    this.buffer = next;
   }
 
-  /** The bytes written since the last take, in a buffer no one else writes into again. */
+  /** The bytes written since the last take. */
   private take(): Uint8Array {
-    if (this.at === 0) return new Uint8Array(0);
-    const bytes = this.buffer.subarray(0, this.at);
-    this.buffer = Buffer.allocUnsafeSlow(this.buffer.length);
-    this.at = 0;
+    const bytes = this.buffer.subarray(this.start, this.at);
+    this.start = this.at;
     return bytes;
   }
-}
-
-/** Writes `s` at `at` and returns the offset after it: ASCII byte by byte, else the whole string as UTF-8. */
-function put(b: Buffer, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127) return at + b.write(s, at);
-    b[at + i] = c;
-  }
-  return at + s.length;
 }

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Numbering } from '../numbering/classifier.js';
 import type { NumberingSpec, SiteContext } from '../numbering/spec.js';
 import type { Format } from './classify.js';
@@ -20,11 +20,14 @@ export type HelperReply = { ready: true } | { rows: Uint8Array; counts: ClassCou
  */
 const { spec, site, format } = workerData as HelperData;
 const rows = new Rows(new Numbering(spec).classifierFor(site), format);
-const port = parentPort!;
-const reply = (message: HelperReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const reply = (port: MessagePort, message: HelperReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-port.on('message', (block: string) => {
-  const bytes = rows.block(block);
-  reply({ rows: bytes, counts: format === 'summary' ? rows.takeCounts() : undefined }, bytes.byteLength > 0 ? [bytes.buffer as ArrayBuffer] : []);
+// The first message is the port to answer on; blocks come on it too.
+parentPort!.once('message', (port: MessagePort) => {
+  port.on('message', (block: string) => {
+    // A copy with a memory of its own, handed over rather than copied again (the rows' buffer holds other blocks' rows too).
+    const bytes = new Uint8Array(rows.block(block));
+    reply(port, { rows: bytes, counts: format === 'summary' ? rows.takeCounts() : undefined }, bytes.byteLength > 0 ? [bytes.buffer] : []);
+  });
+  reply(port, { ready: true });
 });
-reply({ ready: true });

@@ -48,14 +48,14 @@ describe('classify blocks shared with a helper thread', () => {
     expect(Buffer.concat(out.pieces).equals(expected)).toBe(true);
   }, 120_000);
 
-  it('writes every row itself when the helper cannot keep up', async () => {
+  it('classifies itself the blocks the helper has not answered when their rows are due', async () => {
     const alone = new Rows(numbering.classifierFor(site), 'tsv');
     const expected = Buffer.concat(blocks.map((b) => alone.block(b)));
     const helper = new ClassifyHelper({ spec: numbering.spec, site, format: 'tsv' });
     await helper.started();
     const out = new Collected();
     const shared = new Blocks(new Rows(numbering.classifierFor(site), 'tsv'), () => helper, out);
-    // No turn of the event loop between blocks: the helper's answers come after this thread has written every row.
+    // Added without waiting and ended at once: the blocks the helper still holds at the end are classified here.
     const adding = blocks.map((block) => shared.add(block));
     await shared.end();
     await Promise.all(adding);
