@@ -74,10 +74,13 @@ export async function connectThroughMedia(
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
   // Both commands written at once (the event socket runs them in order); the variable by API, whose
   // answer is a line where the `set` application's is a CHANNEL_EXECUTE_COMPLETE with every variable.
-  const stereo = callerEndpoint.api('uuid_setvar', `${callerEndpoint.uuid} RECORD_STEREO true`).then(apiSucceeded);
-  const started = callerEndpoint.execute('record_session', recording.path);
-  await stereo.catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel'));
-  await started.catch(failed('recording-start', 'recording could not start'));
+  await Promise.all([
+    callerEndpoint
+      .api('uuid_setvar', `${callerEndpoint.uuid} RECORD_STEREO true`)
+      .then(apiSucceeded)
+      .catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel')),
+    callerEndpoint.execute('record_session', recording.path).catch(failed('recording-start', 'recording could not start')),
+  ]);
 }
 
 /** An API command's answer: "+OK ..." or "-ERR <why>", which is made a rejection. */
