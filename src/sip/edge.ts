@@ -33,13 +33,18 @@ interface Reading {
 }
 
 /**
+ * The reading rides on the request from one step of the pipeline to the next, as drachtio middleware
+ * (jambonz's `req.locals`) does: a WeakMap entry a call cost an ephemeron in every garbage collection.
+ */
+type ReadRequest = Srf.SrfRequest & { reading?: Reading };
+
+/**
  * The SIP edge: each INVITE runs through a short pipeline (read the call, decide, drain gate) and its
  * decision is carried out by `carryOut`. Returns the registry of calls in progress, for the drain.
  */
 export function attachEdge(services: EdgeServices): CallRegistry {
   const { srf, logger, metrics } = services;
   const calls = new CallRegistry();
-  const readings = new WeakMap<Srf.SrfRequest, Reading>();
 
   const readCall = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
     const received = process.hrtime.bigint();
@@ -65,13 +70,13 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     metrics.decisionSeconds.observe(decidedIn);
     metrics.decisions.inc({ action: decision.action, class: decision.class, reason: decision.reason });
     logDecision(logger, call, decision, now, { callId: req.get('call-id'), decisionMicros: Math.round(decidedIn * 1e6) });
-    readings.set(req, { received, plan, setup, decision, at: now, lock: phone.lock, usage: phone.usage });
+    (req as ReadRequest).reading = { received, plan, setup, decision, at: now, lock: phone.lock, usage: phone.usage };
     next();
   };
 
   // Emergency calls pass even while draining: nothing may block them.
   const drainGate = (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => {
-    if (services.draining() && readings.get(req)?.decision.action !== 'emergency') {
+    if (services.draining() && (req as ReadRequest).reading?.decision.action !== 'emergency') {
       res.send(503, { headers: { 'Retry-After': '30', Reason: 'Q.850;cause=41;text="draining"' } });
       return;
     }
@@ -90,7 +95,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
   srf.use('invite', guarded(services, readCall));
   srf.use('invite', guarded(services, drainGate));
   srf.invite(guarded(services, (req, res) => {
-    const reading = readings.get(req);
+    const { reading } = req as ReadRequest;
     if (!reading) return;
     const { plan, setup, decision, at, lock, usage } = reading;
     const record = services.callRecords?.begin({ callId: req.get('call-id') ?? '', call: setup.call, decision, plan, lock, usage, at });
