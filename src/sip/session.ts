@@ -153,7 +153,10 @@ export class CallSession {
   /** A final non-2xx response to the caller, ending the call. */
   respond(status: number, headers: Record<string, string> = {}, disposition: Disposition = 'rejected'): void {
     if (!this.wanted) return;
-    this.res.send(status, { headers });
+    // Set on the response itself: headers given to send() make drachtio-srf copy the whole response
+    // into a new message first.
+    for (const name in headers) this.res.set(name, headers[name]!);
+    this.res.send(status);
     this.end(disposition);
   }
 
