@@ -11,6 +11,8 @@ COPY scripts ./scripts
 COPY src ./src
 COPY bench ./bench
 COPY test/support ./test/support
+# The build compiles and checks the package's numbering tables into dist/ (scripts/build-numbering.mjs).
+COPY dialplan/numbering ./dialplan/numbering
 RUN npm run build
 
 FROM node:20-slim
