@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decide } from '../../src/policy/decide.js';
 import { LOCKED_PHONE } from '../../src/policy/phoneState.js';
 import type { Plan } from '../../src/policy/plan.js';
@@ -99,6 +99,27 @@ describe('CallRecorder', () => {
     // and a crash in the middle of the newest line: the reader stops short of it
     appendFileSync(file, whole.slice(0, 200));
     expect(scanFiles([file], () => {}).records).toBe(2);
+  });
+
+  it('under steady traffic, writes and fsyncs once a flush interval, not as fast as the disk allows', async () => {
+    const r = new CallRecorder({ dataDir: dir, timezone: () => 'UTC', logger: quiet, flushMs: 100 });
+    const t = Date.parse('2026-11-03T09:00:00Z');
+    oneCall(r, '4101', '909012345678', t, { end: t + 10, status: 403 });
+    await r.flush(); // the day file is open: its FileHandle class can be watched
+    const { FileHandle } = await import('../support/fileHandle.js');
+    const datasync = vi.spyOn(FileHandle.prototype, 'datasync');
+    const started = Date.now();
+    let calls = 1;
+    while (Date.now() - started < 500) {
+      oneCall(r, '4101', '909012345678', t + calls, { end: t + calls + 10, status: 403 });
+      calls++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await r.close();
+    expect(readRecords(dir)).toHaveLength(calls);
+    // Five or six intervals in half a second, and the close: a handful of fsyncs, not one a few records.
+    expect(datasync.mock.calls.length).toBeLessThanOrEqual(10);
+    datasync.mockRestore();
   });
 
   it('a data directory that cannot be written drops records (counted), never throws at the caller', async () => {
