@@ -32,7 +32,7 @@ const writers = new WeakMap<Logger, DirectWriter | null>();
 /**
  * The decision line written straight to the logger's stream, byte for byte what pino would write
  * (its own level prefix, time, bindings and ending): pino's general path (formatters, serializers,
- * a key loop over any object) was about half the cost of a barred call's line. The record is built
+ * a key loop over any object) was a third to a half of the line's cost. The record is built
  * field by field, so no secret can be on it and `withoutSecrets` has nothing to drop. Used only with a
  * plain logger (no mixin, hook, redaction, message prefix, other log formatter or serializer of these
  * fields, and a stream that does not ask for metadata as a multistream does); otherwise pino writes it.
