@@ -97,8 +97,9 @@ export class RedisBackend implements StateBackend {
     return this.firstLoad;
   }
 
+  /** Redis answers and the replica has been loaded again from it: what state changes wait for. */
   get reachable(): boolean {
-    return this.connection.isUp;
+    return this.up && this.connection.isUp;
   }
 
   private get client() {

@@ -91,11 +91,15 @@ describe.skipIf(!haveChromium)('web admin in Chromium', { timeout: 120_000 }, ()
     const t = call(at, '4101', TARGET);
     if (!routed) {
       const final = await t.finalResponse({ timeoutMs: WAIT });
+      await recorded(at, t.request!.callId!);
       return { status: final.status, reason: final.get('Reason') };
     }
     const leg = await at.fake.nextOutboundRequest({ method: 'INVITE', timeoutMs: WAIT });
     leg.respond(486);
-    return { status: (await t.finalResponse({ timeoutMs: WAIT })).status, routedTo: leg.uri };
+    const final = await t.finalResponse({ timeoutMs: WAIT });
+    // Records are written about once a second: later steps (replay, report) read them.
+    await recorded(at, t.request!.callId!);
+    return { status: final.status, routedTo: leg.uri };
   }
 
   async function recorded(at: Instance, callId: string): Promise<void> {
