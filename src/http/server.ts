@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AdminApi } from './api.js';
 import { serveAdmin } from './adminPage.js';
 import { serveConsole } from './consolePage.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../audit/metrics.js';
 import { json, send } from './respond.js';
 
 export interface Health {

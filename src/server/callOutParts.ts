@@ -2,7 +2,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { AlertDispatcher } from '../audit/alertDispatcher.js';
 import { CallOut } from '../audit/callOut.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../audit/metrics.js';
 import { CallOutAudio } from '../media/callOutAudio.js';
 import { phoneThroughFreeswitch } from '../media/callOutCall.js';
 import type { FreeswitchConnection } from '../media/freeswitchConnection.js';

@@ -15,7 +15,7 @@ import { HttpError } from '../http/respond.js';
 import { FraudAlerts } from '../limits/fraudAlerts.js';
 import { SharedUsage } from '../limits/sharedUsage.js';
 import { UsageLedger } from '../limits/usageLedger.js';
-import { Metrics } from '../http/metrics.js';
+import { Metrics } from '../audit/metrics.js';
 import { startHttp } from '../http/server.js';
 import { connectThroughMrf, FreeswitchConnection } from '../media/freeswitchConnection.js';
 import { FreeswitchGateway } from '../media/freeswitchGateway.js';

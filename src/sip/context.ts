@@ -1,7 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { AlertDispatcher } from '../audit/alertDispatcher.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../audit/metrics.js';
 import type { FraudAlerts } from '../limits/fraudAlerts.js';
 import type { UsageLedger } from '../limits/usageLedger.js';
 import type { MediaGateway } from '../media/gateway.js';

@@ -12,7 +12,7 @@ import { addToken } from '../../src/admin/tokens.js';
 import { PlanWatcher } from '../../src/dialplan/watch.js';
 import { createAdmin, type AdminParts } from '../../src/http/admin.js';
 import type { RateLimit } from '../../src/http/auth.js';
-import { Metrics } from '../../src/http/metrics.js';
+import { Metrics } from '../../src/audit/metrics.js';
 import { startHttp } from '../../src/http/server.js';
 import { openState, type RuntimeState } from '../../src/state/index.js';
 import { planCopy } from '../support/plans.js';

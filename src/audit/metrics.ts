@@ -1,8 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { buildInfo } from '../buildInfo.js';
-import type { MediaServerStatus } from '../media/mediaPool.js';
 
-/** Everything `/metrics` exposes; the SIP edge and the plan watcher count into it. */
+/** One media server as the gauges show it (the media pool's view of its members). */
+export interface MediaServerGaugeReading {
+  address: string;
+  connected: boolean;
+  calls: number;
+}
+
+/** Everything `/metrics` exposes; the SIP edge, the media side and the plan watcher count into it. */
 export class Metrics {
   readonly registry = new Registry();
   readonly decisions = new Counter({ name: 'callguard_decisions_total', help: 'Decisions by action, destination class and reason', labelNames: ['action', 'class', 'reason'] as const, registers: [this.registry] });
@@ -34,7 +40,7 @@ export class Metrics {
   readonly callPathErrors = new Counter({ name: 'callguard_call_path_errors_total', help: "Failures on a call's path, each also logged, by where", labelNames: ['where'] as const, registers: [this.registry] });
   readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
   /** The media pool as it is at each scrape (set once the pool exists). */
-  private mediaServers: () => readonly MediaServerStatus[] = () => [];
+  private mediaServers: () => readonly MediaServerGaugeReading[] = () => [];
   readonly mediaServerConnected = new Gauge({
     name: 'callguard_media_server_connected',
     help: '1 while the event socket to this FreeSWITCH is up',
@@ -62,7 +68,7 @@ export class Metrics {
   }
 
   /** Where the media server gauges read the pool from. */
-  readMediaServers(read: () => readonly MediaServerStatus[]): void {
+  readMediaServers(read: () => readonly MediaServerGaugeReading[]): void {
     this.mediaServers = read;
   }
 }
