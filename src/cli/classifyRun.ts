@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Numbering } from '../numbering/classifier.js';
 import type { SiteContext } from '../numbering/spec.js';
 import { dialplanDir, loadNumbering, loadPlan } from '../dialplan/load.js';
@@ -53,10 +54,21 @@ async function fromStdin(blocks: Blocks): Promise<void> {
   if (rest.length > 0) await blocks.add(`${rest}\n`);
 }
 
+/** The size of stdin when it is a file (`callguard classify < numbers.txt`); a pipe's is known only once read. */
+function stdinFileSize(): number | undefined {
+  try {
+    const stat = fstatSync(0);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined; // no stdin at all: it reads as empty
+  }
+}
+
 export async function runClassify(numbers: string[], options: ClassifyOptions): Promise<void> {
   const { numbering, site } = await siteNumbering(options);
   const rows = new Rows(numbering.classifierFor(site), options.format);
-  const blocks = new Blocks(rows, () => new ClassifyHelper({ spec: numbering.spec, site, format: options.format }), process.stdout);
+  const startHelper = () => new ClassifyHelper({ spec: numbering.spec, site, format: options.format });
+  const blocks = new Blocks(rows, startHelper, process.stdout, numbers.length > 0 ? undefined : stdinFileSize());
   if (numbers.length > 0) process.stdout.write(rows.lines(numbers));
   else await fromStdin(blocks);
   await blocks.end();
