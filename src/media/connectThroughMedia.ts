@@ -1,14 +1,13 @@
-import type Mrf from 'drachtio-fsmrf';
 import { callPathError, type CallPathStep } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { answerFailure } from '../sip/outboundCall.js';
 import type { DialOptions } from '../sip/session.js';
 import { handleRefer } from '../sip/transfer.js';
 import type { BridgeLeg } from './bridgeLeg.js';
+import type { CallerMedia } from './callerMedia.js';
 import { mediaFailed } from './earlyMedia.js';
 import { endWithCall, releaseWithCall } from './endpointRelease.js';
 import type { CallMediaServer } from './mediaPool.js';
-import { RINGBACK, stopPlaying } from './prompts.js';
 
 export interface MediaRecording {
   /** Absolute path of the stereo WAV: the caller on one channel, the callee on the other. */
@@ -18,7 +17,7 @@ export interface MediaRecording {
 }
 
 /**
- * With the caller on `callerEndpoint` (in early media), calls the callee from a bridge leg on the same
+ * With the caller on `caller` (in early media), calls the callee from a bridge leg on the same
  * FreeSWITCH, plays ringback meanwhile, and on answer bridges the two inside FreeSWITCH, answers the
  * caller and, for recorded calls, records both sides: `record` is asked for the recording only then,
  * so a call that is never connected leaves no file behind. Any failure is the caller's final response.
@@ -26,7 +25,7 @@ export interface MediaRecording {
 export async function connectThroughMedia(
   ctx: CallContext,
   server: CallMediaServer,
-  callerEndpoint: Mrf.Endpoint,
+  caller: CallerMedia,
   uri: string,
   options: Omit<DialOptions, 'body' | 'progress'>,
   record?: () => MediaRecording | undefined,
@@ -42,19 +41,19 @@ export async function connectThroughMedia(
     return;
   }
   releaseWithCall(ctx, calleeLeg, 'callee');
-  void callerEndpoint.play(RINGBACK).catch((error: unknown) => {
+  void caller.ringback().catch((error: unknown) => {
     // Ringback ends with the call; only a failure while the caller waits is one.
     if (session.wanted) failed('ringback', 'ringback could not be played: the caller hears silence while the callee rings')(error);
   });
   const outcome = await session.dial(uri, { ...options, body: calleeLeg.local.sdp, progress: 'none' });
-  await stopPlaying(callerEndpoint);
+  await caller.stopRingback().catch(() => undefined);
   if (outcome.kind !== 'answered') {
     answerFailure(ctx, outcome);
     return;
   }
   try {
     await calleeLeg.dialog.modify(outcome.dialog.remote.sdp);
-    await callerEndpoint.bridge(calleeLeg.uuid);
+    await caller.bridge(calleeLeg.uuid);
   } catch (error) {
     failed('media-bridge', 'media server could not bridge the call')(error);
     outcome.dialog.destroy();
@@ -62,29 +61,19 @@ export async function connectThroughMedia(
     return;
   }
   const bridged = await session.bridge(outcome.dialog, {
-    answerSdp: callerEndpoint.local.sdp,
-    alsoEnd: [callerEndpoint.dialog, calleeLeg.dialog],
-    mediaLegs: { caller: callerEndpoint.dialog, callee: calleeLeg.dialog },
+    answerSdp: caller.local.sdp,
+    alsoEnd: [caller.dialog, calleeLeg.dialog],
+    mediaLegs: { caller: caller.dialog, callee: calleeLeg.dialog },
     onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other),
   });
-  if (bridged) endWithCall(callerEndpoint, calleeLeg);
+  if (bridged) endWithCall(caller, calleeLeg);
   const recording = bridged ? record?.() : undefined;
   if (!recording) return;
   const answeredAt = Date.now();
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
-  // Both commands written at once (the event socket runs them in order); the variable by API, whose
-  // answer is a line where the `set` application's is a CHANNEL_EXECUTE_COMPLETE with every variable.
+  // Both commands sent at once: FreeSWITCH runs them in order.
   await Promise.all([
-    callerEndpoint
-      .api('uuid_setvar', `${callerEndpoint.uuid} RECORD_STEREO true`)
-      .then(apiSucceeded)
-      .catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel')),
-    callerEndpoint.execute('record_session', recording.path).catch(failed('recording-start', 'recording could not start')),
+    caller.recordStereo().catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel')),
+    caller.record(recording.path).catch(failed('recording-start', 'recording could not start')),
   ]);
-}
-
-/** An API command's answer: "+OK ..." or "-ERR <why>", which is made a rejection. */
-function apiSucceeded(answer: Mrf.EslEvent): void {
-  const body = answer.getBody() ?? '';
-  if (!body.startsWith('+OK')) throw new Error(body.trim() || 'no answer from the media server');
 }

@@ -4,6 +4,8 @@ import type { CallContext } from '../sip/context.js';
 import { reasonHeader } from '../sip/routing.js';
 import { releaseWithCall } from './endpointRelease.js';
 import type { CallMediaServer } from './mediaPool.js';
+import type { NoticeLeg } from './noticeLeg.js';
+import { PLAY_LIMIT_MS } from './prompts.js';
 
 /**
  * An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it.
@@ -41,6 +43,34 @@ export async function earlyMediaEndpoint(ctx: CallContext, server: CallMediaServ
   const { session } = ctx;
   const endpoint = await mediaEndpoint(ctx, server, whenGone);
   return endpoint && session.earlyMedia(endpoint.local.sdp) ? endpoint : undefined;
+}
+
+/**
+ * A recorded call's caller side (noticeLeg.ts): FreeSWITCH's 183 passed to the caller, the notice
+ * played by FreeSWITCH, resolved once it has ended. The leg is released with the call; FreeSWITCH
+ * ending it ends the call as for an endpoint. Undefined when it could not be made, or the caller left.
+ */
+export async function noticeInEarlyMedia(ctx: CallContext, server: CallMediaServer, notice: string | undefined): Promise<NoticeLeg | undefined> {
+  const { session, services } = ctx;
+  let leg: NoticeLeg;
+  try {
+    leg = await server.createNoticeLeg({ offer: session.offer, notice, earlyMedia: (sdp) => session.earlyMedia(sdp), own: (release) => session.own(release), limitMs: PLAY_LIMIT_MS });
+  } catch (error) {
+    if (session.wanted) callPathError(services, 'media-endpoint', error, 'media server could not make an endpoint for the caller', { callId: session.callId });
+    return undefined;
+  }
+  releaseWithCall(ctx, leg, 'caller');
+  if (leg.noticeFailure !== undefined) {
+    callPathError(services, 'notice', new Error(leg.noticeFailure), 'recording notice could not be played: the call goes on without the caller having heard it', { callId: session.callId, file: notice });
+  }
+  leg.dialog.once('destroy', () => {
+    if (session.ended) return;
+    services.logger.warn({ callId: session.callId }, "media server ended the caller's channel: ending the call");
+    if (session.wanted) mediaFailed(ctx);
+    else session.hangUp();
+  });
+  session.onInfoDigits((digits) => void leg.sendDigits(digits).catch((error: unknown) => callPathError(services, 'info-digits', error, 'digits the caller sent by SIP INFO could not be passed to the media server', { callId: session.callId })));
+  return leg;
 }
 
 /** Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). */

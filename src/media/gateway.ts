@@ -38,5 +38,5 @@ export const NO_MEDIA_SERVER: MediaGateway = {
   pinCall: unavailable,
   feature: unavailable,
   announceReject: () => Promise.resolve(false),
-  serverFor: () => ({ createEndpoint: unavailable, createBridgeLeg: unavailable }),
+  serverFor: () => ({ createEndpoint: unavailable, createNoticeLeg: unavailable, createBridgeLeg: unavailable }),
 };

@@ -3,6 +3,7 @@ import { callPathError } from '../sip/callPathError.js';
 import type { CallContext } from '../sip/context.js';
 import { createBridgeLeg, type BridgeLeg } from './bridgeLeg.js';
 import { tuneEndpointSocket } from './endpointSocket.js';
+import { createNoticeLeg, type NoticeLeg, type NoticeLegRequest } from './noticeLeg.js';
 
 /** Where one FreeSWITCH's media server comes from: its live ESL connection, or a stand-in in tests. */
 export interface MediaServerSource {
@@ -12,10 +13,12 @@ export interface MediaServerSource {
 }
 
 /**
- * A call's media server as its flows see it: where its endpoints and its bridge leg are made. They are
- * all made on one FreeSWITCH, since the caller's endpoint and the callee's leg are bridged inside it.
+ * A call's media server as its flows see it: where its endpoints and legs are made. They are all made
+ * on one FreeSWITCH, since the caller's side and the callee's leg are bridged inside it.
  */
 export type CallMediaServer = Pick<Mrf.MediaServer, 'createEndpoint'> & {
+  /** A recorded call's caller side, the notice played by FreeSWITCH's dialplan (noticeLeg.ts). */
+  createNoticeLeg(request: NoticeLegRequest): Promise<NoticeLeg>;
   /** The callee's leg, on the server of the call's first endpoint. */
   createBridgeLeg(): Promise<BridgeLeg>;
 };
@@ -80,25 +83,29 @@ export class MediaPool {
       if (!server) throw new Error(`FreeSWITCH at ${chosen.source.address} became unreachable during the call`);
       return server;
     };
+    /** The call's first media: chooses its server; later ones go to the same server. */
+    const onCallServer = async <T>(make: (server: Mrf.MediaServer) => Promise<T>): Promise<T> => {
+      if (chosen) return make(callServer());
+      const { made, member } = await this.firstMedia(ctx, make);
+      chosen = member;
+      ctx.session.own(() => member.calls--);
+      return made;
+    };
     return {
       createBridgeLeg: async () => createBridgeLeg(callServer()),
-      createEndpoint: async (opts) => {
-        if (chosen) {
-          const endpoint = await callServer().createEndpoint(opts);
+      createNoticeLeg: (request) => onCallServer((server) => createNoticeLeg(server, request)),
+      createEndpoint: (opts) =>
+        onCallServer(async (server) => {
+          // drachtio-fsmrf writes into the options it is given: each server gets its own copy.
+          const endpoint = await server.createEndpoint(opts && { ...opts });
           tuneEndpointSocket(endpoint);
           return endpoint;
-        }
-        const { endpoint, member } = await this.firstEndpoint(ctx, opts);
-        chosen = member;
-        ctx.session.own(() => member.calls--);
-        tuneEndpointSocket(endpoint);
-        return endpoint;
-      },
+        }),
     };
   }
 
-  /** The call's first endpoint, from the least busy connected server that can make it. */
-  private async firstEndpoint(ctx: CallContext, opts: Parameters<CallMediaServer['createEndpoint']>[0]): Promise<{ endpoint: Mrf.Endpoint; member: Member }> {
+  /** The call's first endpoint or leg, from the least busy connected server that can make it. */
+  private async firstMedia<T>(ctx: CallContext, make: (server: Mrf.MediaServer) => Promise<T>): Promise<{ made: T; member: Member }> {
     const now = performance.now();
     const failedLately = ({ failure, source }: Member) => (failure && failure.server === source.mediaServer && now - failure.at < FAILED_SERVER_LAST_MS ? 1 : 0);
     const candidates = this.members
@@ -116,12 +123,13 @@ export class MediaPool {
       member.calls++;
       member.chosenAt = ++this.choices;
       try {
-        // drachtio-fsmrf writes into the options it is given: each server gets its own copy.
-        const endpoint = await server.createEndpoint(opts && { ...opts });
+        const made = await make(server);
         member.failure = undefined;
-        return { endpoint, member };
+        return { made, member };
       } catch (error) {
         member.calls--;
+        // A caller who left (a notice leg's INVITE cancelled) is no fault of the server's.
+        if (!ctx.session.wanted) throw error;
         member.failure = { at: performance.now(), server };
         failed = { error, address: member.source.address };
       }

@@ -8,7 +8,7 @@ const FALLBACK_TONE = 'tone_stream://%(300,100,600)';
 /** UK ringing cadence, while the callee rings behind our media server. */
 export const RINGBACK = 'tone_stream://%(400,200,400,450);%(400,2000,400,450);loops=-1';
 /** A prompt that never ends (a stuck media server) must not hold a call for ever. */
-const PLAY_LIMIT_MS = 60_000;
+export const PLAY_LIMIT_MS = 60_000;
 
 export function promptFile(plan: Plan, id: string): string {
   return plan.prompts.get(id)?.audio ?? FALLBACK_TONE;

@@ -54,6 +54,8 @@ declare module 'drachtio-fsmrf' {
       readonly sip: { ipv4: { udp: { address?: string } } };
       createEndpoint(opts?: { remoteSdp?: string; codecs?: string | string[]; headers?: Record<string, string> }): Promise<Endpoint>;
       connectCaller(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: { headers?: Record<string, string> }): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }>;
+      /** An API command on the inbound event socket; resolves with its answer ("+OK ..." or "-ERR <why>"). */
+      api(command: string): Promise<string>;
       connected(): boolean;
       disconnect(): void;
     }

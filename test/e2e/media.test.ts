@@ -130,6 +130,9 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
     expect(sidecar, JSON.stringify(sidecar)).toMatchObject({ ext: RECORDED, other: EXT, notice: 'service-desk', callId });
     expect(sidecar.durationSeconds, JSON.stringify(sidecar)).toBeGreaterThanOrEqual(2);
     expect(statSync(sidecarFile).mode & 0o777).toBe(0o640);
+    // Nothing on the call's path failed: FreeSWITCH's dialplan told the app the notice played (its 200's
+    // X-Callguard-Notice-Result), and ringback, bridge and recording by UUID were answered +OK.
+    expect(stack.app.logs().filter((e) => e.callId === callId && Number(e.level) >= 40)).toEqual([]);
 
     const { stdout: channels } = await run('soxi', ['-c', wav]);
     expect(Number(channels.trim())).toBe(2);

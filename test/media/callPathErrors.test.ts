@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
-import { answerByes, expectNothingLeft, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+import { answerByes, expectNothingLeft, recordingStarted, startMediaEdge, type MediaEdge } from './mediaEdge.js';
 
 const CALLEE_SDP = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 });
 
@@ -30,8 +30,8 @@ describe('media: failures on the call path are logged and counted', () => {
     const b = await m.edge.nextInvite();
     b.respond(200, { body: CALLEE_SDP });
     expect((await a.finalResponse()).status).toBe(200);
-    const record = await m.fs.waitFor('record_session', (s) => s.op === 'execute' && s.arg === 'record_session');
-    return { a, wav: String(record.detail), callId: a.request!.callId! };
+    const { path } = await recordingStarted(m.fs);
+    return { a, wav: path, callId: a.request!.callId! };
   }
 
   const errorAt = (where: string) => m.edge.waitForLog(`the ${where} error`, (l) => l.where === where);
@@ -73,7 +73,8 @@ describe('media: failures on the call path are logged and counted', () => {
     m.fs.fail((s) => s.op === 'play' && s.arg.includes('/audio/notices/'));
     const { a, callId } = await recordedCall();
     const error = await errorAt('notice');
-    expect(error).toMatchObject({ level: 50, callId, err: '-ERR stand-in failure', file: expect.stringMatching(/\/audio\/notices\/service-desk\.wav$/) });
+    // FreeSWITCH's playback result, in the 200 that ends the notice leg
+    expect(error).toMatchObject({ level: 50, callId, err: 'PLAYBACK ERROR', file: expect.stringMatching(/\/audio\/notices\/service-desk\.wav$/) });
     expect(await counted('notice')).toBe(1);
     expect((await a.bye().finalResponse()).status).toBe(200);
     await expectNothingLeft(m);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMERGENCY_TRUNK, INTERNAL, until, withoutTransport } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
-import { answerByes, expectNothingLeft, invitesSent, responseWith, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+import { answerByes, expectNothingLeft, invitesSent, recordingStarted, responseWith, startMediaEdge, type MediaEdge } from './mediaEdge.js';
 
 const CALLEE_SDP = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 });
 const promptIds = (files: string[]) => files.map((f) => /\/audio\/prompts\/([\w-]+)\.wav$/.exec(f)?.[1] ?? f);
@@ -238,7 +238,7 @@ describe('media: FreeSWITCH failing mid-call', () => {
     const b = await m.edge.nextInvite();
     b.respond(200, { body: CALLEE_SDP });
     expect((await a.finalResponse()).status).toBe(200);
-    await m.fs.waitFor('record_session', (s) => s.op === 'execute' && s.arg === 'record_session');
+    await recordingStarted(m.fs);
     answerByes(m.edge);
     m.fs.hangUp(m.fs.endpoints[0]!);
     await until('BYE to both parties', () => {

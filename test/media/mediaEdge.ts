@@ -12,7 +12,7 @@ import { Edge, until, type EdgeOptions } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest, RecordedResponse } from '../support/fakeDrachtio.js';
 import { createClient } from 'redis';
 import type { Plan } from '../../src/policy/plan.js';
-import { FreeswitchStandIn } from '../support/freeswitchStandIn.js';
+import { FreeswitchStandIn, type Step } from '../support/freeswitchStandIn.js';
 import { redisState, type StateUnderTest } from '../support/stateFixtures.js';
 
 export interface MediaEdge {
@@ -90,4 +90,13 @@ export async function pinnedMediaEdge(redisUrl: string, plan: Plan, pin: string)
   const state = await redisState(plan, redisUrl, 'callguard:');
   await state.state.setPin('4101', pin);
   return { state, m: await startMediaEdge({ redisUrl }) };
+}
+
+/**
+ * A recorded call's recording asked for: `uuid_record <uuid> start <path>` on the inbound event
+ * socket (src/media/noticeLeg.ts), waiting for it; `path` is the WAV's.
+ */
+export async function recordingStarted(fs: FreeswitchStandIn): Promise<{ step: Step; path: string }> {
+  const step = await fs.waitFor('uuid_record', (s) => s.op === 'api' && s.arg === 'uuid_record');
+  return { step, path: String(step.detail).split(' ').slice(2).join(' ') };
 }

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INTERNAL, until } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
-import { answerByes, expectNothingLeft, invitesSent, responseWith, startMediaEdge, type MediaEdge } from './mediaEdge.js';
+import { answerByes, expectNothingLeft, invitesSent, recordingStarted, responseWith, startMediaEdge, type MediaEdge } from './mediaEdge.js';
 
 const CALLEE_SDP = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 });
 const isNotice = (file: string) => file.includes('/audio/notices/');
@@ -34,7 +34,7 @@ describe('media: recorded extension', () => {
     const offer = sip.sdp({ ip: '192.0.2.10', port: 40000 });
     const a = edge.invite(from, to, { ...opts, sdp: offer });
 
-    // 183 with FreeSWITCH's SDP; the caller's endpoint was made against the caller's offer
+    // 183 with FreeSWITCH's SDP; the caller's notice leg was made against the caller's offer
     const early = await responseWith(a, 183);
     const [callerEp] = fs.endpoints;
     expect(callerEp!.remoteSdp).toBe(offer);
@@ -48,7 +48,7 @@ describe('media: recorded extension', () => {
     expect(invitesSent(edge)).toHaveLength(0);
     expect(fs.endpoints).toHaveLength(1);
 
-    // the notice ends: only now is the callee called, from a second endpoint
+    // the notice ends (FreeSWITCH answers the notice leg): only now is the callee called, from a second leg
     fs.release();
     const b = await edge.nextInvite();
     expect(notice.outcome).toBe('done');
@@ -56,7 +56,7 @@ describe('media: recorded extension', () => {
     expect(b.uri).toBe(`sip:3000@${INTERNAL}`);
     expect(b.body).toBe(calleeEp.local.sdp);
     expect(a.responses.filter((r) => r.status >= 200)).toHaveLength(0);
-    // ringback meanwhile, on the caller's endpoint
+    // ringback meanwhile, on the caller's leg
     const ringback = await fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
     expect(ringback.endpoint).toBe(callerEp!.index);
 
@@ -66,7 +66,7 @@ describe('media: recorded extension', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toBe(callerEp!.local.sdp);
     await edge.nextRequest('ACK');
-    const record = await fs.waitFor('record_session', (s) => s.op === 'execute' && s.arg === 'record_session');
+    const record = await recordingStarted(fs);
     expect(ringback.outcome).toBe('broken');
 
     const ops = fs.commands.map((s) => `${s.endpoint}:${s.op}:${s.op === 'play' ? (isNotice(s.arg) ? 'notice' : 'ringback') : s.arg}`);
@@ -77,14 +77,14 @@ describe('media: recorded extension', () => {
       '2:modify:dialog',
       '1:bridge:' + calleeEp.uuid,
       '1:api:uuid_setvar',
-      '1:execute:record_session',
+      '1:api:uuid_record',
     ]);
     expect(fs.commands.find((s) => s.op === 'modify')!.detail).toBe(CALLEE_SDP);
     expect(fs.commands.find((s) => s.op === 'api' && s.arg === 'uuid_setvar')!.detail).toBe(`${callerEp!.uuid} RECORD_STEREO true`);
 
     // <directory>/<yyyy>/<mm>/<dd>/3000-<hhmmss>-<call-id>.wav
     const callId = a.request!.callId!;
-    const path = String(record.detail);
+    const path = record.path;
     const safeId = callId.replace(/[^A-Za-z0-9._-]/g, '_');
     expect(path.startsWith(`${m.recordings}/`)).toBe(true);
     expect(path.slice(m.recordings.length)).toMatch(new RegExp(`^/\\d{4}/\\d{2}/\\d{2}/3000-\\d{6}-${safeId.replace(/[.]/g, '\\.')}\\.wav$`));
@@ -109,7 +109,7 @@ describe('media: recorded extension', () => {
     const b = await edge.nextInvite();
     b.respond(200, { body: CALLEE_SDP });
     expect((await a.finalResponse()).status).toBe(200);
-    await fs.waitFor('record_session', (s) => s.op === 'execute' && s.arg === 'record_session');
+    await recordingStarted(fs);
     answerByes(edge);
     expect((await b.bye().finalResponse()).status).toBe(200);
     await expectNothingLeft(m);
@@ -140,7 +140,7 @@ describe('media: recorded extension', () => {
     await b.waitForCancel();
     expect((await a.finalResponse()).status).toBe(487);
     await expectNothingLeft(m);
-    expect(fs.journal.some((s) => s.op === 'execute' && s.arg === 'record_session')).toBe(false);
+    expect(fs.journal.some((s) => s.op === 'api' && s.arg === 'uuid_record')).toBe(false);
     expect(filesUnder(m.recordings)).toEqual([]);
   });
 

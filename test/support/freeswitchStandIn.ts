@@ -16,6 +16,11 @@
  * - `createEndpoint()` answers with an endpoint whose `dialog` is the media leg (an EventEmitter with
  *   `destroy`, `modify`, `local`/`remote` SDP, `connected`), as session.bridge needs; `srf.createUAC()`
  *   (a bridge leg) makes the same channel and answers with its dialog alone, the Call-ID its UUID.
+ *   A notice leg (`X-Callguard-Leg: notice`, src/media/noticeLeg.ts) is made against the caller's
+ *   offer, answers 183, plays the notice (a `play` step, held like any) and then answers 200 with the
+ *   playback's result; CANCEL ends it, and so does FreeSWITCH hanging it up (`hangUp`).
+ * - The server's `api('<command> <uuid> <args>')` (the inbound event socket) is the endpoint's `api`
+ *   with that UUID, except `uuid_broadcast` (a `play` of the file) and `uuid_bridge` (a `bridge`).
  * - `play(file)` ends after a short timer unless held, or never for an endless tone (`loops=-1`, the
  *   ringback) until `uuid_break`; `playCollect` ends with the next scripted digits, waiting for them.
  * - `api('uuid_break', uuid)` ends what the endpoint plays (drachtio-fsmrf's play promise resolves).
@@ -39,6 +44,17 @@ export interface Step {
   detail?: unknown;
   /** When it ended: 'done', 'failed', 'broken' (uuid_break) or undefined while it runs. */
   outcome?: 'done' | 'failed' | 'broken';
+}
+
+/** What src/media/noticeLeg.ts gives drachtio-srf's createUAC. */
+interface NoticeLegInvite {
+  localSdp?: string;
+  headers?: Record<string, string>;
+}
+
+interface UacCallbacks {
+  cbRequest?: (error: unknown, req: { cancel(): void }) => void;
+  cbProvisional?: (res: { status: number; body: string }) => void;
 }
 
 type Pending = { step: Step; held: boolean; finish(outcome: 'done' | 'broken', value?: unknown): void; fail(error: Error): void };
@@ -324,8 +340,14 @@ export class FreeswitchStandIn implements MediaServerSource {
     const session: Mrf.MediaServer = Object.assign(new EventEmitter(), {
       address: this.address,
       createEndpoint: (opts?: { remoteSdp?: string }) => this.createEndpoint(opts),
-      // A bridge leg (src/media/bridgeLeg.ts) is a 3pcc INVITE to the profile: a channel like an endpoint's, its dialog alone.
-      srf: { createUAC: async () => ((await this.createEndpoint()) as unknown as StandInEndpoint).dialog },
+      srf: {
+        createUAC: async (_uri: string, opts: NoticeLegInvite, callbacks?: UacCallbacks) =>
+          opts.headers?.['X-Callguard-Leg'] === 'notice'
+            ? this.noticeLeg(opts, callbacks)
+            : // A bridge leg (src/media/bridgeLeg.ts) is a 3pcc INVITE to the profile: a channel like an endpoint's, its dialog alone.
+              ((await this.createEndpoint()) as unknown as StandInEndpoint).dialog,
+      },
+      api: (command: string) => this.api(command),
       sip: { ipv4: { udp: { address: '127.0.0.1:5080' } } },
       connectCaller: () => Promise.reject(new Error('connectCaller is not used by callguard')),
       connected: () => this.reachable && this.server === session,
@@ -453,6 +475,48 @@ export class FreeswitchStandIn implements MediaServerSource {
     if (!failure) return undefined;
     failure.times--;
     return failure.error;
+  }
+
+  /** A notice leg's INVITE: 183, the notice, then 200 (see the header comment). */
+  private async noticeLeg(opts: NoticeLegInvite, callbacks: UacCallbacks = {}): Promise<StandInDialog> {
+    const endpoint = (await this.createEndpoint({ remoteSdp: opts.localSdp })) as unknown as StandInEndpoint;
+    let cancelled = false;
+    callbacks.cbRequest?.(null, {
+      cancel: () => {
+        cancelled = true;
+        endpoint.gone(new Error('CANCEL'), 'app');
+      },
+    });
+    callbacks.cbProvisional?.({ status: 183, body: endpoint.local.sdp });
+    const notice = opts.headers?.['X-Callguard-Notice'];
+    let result: string | undefined;
+    if (notice) {
+      const played = endpoint.play(notice).then(
+        () => 'FILE PLAYED',
+        () => 'PLAYBACK ERROR',
+      );
+      // FreeSWITCH hanging the channel up answers the INVITE with an error at once.
+      const hungUp = new Promise<undefined>((resolve) => endpoint.once('destroy', () => resolve(undefined)));
+      result = await Promise.race([played, hungUp]);
+    }
+    if (cancelled) throw Object.assign(new Error('487 Request Terminated'), { status: 487 });
+    if (!endpoint.connected) throw Object.assign(new Error('500 channel hung up'), { status: 500 });
+    return Object.assign(endpoint.dialog, { res: { get: (name: string) => (name === 'X-Callguard-Notice-Result' ? result : undefined) } });
+  }
+
+  /** The inbound event socket's API commands, addressed to a channel by UUID. */
+  private async api(command: string): Promise<string> {
+    const [name = '', uuid = '', ...rest] = command.split(' ');
+    const endpoint = this.endpoints.find((e) => e.uuid === uuid);
+    if (!endpoint) return '-ERR No such channel!';
+    if (name === 'uuid_broadcast') {
+      // the file plays on and the API answers at once, -ERR when the play could not start
+      endpoint.play(rest[0] ?? '').catch(() => undefined);
+      return endpoint.steps.at(-1)?.outcome === 'failed' ? '-ERR stand-in failure' : '+OK Message queued';
+    }
+    if (name === 'uuid_bridge') return endpoint.bridge(rest[0] ?? '').then(() => '+OK');
+    const answer = (await endpoint.api(name, [uuid, ...rest].join(' '))) as Mrf.EslEvent;
+    return answer.getBody() ?? '';
   }
 
   private createEndpoint(opts: { remoteSdp?: string } = {}): Promise<Mrf.Endpoint> {

@@ -1,6 +1,7 @@
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { decideFor } from '../../sip/onBehalf.js';
 import { allowedLeg, reasonHeader } from '../../sip/routing.js';
+import { endpointMedia } from '../callerMedia.js';
 import { connectThroughMedia } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
 import type { CallMediaServer } from '../mediaPool.js';
@@ -46,5 +47,5 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   if (noticeAudio) await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
   const leg = allowedLeg(plan, decision, setup);
   const meta: RecordingMeta | undefined = notice === undefined ? undefined : { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId };
-  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, meta && (() => begin(ctx, meta)));
+  await connectThroughMedia(ctx, server, endpointMedia(endpoint), leg.uri, leg.options, meta && (() => begin(ctx, meta)));
 }

@@ -1,9 +1,8 @@
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { allowedLeg } from '../../sip/routing.js';
 import { connectThroughMedia, type MediaRecording } from '../connectThroughMedia.js';
-import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
+import { mediaFailed, noticeInEarlyMedia } from '../earlyMedia.js';
 import type { CallMediaServer } from '../mediaPool.js';
-import { playBounded, promptFailed } from '../prompts.js';
 
 /** Who a recording is of, for its file name and sidecar. */
 export interface RecordingMeta {
@@ -29,16 +28,15 @@ function recordedParty(ctx: CallContext): { ext: string; other: string; directio
 /**
  * Policy 4: the caller hears the notice in early media before the callee is called; if they hang up
  * during it, the callee is never rung. Then the call is connected through FreeSWITCH and recorded.
+ * FreeSWITCH's dialplan plays the notice and answers the caller's leg when it has ended (noticeLeg.ts).
  */
 export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server: CallMediaServer, begin: BeginRecording, notice: string): Promise<void> {
   const { session, plan, setup, services, decision } = ctx;
-  const endpoint = await earlyMediaEndpoint(ctx, server);
-  if (!endpoint) return mediaFailed(ctx);
-  const noticeAudio = plan.notices.get(notice)?.audio;
-  if (noticeAudio) await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
+  const caller = await noticeInEarlyMedia(ctx, server, plan.notices.get(notice)?.audio);
+  if (!caller) return mediaFailed(ctx);
   if (!session.wanted) return;
   const party = recordedParty(ctx);
   const leg = allowedLeg(plan, decision, setup);
   const meta: RecordingMeta = { ...party, notice, at: services.now(), callId: session.callId };
-  await connectThroughMedia(ctx, server, endpoint, leg.uri, leg.options, () => begin(ctx, meta));
+  await connectThroughMedia(ctx, server, caller, leg.uri, leg.options, () => begin(ctx, meta));
 }

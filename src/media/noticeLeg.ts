@@ -1,0 +1,98 @@
+import type Mrf from 'drachtio-fsmrf';
+import type Srf from 'drachtio-srf';
+import { cancelSafely } from '../sip/session.js';
+import { BRIDGE_LEG_HEADER } from './bridgeLeg.js';
+import { apiSucceeded, type CallerMedia } from './callerMedia.js';
+import { RINGBACK } from './prompts.js';
+
+/** The value of X-Callguard-Leg that freeswitch-conf/dialplan/drachtio.xml answers with the notice. */
+export const NOTICE_LEG = 'notice';
+const NOTICE_HEADER = 'X-Callguard-Notice';
+/** FreeSWITCH's playback result (current_application_response), in the 200 the dialplan answers with. */
+const NOTICE_RESULT_HEADER = 'X-Callguard-Notice-Result';
+const NOTICE_PLAYED = 'FILE PLAYED';
+
+/**
+ * The caller's side of a recorded call, which FreeSWITCH's dialplan runs by itself until the notice has
+ * played: an INVITE with the caller's offer and the notice's file; FreeSWITCH answers 183 (early media,
+ * passed to the caller), plays the notice, then answers 200 and parks the channel. Every later command
+ * goes by UUID (the Call-ID) over the server's one inbound event socket: no event socket a call, which
+ * costs FreeSWITCH a thread polling it and both ends the channel's variables on every event.
+ */
+export interface NoticeLeg extends CallerMedia {
+  /** Why the caller did not hear the notice (FreeSWITCH's playback result), or undefined when they did. */
+  readonly noticeFailure: string | undefined;
+  /** Passes digits the caller sent by SIP INFO into the channel. */
+  sendDigits(digits: string): Promise<void>;
+}
+
+export interface NoticeLegRequest {
+  /** The caller's SDP offer. */
+  offer: string | undefined;
+  /** The notice's audio file; none: the leg is answered at once. */
+  notice: string | undefined;
+  /** FreeSWITCH's 183: passed to the caller; false when the caller has gone (the INVITE is then cancelled). */
+  earlyMedia(sdp: string): boolean;
+  /** Registers a release for when the call ends (the INVITE cancelled while the notice plays). */
+  own(release: () => void): void;
+  /** A notice that never ends (a stuck media server) must not hold the call for ever. */
+  limitMs: number;
+}
+
+export async function createNoticeLeg(server: Mrf.MediaServer, request: NoticeLegRequest): Promise<NoticeLeg> {
+  const address = server.sip.ipv4.udp.address;
+  if (!address) throw new Error('media server not ready: its SIP address is not known yet');
+  let sent: Srf.SrfRequest | undefined;
+  let abandoned = false;
+  let timedOut = false;
+  let answered = false;
+  const abandon = () => {
+    if (answered) return; // the leg is the call's now, released with it by BYE
+    abandoned = true;
+    if (sent) cancelSafely(sent);
+  };
+  request.own(abandon);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abandon();
+  }, request.limitMs);
+  const headers: Record<string, string> = { [BRIDGE_LEG_HEADER]: NOTICE_LEG };
+  if (request.notice) headers[NOTICE_HEADER] = request.notice;
+  let dialog: Srf.Dialog;
+  try {
+    dialog = await server.srf.createUAC(
+      `sip:${NOTICE_LEG}@${address}`,
+      { localSdp: request.offer, headers },
+      {
+        cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
+          sent = req;
+          if (abandoned && req) cancelSafely(req);
+        }) as unknown as (req: Srf.SrfRequest) => void,
+        cbProvisional: (provisional: Srf.SrfResponse) => {
+          if (provisional.status === 183 && provisional.body && !request.earlyMedia(provisional.body)) abandon();
+        },
+      },
+    );
+  } catch (error) {
+    if (timedOut) throw new Error(`no end of the notice from the media server after ${request.limitMs / 1000} s`);
+    throw error;
+  } finally {
+    answered = true;
+    clearTimeout(timer);
+  }
+  const uuid = dialog.sip.callId;
+  const api = async (command: string) => apiSucceeded(await server.api(command));
+  const result = (dialog as Srf.Dialog & { res?: Srf.SrfResponse }).res?.get(NOTICE_RESULT_HEADER);
+  return {
+    uuid,
+    dialog,
+    local: { sdp: dialog.remote.sdp },
+    noticeFailure: request.notice && result !== NOTICE_PLAYED ? result || 'no playback result from the media server' : undefined,
+    sendDigits: (digits) => api(`uuid_recv_dtmf ${uuid} ${digits}`),
+    ringback: () => api(`uuid_broadcast ${uuid} ${RINGBACK} aleg`),
+    stopRingback: () => api(`uuid_break ${uuid} all`),
+    bridge: (other) => api(`uuid_bridge ${uuid} ${other}`),
+    recordStereo: () => api(`uuid_setvar ${uuid} RECORD_STEREO true`),
+    record: (path) => api(`uuid_record ${uuid} start ${path}`),
+  };
+}
