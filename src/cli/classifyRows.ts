@@ -5,6 +5,12 @@ import type { Format } from './classify.js';
 /** Bytes of output a buffer holds before another is started. */
 const BUFFER_SIZE = 1 << 20;
 
+/**
+ * The most bytes the row of an input `chars` long can take: in JSON a character takes at most six bytes
+ * (\u001f), in TSV three (UTF-8), and the rest of a row is ASCII well under 128 bytes.
+ */
+const maxRowBytes = (chars: number) => 6 * chars + 128;
+
 /** Class counts in the summary's order (PUBLIC_CLASSES), as one thread hands them to another. */
 export type ClassCounts = [string, number][];
 
@@ -28,17 +34,16 @@ export class Rows {
 
   /** The rows of every line of `text`, each line ending at '\n' (none for the summary, which only counts). */
   block(text: string): Uint8Array {
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      this.add(text.slice(start, end));
-      start = end + 1;
-    }
+    for (let from = this.addLines(text, 0); from < text.length; from = this.addLines(text, from)) this.grow(text.indexOf('\n', from) - from);
     return this.take();
   }
 
   /** The rows of `inputs`, one line each. */
   lines(inputs: readonly string[]): Uint8Array {
-    for (const input of inputs) this.add(input);
+    for (const input of inputs) {
+      if (!this.fits(input.length)) this.grow(input.length);
+      this.add(input);
+    }
     return this.take();
   }
 
@@ -65,6 +70,23 @@ export class Rows {
     return Buffer.from(text);
   }
 
+  /**
+   * Rows for the lines of `text` from `from` on while the buffer has room for them; where it stopped.
+   * The loop has a function of its own, and leaves it for a new buffer: V8 compiles a hot loop while the
+   * first block runs (on-stack replacement) and reuses that code for every later block, and a call it had
+   * not seen by then (the take() after the loop, the start of a new buffer a megabyte later) threw the
+   * code away (214 deoptimisations over a million lines, then one and a recompile in each thread).
+   */
+  private addLines(text: string, from: number): number {
+    let start = from;
+    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+      if (!this.fits(end - start)) return start;
+      this.add(text.slice(start, end));
+      start = end + 1;
+    }
+    return start;
+  }
+
   private add(input: string): void {
     const d: Destination = this.classify(input);
     this.total++;
@@ -76,14 +98,17 @@ export class Rows {
     const e164 = invalid ? '' : (d.e164 ?? '');
     const country = invalid ? '' : (d.country ?? '');
     const row = this.format === 'json' ? `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n` : `${input}\t${d.class}\t${e164}\t${country}\n`;
-    this.room(row.length * 3);
     this.at += this.buffer.write(row, this.at);
   }
 
-  /** Makes room for `bytes` more (three bytes a character at most), moving the bytes not yet taken into a new buffer when needed. */
-  private room(bytes: number): void {
-    if (this.at + bytes <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(BUFFER_SIZE, this.at - this.start + bytes));
+  /** True when the buffer has room for the row of an input `chars` long. */
+  private fits(chars: number): boolean {
+    return this.at + maxRowBytes(chars) <= this.buffer.length;
+  }
+
+  /** A new buffer with room for a row of `chars`, holding the bytes not yet taken. */
+  private grow(chars: number): void {
+    const next = Buffer.allocUnsafe(Math.max(BUFFER_SIZE, this.at - this.start + maxRowBytes(chars)));
     this.at = this.buffer.copy(next, 0, this.start, this.at);
     this.start = 0;
     this.buffer = next;

@@ -25,8 +25,16 @@ export interface PlanRegex {
   region: string | undefined; // undefined for global services (+800, +881, ...)
   pattern: RegExp;
   leading: RegExp | undefined;
-  premium: RegExp | undefined;
+  /** NO_PREMIUM_RANGE for a region without one. */
+  premium: RegExp;
 }
+
+/**
+ * Matches nothing: the premium range of a region that has none. A RegExp like any region's, so the
+ * classifier's test of it has its feedback from the first international number (an absent one left the
+ * test unseen until the first region with a range, which then cost a recompile of classify).
+ */
+const NO_PREMIUM_RANGE = /^(?!)/;
 
 export interface CallingCode {
   code: string;
@@ -130,7 +138,7 @@ export class CallingCodeTable {
     const national = e164Digits.slice(cc.code.length);
     const plan = this.planFor(cc, national);
     const valid = plan.pattern.test(national);
-    return { code: cc.code, national, region: plan.region, valid, premium: valid && plan.premium !== undefined && plan.premium.test(national) };
+    return { code: cc.code, national, region: plan.region, valid, premium: valid && plan.premium.test(national) };
   }
 
   /** The calling code E.164 digits (no '+') start with; the hot path's allocation-free half of `resolve`. */
@@ -145,7 +153,7 @@ export class CallingCodeTable {
         region: cc.global ? undefined : id,
         pattern: new RegExp(`^(?:${pattern})$`),
         leading: leading ? new RegExp(`^(?:${leading})`) : undefined,
-        premium: premium ? new RegExp(`^(?:${premium})$`) : undefined,
+        premium: premium ? new RegExp(`^(?:${premium})$`) : NO_PREMIUM_RANGE,
       };
     }));
   }

@@ -181,11 +181,12 @@ export class Numbering {
       if (range) return ruled(range, plus, country);
       return libraryDecides(plus, country);
     }
-    // The region's own premium-rate range (e.g. +33 89) is barred like a domestic premium number.
-    if (region.premium?.test(national)) return { class: 'premium', e164: plus, country, source: LIBRARY };
-    const highRisk = country === undefined ? undefined : this.highRisk.get(country);
-    if (highRisk) return { class: 'high-risk', e164: plus, country, source: highRisk };
-    return { class: 'international', e164: plus, country, source: LIBRARY };
+    // The region's own premium-rate range (e.g. +33 89) is barred like a domestic premium number. One
+    // object for the three outcomes: compiled code that had not yet met a rare one (premium here) was
+    // thrown away at its own object literal, then classify compiled again.
+    const premium = region.premium.test(national);
+    const highRisk = premium || country === undefined ? undefined : this.highRisk.get(country);
+    return { class: premium ? 'premium' : highRisk ? 'high-risk' : 'international', e164: plus, country, source: highRisk ?? LIBRARY };
   }
 
 }

@@ -1,0 +1,28 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rows } from '../../src/cli/classifyRows.js';
+import type { Classify } from '../../src/numbering/classifier.js';
+import { sampleNumbering } from '../support/plans.js';
+
+let classify: Classify;
+beforeAll(async () => {
+  classify = (await sampleNumbering()).classifierFor({ country: 'GB', outsidePrefix: '9' });
+});
+
+const jsonRow = (input: string) => `${JSON.stringify({ input, class: 'invalid', e164: null, country: null })}\n`;
+
+describe('classify rows', () => {
+  it('writes rows that take six bytes a character (JSON escapes) across many buffers, and keeps each block it handed out intact', () => {
+    const rows = new Rows(classify, 'json');
+    // Control characters are escaped as \u00XX in JSON: the longest row a line of this length can make.
+    const lines = Array.from({ length: 300 }, (_, i) => '\u0001'.repeat(2000 + i) + '☎'.repeat(i % 7));
+    const blocks = [lines.slice(0, 150), lines.slice(150)].map((part) => part.map((l) => `${l}\n`).join(''));
+    const handedOut = blocks.map((block) => rows.block(block));
+    expect(Buffer.concat(handedOut).toString()).toBe(lines.map(jsonRow).join(''));
+    expect(handedOut[0]!.byteLength).toBeGreaterThan(1 << 20);
+  });
+
+  it('writes the rows of arguments that overflow a buffer', () => {
+    const inputs = Array.from({ length: 200 }, (_, i) => '\u001f'.repeat(2000 + i));
+    expect(Buffer.from(new Rows(classify, 'json').lines(inputs)).toString()).toBe(inputs.map(jsonRow).join(''));
+  });
+});
