@@ -109,8 +109,8 @@ export function attachEdge(services: EdgeServices): CallRegistry {
         metrics.callsInProgress.dec();
         record?.ended(disposition, services.now());
       },
-    // No session timer on a 999: the emergency service, not a lapsed timer, decides when it ends.
-    }, decision.action === 'emergency' ? undefined : services.sessionTimerSeconds);
+    // The emergency action drops it: the emergency service, not a lapsed timer, decides when a 999 ends.
+    }, services.sessionTimerSeconds);
     calls.add(session, {
       from: setup.call.from,
       user: plan.extensions.get(setup.call.from)?.user,

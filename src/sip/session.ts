@@ -92,7 +92,7 @@ export class CallSession {
     private readonly res: Srf.SrfResponse,
     private readonly events: SessionEvents,
     /** RFC 4028 Session-Expires offered on this call's legs, in seconds; absent: no session timers. */
-    private readonly sessionExpires?: number,
+    private sessionExpires?: number,
   ) {
     this.callId = req.get('call-id') ?? '';
     this.hops = hopsLeft(req);
@@ -103,6 +103,14 @@ export class CallSession {
   /** The caller's SDP offer, without any other part of a multipart body. */
   get offer(): string | undefined {
     return sdpOf(this.req.get('content-type'), this.req.body);
+  }
+
+  /**
+   * No session timer on this call's legs from now on: an emergency call (also one a callee redirected
+   * to 999 mid-setup) is ended by the emergency service, never by a refresh that went missing.
+   */
+  dropSessionTimer(): void {
+    this.sessionExpires = undefined;
   }
 
   /** True while the caller still waits for an answer. */

@@ -56,6 +56,24 @@ describe('SIP edge: session timers (CALLGUARD_SESSION_EXPIRES=1800)', () => {
     await edge.nextRequest('BYE');
   });
 
+  it("a call a callee redirects to 999 loses the timer it started with: neither the trunk leg nor the caller's answer carries one", async () => {
+    const a = edge.invite('4101', '4202', { headers: { Supported: 'timer' } });
+    const b = await edge.nextInvite();
+    expect(b.get('Session-Expires')).toBe('1800;refresher=uas');
+    b.respond(302, { headers: { Contact: '<sip:999@pbx.herts.example.ac.uk>' } });
+    const trunk = await edge.nextInvite();
+    expect(trunk.uri).toMatch(/^sip:999@/);
+    expect(trunk.get('Session-Expires')).toBeUndefined();
+    expect(trunk.get('Min-SE')).toBeUndefined();
+    trunk.respond(200, { body: sip.sdp({ ip: '192.0.2.30', port: 50004, sessionId: 2004 }) });
+    const answer = await a.finalResponse();
+    expect(answer.status).toBe(200);
+    expect(answer.get('Session-Expires')).toBeUndefined();
+    await edge.nextRequest('ACK');
+    a.bye();
+    await edge.nextRequest('BYE');
+  });
+
   it('OPTIONS names UPDATE among the methods and timer among the extensions', async () => {
     const ok = await edge.fake.sendRequest(sip.request({ method: 'OPTIONS', ruri: 'sip:callguard.herts.example.ac.uk', from: 'sip:probe@192.0.2.5', to: 'sip:callguard.herts.example.ac.uk' }), { source_address: '192.0.2.5' }).finalResponse();
     expect(ok.get('Allow')).toMatch(/\bUPDATE\b/);

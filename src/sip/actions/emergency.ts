@@ -31,6 +31,7 @@ function otherHeaderBytes(ours: Record<string, string>, routes: string[], caller
  */
 export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): Promise<void> {
   const { session, decision, plan, setup, services } = ctx;
+  session.dropSessionTimer();
   const caller = plan.extensions.get(setup.call.from);
   const number = (decision.destination?.class === 'emergency' && decision.destination.shortCode) || setup.call.to;
   const { callback, hold } = emergencyCallback(ctx, number);
