@@ -16,44 +16,40 @@ describe('SIP edge: session timers (CALLGUARD_SESSION_EXPIRES=1800)', () => {
     await edge.stop();
   });
 
+  /** Answers `leg` (the callee or trunk), completes the caller's call and hangs it up; the caller's 200. */
+  async function answerAndHangUp(a: ReturnType<Edge['invite']>, leg: Awaited<ReturnType<Edge['nextInvite']>>, sessionId: number, headers?: Record<string, string>) {
+    leg.respond(200, { body: sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId }), ...(headers ? { headers } : {}) });
+    const answer = await a.finalResponse();
+    expect(answer.status).toBe(200);
+    await edge.nextRequest('ACK');
+    a.bye();
+    await edge.nextRequest('BYE');
+    return answer;
+  }
+
   it('offers Session-Expires (the callee refreshing) on the leg it places, and answers a caller that supports timers with its own', async () => {
     const a = edge.invite('4101', '4202', { headers: { Supported: 'timer' } });
     const b = await edge.nextInvite();
     expect(b.get('Session-Expires')).toBe('1800;refresher=uas');
     expect(b.get('Min-SE')).toBe('90');
     expect(b.get('Supported')).toContain('timer');
-    b.respond(200, { body: sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 }), headers: { 'Session-Expires': '1800;refresher=uas', Require: 'timer' } });
-    const answer = await a.finalResponse();
-    expect(answer.status).toBe(200);
+    const answer = await answerAndHangUp(a, b, 2000, { 'Session-Expires': '1800;refresher=uas', Require: 'timer' });
     expect(answer.get('Session-Expires')).toBe('1800;refresher=uac');
     expect(answer.get('Require')).toBe('timer');
-    await edge.nextRequest('ACK');
-    a.bye();
-    await edge.nextRequest('BYE');
   });
 
   it('a caller without timers is answered without Session-Expires; the leg placed still carries the offer', async () => {
     const a = edge.invite('4101', '4202');
     const b = await edge.nextInvite();
     expect(b.get('Session-Expires')).toBe('1800;refresher=uas');
-    b.respond(200, { body: sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2001 }) });
-    const answer = await a.finalResponse();
-    expect(answer.status).toBe(200);
-    expect(answer.get('Session-Expires')).toBeUndefined();
-    await edge.nextRequest('ACK');
-    a.bye();
-    await edge.nextRequest('BYE');
+    expect((await answerAndHangUp(a, b, 2001)).get('Session-Expires')).toBeUndefined();
   });
 
   it('a 999 has no session timer: the emergency service, not a lapsed timer, ends it', async () => {
     const a = edge.invite('4101', '999', { headers: { Supported: 'timer' } });
     const b = await edge.nextInvite();
     expect(b.get('Session-Expires')).toBeUndefined();
-    b.respond(200, { body: sip.sdp({ ip: '192.0.2.30', port: 50002, sessionId: 2002 }) });
-    expect((await a.finalResponse()).get('Session-Expires')).toBeUndefined();
-    await edge.nextRequest('ACK');
-    a.bye();
-    await edge.nextRequest('BYE');
+    expect((await answerAndHangUp(a, b, 2002)).get('Session-Expires')).toBeUndefined();
   });
 
   it("a call a callee redirects to 999 loses the timer it started with: neither the trunk leg nor the caller's answer carries one", async () => {
@@ -65,13 +61,7 @@ describe('SIP edge: session timers (CALLGUARD_SESSION_EXPIRES=1800)', () => {
     expect(trunk.uri).toMatch(/^sip:999@/);
     expect(trunk.get('Session-Expires')).toBeUndefined();
     expect(trunk.get('Min-SE')).toBeUndefined();
-    trunk.respond(200, { body: sip.sdp({ ip: '192.0.2.30', port: 50004, sessionId: 2004 }) });
-    const answer = await a.finalResponse();
-    expect(answer.status).toBe(200);
-    expect(answer.get('Session-Expires')).toBeUndefined();
-    await edge.nextRequest('ACK');
-    a.bye();
-    await edge.nextRequest('BYE');
+    expect((await answerAndHangUp(a, trunk, 2004)).get('Session-Expires')).toBeUndefined();
   });
 
   it('OPTIONS names UPDATE among the methods and timer among the extensions', async () => {
