@@ -41,30 +41,28 @@ export class Metrics {
   readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
   /** The media pool as it is at each scrape (set once the pool exists). */
   private mediaServers: () => readonly MediaServerGaugeReading[] = () => [];
-  readonly mediaServerConnected = new Gauge({
-    name: 'callguard_media_server_connected',
-    help: '1 while the event socket to this FreeSWITCH is up',
-    labelNames: ['server'] as const,
-    registers: [this.registry],
-    collect: () => {
-      for (const s of this.mediaServers()) this.mediaServerConnected.set({ server: s.address }, s.connected ? 1 : 0);
-    },
-  });
-  readonly mediaServerCalls = new Gauge({
-    name: 'callguard_media_server_calls',
-    help: 'Calls in progress on this FreeSWITCH',
-    labelNames: ['server'] as const,
-    registers: [this.registry],
-    collect: () => {
-      for (const s of this.mediaServers()) this.mediaServerCalls.set({ server: s.address }, s.calls);
-    },
-  });
+  readonly mediaServerConnected = this.mediaServerGauge('callguard_media_server_connected', '1 while the event socket to this FreeSWITCH is up', (s) => (s.connected ? 1 : 0));
+  readonly mediaServerCalls = this.mediaServerGauge('callguard_media_server_calls', 'Calls in progress on this FreeSWITCH', (s) => s.calls);
 
   readonly buildInfo = new Gauge({ name: 'callguard_build_info', help: 'Always 1; the version label says which callguard is running', labelNames: ['version'] as const, registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'callguard_' });
     this.buildInfo.set({ version: buildInfo().version }, 1);
+  }
+
+  /** A gauge by media server, read from the pool at each scrape. */
+  private mediaServerGauge(name: string, help: string, value: (server: MediaServerGaugeReading) => number): Gauge<'server'> {
+    const gauge: Gauge<'server'> = new Gauge({
+      name,
+      help,
+      labelNames: ['server'] as const,
+      registers: [this.registry],
+      collect: () => {
+        for (const s of this.mediaServers()) gauge.set({ server: s.address }, value(s));
+      },
+    });
+    return gauge;
   }
 
   /** Where the media server gauges read the pool from. */
