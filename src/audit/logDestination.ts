@@ -22,8 +22,15 @@ export function logDestination(fd = 1, minLength = 32768): LogDestination {
   // In buffer mode sonic-boom takes Buffers; its typings only know strings.
   const writeBuffer = boom.write.bind(boom) as unknown as (data: Buffer) => boolean;
   const waiting = new LineBytes(minLength);
+  // Bytes handed to sonic-boom and not yet written: a flush with none would write(2) nothing, four
+  // times a second on an idle instance, through the thread pool.
+  let unwritten = 0;
+  boom.on('write', (n: number) => (unwritten -= n));
   const handOver = () => {
-    for (const run of waiting.take()) writeBuffer(run.bytes);
+    for (const run of waiting.take()) {
+      unwritten += run.bytes.length;
+      writeBuffer(run.bytes);
+    }
   };
   return {
     stream: {
@@ -34,7 +41,7 @@ export function logDestination(fd = 1, minLength = 32768): LogDestination {
     },
     flush: () => {
       handOver();
-      boom.flush();
+      if (unwritten > 0) boom.flush();
     },
     flushSync: () => {
       handOver();

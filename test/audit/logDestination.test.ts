@@ -1,8 +1,8 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import fs, { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logDestination } from '../../src/audit/logDestination.js';
 
 let dir: string | undefined;
@@ -40,5 +40,29 @@ describe('serve log destination', () => {
     destination.flushSync();
     closeSync(fd);
     expect(readFileSync(path, 'utf8')).toContain('"msg":"one line"');
+  });
+
+  it('writes nothing when flushed with nothing to write, and still writes a line that waited behind a write', async () => {
+    const { path, fd } = logFile();
+    const destination = logDestination(fd, 4096);
+    const writes = vi.spyOn(fs, 'write');
+    try {
+      const logger = pino({ level: 'info' }, destination.stream);
+      destination.flush();
+      destination.flush();
+      expect(writes).not.toHaveBeenCalled();
+      // A slab's worth starts a write; the line after it waits for the next flush.
+      for (let i = 0; i < 60; i++) logger.info({ i, pad: 'x'.repeat(60) }, 'decision');
+      logger.info('the last line');
+      destination.flush();
+      await vi.waitFor(() => expect(readFileSync(path, 'utf8')).toContain('the last line'), { timeout: 5_000, interval: 20 });
+      const made = writes.mock.calls.length;
+      destination.flush();
+      destination.flush();
+      expect(writes.mock.calls.length).toBe(made);
+    } finally {
+      writes.mockRestore();
+      closeSync(fd);
+    }
   });
 });
