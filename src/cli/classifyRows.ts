@@ -4,6 +4,11 @@ import type { Format } from './classify.js';
 
 /** Bytes of output a buffer holds before another is started. */
 const BUFFER_SIZE = 1 << 20;
+/**
+ * Rows joined into one string before a native write: a write a row cost about twice as much, and a
+ * whole block's string (thousands of rows) as much again, in flattening it.
+ */
+const ROWS_A_WRITE = 256;
 
 /**
  * The most bytes the row of an input `chars` long can take: in JSON a character takes at most six bytes
@@ -15,15 +20,20 @@ const maxRowBytes = (chars: number) => 6 * chars + 128;
 export type ClassCounts = [string, number][];
 
 /**
- * Rows for blocks of input lines, written into buffers of bytes: each row with one native UTF-8 write
- * (copying characters one by one in JavaScript cost more). A block's rows are a view of the bytes it
- * wrote, which nothing writes over later: once a buffer is full the next rows go into a new one.
+ * Rows for blocks of input lines, written into buffers of bytes: ROWS_A_WRITE rows at a time with one
+ * native UTF-8 write (copying characters one by one in JavaScript cost more). A block's rows are a view
+ * of the bytes it wrote, which nothing writes over later: once a buffer is full the next rows go into a
+ * new one.
  */
 export class Rows {
   private buffer = Buffer.allocUnsafe(BUFFER_SIZE);
-  /** Where the bytes not yet taken start, and where the next row goes. */
+  /** Where the bytes not yet taken start, and where the next rows go. */
   private start = 0;
   private at = 0;
+  /** Rows not yet written into the buffer, how many, and the most bytes they can take there. */
+  private joined = '';
+  private joinedRows = 0;
+  private joinedBytes = 0;
   private total = 0;
   private readonly counts = new Map<string, number>(PUBLIC_CLASSES.map((c) => [c, 0]));
 
@@ -97,17 +107,26 @@ export class Rows {
     const invalid = d.class === 'invalid';
     const e164 = invalid ? '' : (d.e164 ?? '');
     const country = invalid ? '' : (d.country ?? '');
-    const row = this.format === 'json' ? `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n` : `${input}\t${d.class}\t${e164}\t${country}\n`;
-    this.at += this.buffer.write(row, this.at);
+    this.joined += this.format === 'json' ? `${JSON.stringify({ input, class: d.class, e164: e164 || null, country: country || null })}\n` : `${input}\t${d.class}\t${e164}\t${country}\n`;
+    this.joinedBytes += maxRowBytes(input.length);
+    if (++this.joinedRows === ROWS_A_WRITE) this.writeJoined();
   }
 
-  /** True when the buffer has room for the row of an input `chars` long. */
+  private writeJoined(): void {
+    this.at += this.buffer.write(this.joined, this.at);
+    this.joined = '';
+    this.joinedRows = 0;
+    this.joinedBytes = 0;
+  }
+
+  /** True when the buffer has room for the rows not yet written and the row of an input `chars` long. */
   private fits(chars: number): boolean {
-    return this.at + maxRowBytes(chars) <= this.buffer.length;
+    return this.at + this.joinedBytes + maxRowBytes(chars) <= this.buffer.length;
   }
 
   /** A new buffer with room for a row of `chars`, holding the bytes not yet taken. */
   private grow(chars: number): void {
+    this.writeJoined();
     const next = Buffer.allocUnsafe(Math.max(BUFFER_SIZE, this.at - this.start + maxRowBytes(chars)));
     this.at = this.buffer.copy(next, 0, this.start, this.at);
     this.start = 0;
@@ -116,6 +135,7 @@ export class Rows {
 
   /** The bytes written since the last take. */
   private take(): Uint8Array {
+    this.writeJoined();
     const bytes = this.buffer.subarray(this.start, this.at);
     this.start = this.at;
     return bytes;
