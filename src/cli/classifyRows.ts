@@ -124,10 +124,13 @@ export class Rows {
     return this.at + this.joinedBytes + maxRowBytes(chars) <= this.buffer.length;
   }
 
-  /** A new buffer with room for a row of `chars`, holding the bytes not yet taken. */
+  /**
+   * A new buffer with room for a row of `chars`, holding the bytes not yet taken, and as many again:
+   * rows not taken yet (many arguments) are copied once a doubling, not once a row.
+   */
   private grow(chars: number): void {
     this.writeJoined();
-    const next = Buffer.allocUnsafe(Math.max(BUFFER_SIZE, this.at - this.start + maxRowBytes(chars)));
+    const next = Buffer.allocUnsafe(Math.max(BUFFER_SIZE, 2 * (this.at - this.start) + maxRowBytes(chars)));
     this.at = this.buffer.copy(next, 0, this.start, this.at);
     this.start = 0;
     this.buffer = next;

@@ -25,4 +25,14 @@ describe('classify rows', () => {
     const inputs = Array.from({ length: 200 }, (_, i) => '\u001f'.repeat(2000 + i));
     expect(Buffer.from(new Rows(classify, 'json').lines(inputs)).toString()).toBe(inputs.map(jsonRow).join(''));
   });
+
+  it('writes the rows of as many arguments as a command line holds (several megabytes of rows) without copying them again for each row', () => {
+    // About 2 MB of arguments, the most a Linux command line holds: 4.5 MB of rows. A buffer grown to
+    // fit only one more row was copied whole for every row after the first megabyte, which never ended.
+    const inputs = Array.from({ length: 150_000 }, (_, i) => `01707 ${String(200_000 + i)}`);
+    const rows = Buffer.from(new Rows(classify, 'tsv').lines(inputs)).toString().split('\n');
+    expect(rows).toHaveLength(inputs.length + 1);
+    expect(rows[0]).toBe('01707 200000\tgeographic\t+441707200000\tGB');
+    expect(rows.at(-2)).toBe('01707 349999\tgeographic\t+441707349999\tGB');
+  });
 });
