@@ -186,10 +186,18 @@ export async function startFreeswitch(paths: Pick<LabPaths, 'freeswitchRun'>, op
     appEnv: { FREESWITCH_HOST: '127.0.0.1', FREESWITCH_PORT: String(eslPort), FREESWITCH_SECRET: secret },
     api,
     channelCount: () => channelCount(fs),
-    waitForChannelCount: (n, ms = 20_000) => waitFor(`FreeSWITCH channel count ${n}`, async () => {
-      const count = await channelCount(fs);
-      return count === n ? count : undefined;
-    }, ms, 200),
+    waitForChannelCount: async (n, ms = 20_000) => {
+      try {
+        return await waitFor(`FreeSWITCH channel count ${n}`, async () => {
+          const count = await channelCount(fs);
+          return count === n ? count : undefined;
+        }, ms, 200);
+      } catch (error) {
+        // Which channels stayed, in what state and application, and what FreeSWITCH logged about them.
+        const channels = await api('show channels').catch((e: unknown) => `(show channels failed: ${String(e)})`);
+        throw new Error(`${(error as Error).message}\n${channels}\n${await logTail()}`, { cause: error });
+      }
+    },
     logTail,
     stop: () => proc.stop(15_000),
   };
