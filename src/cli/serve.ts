@@ -13,6 +13,10 @@ export function registerServe(program: Command): void {
         for (const problem of read.problems) process.stderr.write(`callguard serve: ${problem}\n`);
         process.exit(2);
       }
+      // drachtio-srf reads process.env.DRACHTIO_PRESERVE_HEADER_NAMES for every header it parses or sets,
+      // and Node's process.env reads the C environment each time (about 135 ns): 40 % of parsing an INVITE.
+      // A plain copy holds the same variables (children and workers get them); serve never changes them.
+      process.env = { ...process.env };
       const [{ pino }, { NEVER_LOGGED_OPTIONS }, { logDestination }] = await Promise.all([import('pino'), import('../audit/neverLogged.js'), import('../audit/logDestination.js')]);
       const [{ startServer }, { dialplanDir }] = await Promise.all([import('../server/serve.js'), import('../dialplan/load.js')]);
       // Buffered, asynchronous writes: a synchronous write(2) per decision line was the largest cost of a
