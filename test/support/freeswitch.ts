@@ -16,7 +16,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../src/packageRoot.js';
 import { e2eLab, labTempDir, LabProcess, tcpAccepts, waitFor, WaitAbort, type ExitStatus, type LabPaths } from './lab.js';
-import { freeSipPort, udpPortFree } from './freePort.js';
+import { EPHEMERAL_FROM, freeSipPort, SIP_PORTS, udpPortFree } from './freePort.js';
 
 const run = promisify(execFile);
 
@@ -109,7 +109,8 @@ export async function channelCount(fs: Pick<Freeswitch, 'api'>): Promise<number>
 /** An RTP port range of `size` ports whose first few are free (RTP ports are bound per call). */
 async function rtpRange(size: number): Promise<{ start: number; end: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const start = randomInt(20_000, 60_000 - size) & ~1;
+    // Between the SIP ports (freePort.ts) and the kernel's ephemeral range, which the other two avoid too.
+    const start = randomInt(SIP_PORTS.to, EPHEMERAL_FROM - size) & ~1;
     let free = true;
     for (let p = start; p < start + 8 && free; p++) free = await udpPortFree(p);
     if (free) return { start, end: start + size - 1 };
