@@ -69,7 +69,14 @@ describe.skipIf(!bin)('a real softphone: baresip through callguard serve (real d
     phones.push(started);
     return started;
   };
-  const noChannelLeft = async () => expect(await fs.waitForChannelCount(0, 30_000), await fs.logTail()).toBe(0);
+  /** FreeSWITCH's channels all gone; if not, the failure says which stayed (waitForChannelCount) and what callguard logged last. */
+  const noChannelLeft = async () => {
+    try {
+      expect(await fs.waitForChannelCount(0, 30_000), await fs.logTail()).toBe(0);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\ncallguard's last lines:\n${stack.app.output().split('\n').slice(-40).join('\n')}`, { cause: error });
+    }
+  };
   /** Until the phone has heard something, polled often so the moment is close to when it arrived. */
   const heard = (caller: Softphone, what: string) => waitFor(what, () => caller.received().rms > HEARD_RMS && Date.now(), 60_000, 50);
 
