@@ -8,6 +8,13 @@ import type { NoticeLeg } from './noticeLeg.js';
 import { PLAY_LIMIT_MS } from './prompts.js';
 
 /**
+ * How long FreeSWITCH has to end a recorded call's caller channel once the call is over. Under load it
+ * was seen to keep one after the call's BYE, parked in uuid_bridge (a softphone hanging up right after
+ * the answer): a kill by UUID ends a channel whatever its SIP dialog did.
+ */
+const CALLER_CHANNEL_GONE_MS = 5_000;
+
+/**
  * An endpoint for the caller's media, released with the call; SIP INFO digits are passed into it.
  * When FreeSWITCH ends its channel (drachtio-fsmrf emits 'destroy' only then, not when we destroy it)
  * the call ends too: `whenGone` while the caller waits (503, unless the flow gives its own answer),
@@ -60,6 +67,12 @@ export async function noticeInEarlyMedia(ctx: CallContext, server: CallMediaServ
     return undefined;
   }
   releaseWithCall(ctx, leg, 'caller');
+  session.own(() => {
+    leg.killIfLeft(CALLER_CHANNEL_GONE_MS).then(
+      (killed) => killed && services.logger.warn({ callId: session.callId, channel: leg.uuid }, "media server kept the caller's channel after the call ended: killed it"),
+      () => undefined, // the media server cannot be asked now: nothing more to do from here
+    );
+  });
   if (leg.noticeFailure !== undefined) {
     callPathError(services, 'notice', new Error(leg.noticeFailure), 'recording notice could not be played: the call goes on without the caller having heard it', { callId: session.callId, file: notice });
   }

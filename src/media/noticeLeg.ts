@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import { cancelSafely } from '../sip/session.js';
@@ -24,6 +25,11 @@ export interface NoticeLeg extends CallerMedia {
   readonly noticeFailure: string | undefined;
   /** Passes digits the caller sent by SIP INFO into the channel. */
   sendDigits(digits: string): Promise<void>;
+  /**
+   * For once the call has ended: if FreeSWITCH still has the channel `afterMs` later, kills it by UUID
+   * and resolves true. Rejects when the media server cannot be asked.
+   */
+  killIfLeft(afterMs: number): Promise<boolean>;
 }
 
 export interface NoticeLegRequest {
@@ -94,5 +100,12 @@ export async function createNoticeLeg(server: Mrf.MediaServer, request: NoticeLe
     bridge: (other) => api(`uuid_bridge ${uuid} ${other}`),
     recordStereo: () => api(`uuid_setvar ${uuid} RECORD_STEREO true`),
     record: (path) => api(`uuid_record ${uuid} start ${path}`),
+    killIfLeft: async (afterMs) => {
+      // Unreferenced: a process stopping does not wait for it.
+      await sleep(afterMs, undefined, { ref: false });
+      if ((await server.api(`uuid_exists ${uuid}`))?.trim() !== 'true') return false;
+      await api(`uuid_kill ${uuid}`);
+      return true;
+    },
   };
 }

@@ -14,6 +14,18 @@ const CALLEE_SDP = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 });
 const isNotice = (file: string) => file.includes('/audio/notices/');
 const filesUnder = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
 
+/** A recorded call from 4101 to 3000, answered and being recorded; every BYE from here on is answered. */
+async function answeredRecordedCall(m: MediaEdge) {
+  const { edge, fs } = m;
+  const a = edge.invite('4101', '3000');
+  const b = await edge.nextInvite();
+  b.respond(200, { body: CALLEE_SDP });
+  expect((await a.finalResponse()).status).toBe(200);
+  await recordingStarted(fs);
+  answerByes(edge);
+  return { a, b };
+}
+
 describe('media: recorded extension', () => {
   let m: MediaEdge;
 
@@ -104,16 +116,37 @@ describe('media: recorded extension', () => {
   });
 
   it('the callee hangs up first: the caller gets BYE and every endpoint goes', async () => {
-    const { edge, fs } = m;
-    const a = edge.invite('4101', '3000');
-    const b = await edge.nextInvite();
-    b.respond(200, { body: CALLEE_SDP });
-    expect((await a.finalResponse()).status).toBe(200);
-    await recordingStarted(fs);
-    answerByes(edge);
+    const { b } = await answeredRecordedCall(m);
     expect((await b.bye().finalResponse()).status).toBe(200);
     await expectNothingLeft(m);
   });
+
+  it("FreeSWITCH keeps the caller's channel after the call's BYE: a few seconds later callguard kills it by UUID, and says so", async () => {
+    const { edge, fs } = m;
+    fs.keepNoticeLegAfterBye();
+    const { a } = await answeredRecordedCall(m);
+    expect((await a.bye().finalResponse()).status).toBe(200);
+    const [callerEp, calleeEp] = fs.endpoints;
+    // both legs were BYE'd; the callee's channel went, the caller's stayed
+    expect(callerEp!.steps.map((s) => s.op)).toContain('dialog-destroy');
+    expect(calleeEp!.released).toBe(true);
+    expect(callerEp!.released).toBe(false);
+    const kill = await fs.waitFor('the kill by UUID', (s) => s.op === 'api' && s.arg === 'uuid_kill', 15_000);
+    expect(kill.endpoint).toBe(callerEp!.index);
+    await expectNothingLeft(m);
+    const warning = await edge.waitForLog('the kill said', (l) => l.msg === "media server kept the caller's channel after the call ended: killed it");
+    expect(warning).toMatchObject({ callId: a.request!.callId, channel: callerEp!.uuid });
+  }, 30_000);
+
+  it('a channel FreeSWITCH ended with the call is asked after, and not killed', async () => {
+    const { fs } = m;
+    const { a } = await answeredRecordedCall(m);
+    expect((await a.bye().finalResponse()).status).toBe(200);
+    await expectNothingLeft(m);
+    const asked = await fs.waitFor('the check', (s) => s.op === 'api' && s.arg === 'uuid_exists', 15_000);
+    expect(asked.endpoint).toBe(1);
+    expect(fs.journal.filter((s) => s.arg === 'uuid_kill')).toHaveLength(0);
+  }, 30_000);
 
   it('caller CANCEL during the notice: 487, the callee is never INVITEd, endpoints destroyed', async () => {
     const { edge, fs } = m;

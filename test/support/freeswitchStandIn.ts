@@ -26,7 +26,9 @@
  * - `api('uuid_break', uuid)` ends what the endpoint plays (drachtio-fsmrf's play promise resolves).
  * - `hangUp(endpoint)`: FreeSWITCH ends the channel; its dialog emits 'destroy' and every command
  *   still running on it, or sent to it later, rejects.
- * - `destroy()` (the app releasing the endpoint), or the app destroying its dialog, releases it.
+ * - `destroy()` (the app releasing the endpoint), or the app destroying its dialog, releases it;
+ *   after `keepNoticeLegAfterBye()` the next notice leg's channel stays until `uuid_kill`
+ *   (`uuid_exists` says whether a channel is still there).
  */
 import { EventEmitter } from 'node:events';
 import type Mrf from 'drachtio-fsmrf';
@@ -86,8 +88,8 @@ class StandInDialog extends EventEmitter {
       this.destroyed = true;
       this.connected = false;
       this.endpoint.record('dialog-destroy', '');
-      // the BYE reaches FreeSWITCH, which ends the channel
-      this.endpoint.gone(new Error('the media leg was hung up'), 'freeswitch');
+      // the BYE reaches FreeSWITCH, which ends the channel (unless told to keep it: keepNoticeLegAfterBye)
+      if (!this.endpoint.keptAfterBye) this.endpoint.gone(new Error('the media leg was hung up'), 'freeswitch');
     }
     return Promise.resolve();
   }
@@ -105,6 +107,8 @@ export class StandInEndpoint extends EventEmitter {
   connected = true;
   /** The app called destroy(). */
   destroyedByApp = false;
+  /** FreeSWITCH answers its dialog's BYE and keeps the channel, until `uuid_kill`. */
+  keptAfterBye = false;
   private readonly pending = new Set<Pending>();
   private keyed = '';
 
@@ -123,7 +127,7 @@ export class StandInEndpoint extends EventEmitter {
 
   /** Released: the app destroyed the endpoint or its media leg, or FreeSWITCH hung it up. */
   get released(): boolean {
-    return this.destroyedByApp || this.dialog.destroyed || !this.connected;
+    return this.destroyedByApp || !this.connected || (this.dialog.destroyed && !this.keptAfterBye);
   }
 
   /** The steps of this endpoint. */
@@ -319,6 +323,7 @@ export class FreeswitchStandIn implements MediaServerSource {
   private failures: { match: (step: Step) => boolean; error: Error; times: number }[] = [];
   private createFailures: number[] = [];
   private creations = 0;
+  private keepNextNoticeLeg = false;
   private readonly waiters = new Set<() => void>();
   private reachable = true;
   private server = this.session();
@@ -391,6 +396,11 @@ export class FreeswitchStandIn implements MediaServerSource {
     if (!match) this.holds = [];
     for (const e of this.endpoints) e.releaseHeld(match ?? (() => true));
     for (const e of this.endpoints) while (this.digits.length > 0 && e.offerDigits());
+  }
+
+  /** The next notice leg's channel outlives the BYE of its dialog (FreeSWITCH seen stuck in uuid_bridge), until `uuid_kill`. */
+  keepNoticeLegAfterBye(): void {
+    this.keepNextNoticeLeg = true;
   }
 
   /** The `n`th createEndpoint from now on (1 = the next one) rejects. */
@@ -480,6 +490,8 @@ export class FreeswitchStandIn implements MediaServerSource {
   /** A notice leg's INVITE: 183, the notice, then 200 (see the header comment). */
   private async noticeLeg(opts: NoticeLegInvite, callbacks: UacCallbacks = {}): Promise<StandInDialog> {
     const endpoint = (await this.createEndpoint({ remoteSdp: opts.localSdp })) as unknown as StandInEndpoint;
+    endpoint.keptAfterBye = this.keepNextNoticeLeg;
+    this.keepNextNoticeLeg = false;
     let cancelled = false;
     callbacks.cbRequest?.(null, {
       cancel: () => {
@@ -508,7 +520,16 @@ export class FreeswitchStandIn implements MediaServerSource {
   private async api(command: string): Promise<string> {
     const [name = '', uuid = '', ...rest] = command.split(' ');
     const endpoint = this.endpoints.find((e) => e.uuid === uuid);
-    if (!endpoint) return '-ERR No such channel!';
+    if (name === 'uuid_exists') {
+      endpoint?.record('api', name, uuid);
+      return endpoint && !endpoint.released ? 'true' : 'false';
+    }
+    if (!endpoint || (name === 'uuid_kill' && endpoint.released)) return '-ERR No such channel!';
+    if (name === 'uuid_kill') {
+      endpoint.record('api', name, uuid);
+      this.hangUp(endpoint);
+      return '+OK';
+    }
     if (name === 'uuid_broadcast') {
       // the file plays on and the API answers at once, -ERR when the play could not start
       endpoint.play(rest[0] ?? '').catch(() => undefined);
