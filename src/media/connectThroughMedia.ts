@@ -71,9 +71,13 @@ export async function connectThroughMedia(
   if (!recording) return;
   const answeredAt = Date.now();
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));
+  // A call hung up as soon as it was answered has no channel left to record: only a live call's failure is one.
+  const whileUp = (where: CallPathStep, message: string) => (error: unknown) => {
+    if (!session.ended) failed(where, message)(error);
+  };
   // Both commands sent at once: FreeSWITCH runs them in order.
   await Promise.all([
-    caller.recordStereo().catch(failed('recording-stereo', 'recording could not be made stereo: both parties go on one channel')),
-    caller.record(recording.path).catch(failed('recording-start', 'recording could not start')),
+    caller.recordStereo().catch(whileUp('recording-stereo', 'recording could not be made stereo: both parties go on one channel')),
+    caller.record(recording.path).catch(whileUp('recording-start', 'recording could not start')),
   ]);
 }
