@@ -28,7 +28,7 @@ export async function connectThroughMedia(
   caller: CallerMedia,
   uri: string,
   options: Omit<DialOptions, 'body' | 'progress'>,
-  record?: () => MediaRecording | undefined,
+  record?: () => Promise<MediaRecording | undefined>,
 ): Promise<void> {
   const { session, services } = ctx;
   const failed = (where: CallPathStep, message: string) => (error: unknown) => callPathError(services, where, error, message, { callId: session.callId });
@@ -67,7 +67,7 @@ export async function connectThroughMedia(
     onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other),
   });
   if (bridged) endWithCall(caller, calleeLeg);
-  const recording = bridged ? record?.() : undefined;
+  const recording = bridged ? await record?.() : undefined;
   if (!recording) return;
   const answeredAt = Date.now();
   session.own(() => recording.finished(Math.round((Date.now() - answeredAt) / 1000)));

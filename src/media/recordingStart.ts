@@ -9,7 +9,7 @@ import { prepareRecording, RecordingModeError, writeSidecar } from './recordings
  * crash leaves no orphan WAV, and again with the duration when the call ends. A recording directory
  * that cannot be written leaves the call connected and unrecorded, flagged in the log.
  */
-export const beginRecording: BeginRecording = (ctx, meta): MediaRecording | undefined => {
+export const beginRecording: BeginRecording = async (ctx, meta): Promise<MediaRecording | undefined> => {
   const { site } = ctx.plan;
   const { services } = ctx;
   const logFailure = (path: string) => (error: Error) =>
@@ -18,7 +18,7 @@ export const beginRecording: BeginRecording = (ctx, meta): MediaRecording | unde
       : callPathError(services, 'recording-sidecar', error, 'recording sidecar could not be written', { callId: meta.callId, recording: path });
   let path: string;
   try {
-    path = prepareRecording({ directory: site.recording.directory, ext: meta.ext, at: meta.at, callId: meta.callId, timezone: site.timezone });
+    path = await prepareRecording({ directory: site.recording.directory, ext: meta.ext, at: meta.at, callId: meta.callId, timezone: site.timezone });
   } catch (error) {
     callPathError(services, 'recording-directory', error, 'recording directory cannot be written: the call goes on unrecorded', { callId: meta.callId, directory: site.recording.directory, recordingUnavailable: true });
     return undefined;

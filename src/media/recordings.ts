@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { chmod, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Plan } from '../policy/plan.js';
 
@@ -99,22 +99,26 @@ export function sidecarPath(wav: string): string {
   return wav.replace(/\.wav$/, '') + '.json';
 }
 
-/** Creates the directories of `path` below the recording directory, each 0750 whatever the umask. */
-export function createRecordingDirs(path: string): void {
+/**
+ * Creates the directories of `path` below the recording directory, each 0750 whatever the umask.
+ * Asynchronous: it runs while calls are up, and a recording directory on a stalled mount must not
+ * hold the event loop (and every emergency call behind it).
+ */
+export async function createRecordingDirs(path: string): Promise<void> {
   const dir = dirname(path);
-  const first = mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  const first = await mkdir(dir, { recursive: true, mode: DIR_MODE });
   if (first === undefined) return;
   // mkdir returns the first directory it made; give it and each one below it the mode (umask aside).
   for (let d = dir; ; d = dirname(d)) {
-    chmodSync(d, DIR_MODE);
+    await chmod(d, DIR_MODE);
     if (d === first || d === dirname(d)) break;
   }
 }
 
 /** `recordingPath` with its directories created (0750): what the media code calls before `record_session`. */
-export function prepareRecording(input: RecordingPathInput): string {
+export async function prepareRecording(input: RecordingPathInput): Promise<string> {
   const path = recordingPath(input);
-  createRecordingDirs(path);
+  await createRecordingDirs(path);
   return path;
 }
 
@@ -162,7 +166,7 @@ export class RecordingModeError extends Error {}
  */
 export async function writeSidecar(wav: string, meta: SidecarInput): Promise<string> {
   const path = sidecarPath(wav);
-  createRecordingDirs(path);
+  await createRecordingDirs(path);
   const sidecar: Sidecar = {
     recording: basename(wav),
     ext: meta.ext,

@@ -61,7 +61,7 @@ describe('callguard recordings', () => {
       { ext: '4121', at: now - DAY, callId: 'other' },
     ];
     for (const c of calls) {
-      const wav = prepareRecording({ directory, timezone: 'Europe/London', ...c });
+      const wav = await prepareRecording({ directory, timezone: 'Europe/London', ...c });
       writeFileSync(wav, Buffer.alloc(800));
       await writeSidecar(wav, { ...c, other: '+441632960001', direction: 'outbound', notice: 'general', durationSeconds: 30 });
     }

@@ -24,7 +24,7 @@ describe('callguard recordings list and get', { timeout: 120_000 }, () => {
     const token = await addToken(join(dataDir, 'tokens.json'), 'quality.lead', 'recordings', TEST_COST, ['service-desk']);
     env = { CALLGUARD_DATA_DIR: dataDir, CALLGUARD_TOKEN: token };
     const at = Date.now() - 86_400_000;
-    const wav = prepareRecording({ directory, ext: '3000', at, callId, timezone: 'Europe/London' });
+    const wav = await prepareRecording({ directory, ext: '3000', at, callId, timezone: 'Europe/London' });
     writeFileSync(wav, audio);
     await writeSidecar(wav, { ext: '3000', other: '01707284000', direction: 'inbound', at, callId, durationSeconds: 42 });
   });

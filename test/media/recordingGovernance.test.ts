@@ -38,7 +38,7 @@ describe('recording governance', () => {
     tokens.desk = await addToken(file, 'quality.lead', 'recordings', TEST_COST, ['service-desk']);
     tokens.finance = await addToken(file, 'finance.lead', 'recordings', TEST_COST, ['finance']);
     for (const [key, ext, callId] of [['desk', '3000', ids.desk], ['deskOther', '3001', ids.deskOther], ['finance', '3100', ids.finance]] as const) {
-      const wav = prepareRecording({ directory: recordingsDir, ext, at: OLD, callId, timezone: TIMEZONE });
+      const wav = await prepareRecording({ directory: recordingsDir, ext, at: OLD, callId, timezone: TIMEZONE });
       writeFileSync(wav, WAV);
       await writeSidecar(wav, { ext, other: '01707284000', direction: 'inbound', at: OLD, callId, durationSeconds: 42 });
       paths[key] = wav;

@@ -31,7 +31,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 
 /** A recording and its sidecar as the media code leaves them. */
 async function record(directory: string, ext: string, at: number, callId: string, other = '+442071234567'): Promise<string> {
-  const wav = prepareRecording({ directory, ext, at, callId, timezone: ZONE });
+  const wav = await prepareRecording({ directory, ext, at, callId, timezone: ZONE });
   writeFileSync(wav, Buffer.alloc(1000));
   await writeSidecar(wav, { ext, other, direction: 'outbound', notice: 'general', at, callId, durationSeconds: 42 });
   return wav;
@@ -68,7 +68,7 @@ describe('recording files and sidecars', () => {
     const directory = root();
     const old = process.umask(0o077);
     try {
-      const wav = prepareRecording({ directory, ext: '4120', at: Date.parse('2025-07-02T10:00:00Z'), callId: 'abc', timezone: ZONE });
+      const wav = await prepareRecording({ directory, ext: '4120', at: Date.parse('2025-07-02T10:00:00Z'), callId: 'abc', timezone: ZONE });
       for (const dir of [directory, join(directory, '2025'), join(directory, '2025/07'), join(directory, '2025/07/02')]) expect(mode(dir), dir).toBe(0o750);
       writeFileSync(wav, 'RIFF', { mode: 0o600 });
       const sidecar = await writeSidecar(wav, { ext: '4120', other: '01707284000', direction: 'inbound', notice: 'general', at: Date.parse('2025-07-02T10:00:00Z'), callId: 'abc', durationSeconds: 61 });

@@ -15,7 +15,7 @@ export interface RecordingMeta {
 }
 
 /** Starts a recording's file and sidecar; undefined when it cannot be made (the call goes on, flagged). */
-export type BeginRecording = (ctx: CallContext, meta: RecordingMeta) => MediaRecording | undefined;
+export type BeginRecording = (ctx: CallContext, meta: RecordingMeta) => Promise<MediaRecording | undefined>;
 
 /** The recorded extension on this call: the caller's own recording wins, else the callee's. */
 function recordedParty(ctx: CallContext): { ext: string; other: string; direction: RecordingMeta['direction'] } {
