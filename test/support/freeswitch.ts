@@ -109,7 +109,7 @@ export async function channelCount(fs: Pick<Freeswitch, 'api'>): Promise<number>
 /** An RTP port range of `size` ports whose first few are free (RTP ports are bound per call). */
 async function rtpRange(size: number): Promise<{ start: number; end: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    // Between the SIP ports (freePort.ts) and the kernel's ephemeral range, which the other two avoid too.
+    // Between the SIP ports (freePort.ts) and the kernel's ephemeral range: no SIPp peer and no outgoing connection lands in it.
     const start = randomInt(SIP_PORTS.to, EPHEMERAL_FROM - size) & ~1;
     let free = true;
     for (let p = start; p < start + 8 && free; p++) free = await udpPortFree(p);
