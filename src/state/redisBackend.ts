@@ -304,7 +304,13 @@ export class RedisBackend implements StateBackend {
   /** Written in the background after the emergency INVITE has gone; kept for the next load if Redis is away. */
   async shareCallback(hold: CallbackHold): Promise<void> {
     this.unsharedCallbacks.set(hold.number, hold);
-    await this.writeCallback(hold);
+    try {
+      await this.writeCallback(hold);
+    } catch (error) {
+      // A write caught by the outage fails with whatever the socket said: report it as the outage.
+      if (error instanceof RedisUnreachable || !this.connection.isUp) throw new RedisUnreachable(`${this.connection.description} cannot be reached: the hold is written once it is back`);
+      throw error;
+    }
   }
 
   /** A key per number that expires with the hold, and a word on the channel for the other replicas. */

@@ -169,11 +169,15 @@ describe('callback holds shared through Redis', () => {
   it('Redis away: the hold stands on the instance that took it, sharing fails without throwing at the caller, and it is written once Redis is back', async () => {
     const [a, b] = await instances();
     await redis.kill();
-    await expect.poll(() => a.logs().some((l) => l.includes('unreachable')), soon).toBe(true);
+    // Shared before the client has noticed the outage: the write meets a closed socket, reported as the outage.
     const { hold: taken } = a.state.takeCallback(settings, '2900', Date.now(), { callId: 'c3', dialled: '999' });
     expect(a.state.replica.liveCallback(taken.number, Date.now())?.ext).toBe('2900');
     await expect(a.state.shareCallback(taken)).rejects.toThrow(/cannot be reached/);
+    await expect.poll(() => a.logs().some((l) => l.includes('unreachable')), soon).toBe(true);
+    const { hold: later } = a.state.takeCallback(settings, '2901', Date.now(), { callId: 'c4', dialled: '112' });
+    await expect(a.state.shareCallback(later)).rejects.toThrow(/cannot be reached/);
     await redis.restart();
     await expect.poll(() => b.state.replica.liveCallback(taken.number, Date.now())?.ext, soon).toBe('2900');
+    await expect.poll(() => b.state.replica.liveCallback(later.number, Date.now())?.ext, soon).toBe('2901');
   });
 });
