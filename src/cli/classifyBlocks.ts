@@ -62,7 +62,8 @@ export class Blocks {
         slot.rows = this.rows.block(slot.text);
       } else if (slot.counts) this.rows.addCounts(slot.counts);
       this.waiting.shift();
-      if (slot.rows.length > 0) this.out.write(slot.rows);
+      const { rows } = slot;
+      if (rows.length > 0) this.out.write(rows, () => this.rows.release(rows));
     }
     if (this.out.writableNeedDrain) await once(this.out, 'drain');
   }

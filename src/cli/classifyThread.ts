@@ -26,7 +26,9 @@ const reply = (port: MessagePort, message: HelperReply, transfer: ArrayBuffer[] 
 parentPort!.once('message', (port: MessagePort) => {
   port.on('message', (block: string) => {
     // A copy with a memory of its own, handed over rather than copied again (the rows' buffer holds other blocks' rows too).
-    const bytes = new Uint8Array(rows.block(block));
+    const written = rows.block(block);
+    const bytes = new Uint8Array(written);
+    rows.release(written);
     reply(port, { rows: bytes, counts: format === 'summary' ? rows.takeCounts() : undefined }, bytes.byteLength > 0 ? [bytes.buffer] : []);
   });
   reply(port, { ready: true });
