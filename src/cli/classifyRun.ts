@@ -1,4 +1,5 @@
-import { createReadStream, fstatSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { Numbering } from '../numbering/classifier.js';
 import type { SiteContext } from '../numbering/spec.js';
 import { dialplanDir, loadNumbering, loadPlan } from '../dialplan/load.js';
@@ -32,23 +33,24 @@ async function siteNumbering(options: ClassifyOptions): Promise<{ numbering: Num
 }
 
 /**
- * Bytes of stdin read at a time. A chunk holding one character beyond Latin-1 (a full-width digit, an
- * emoji) decodes to two bytes a character, and at 64 KB (Node's default) that string is too big for V8's
- * young generation: each went to freshly mapped memory (in both threads, as the helper receives blocks
- * as strings), about a quarter of the page faults of a million lines. At 32 KB none does.
+ * Bytes of stdin decoded at a time. A piece holding one character beyond Latin-1 (a full-width digit,
+ * an emoji) decodes to two bytes a character, and at 64 KB (what stdin hands over from a file or a fast
+ * pipe) that string is too big for V8's young generation: each went to freshly mapped memory (in both
+ * threads, as the helper receives blocks as strings), about a quarter of the page faults of a million
+ * lines. At 32 KB none does.
  */
-const READ_BYTES = 32 * 1024;
+const DECODE_BYTES = 32 * 1024;
 
 /**
  * One dial string per line of stdin, classified in order as the bytes arrive. Lines end at "\n",
  * "\r\n" or a lone "\r", as readline splits them; memory holds a few input chunks and the output not yet written.
  */
 async function fromStdin(blocks: Blocks): Promise<void> {
-  const stdin = createReadStream('', { fd: 0, autoClose: false, encoding: 'utf8', highWaterMark: READ_BYTES });
+  const decoder = new StringDecoder('utf8');
   let rest = '';
   let pendingCr = false;
-  for await (const chunk of stdin as AsyncIterable<string>) {
-    let text = rest + chunk;
+  const lines = async (decoded: string) => {
+    let text = rest + decoded;
     if (pendingCr && text.startsWith('\n')) text = text.slice(1);
     pendingCr = false;
     if (text.includes('\r')) {
@@ -58,7 +60,12 @@ async function fromStdin(blocks: Blocks): Promise<void> {
     const end = text.lastIndexOf('\n') + 1;
     rest = text.slice(end);
     if (end > 0) await blocks.add(text.slice(0, end));
+  };
+  // process.stdin, not a file stream on fd 0: it also reads a pipe or terminal left non-blocking by whoever shares it.
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    for (let at = 0; at < chunk.length; at += DECODE_BYTES) await lines(decoder.write(chunk.subarray(at, at + DECODE_BYTES)));
   }
+  await lines(decoder.end());
   if (rest.length > 0) await blocks.add(`${rest}\n`);
 }
 

@@ -10,15 +10,22 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The command line that runs the callguard CLI from source: node, then its arguments. */
+export function callguardCommand(args: string[]): string[] {
+  return [process.execPath, '--import', 'tsx', MAIN, ...args];
+}
+
 /** Runs the callguard CLI from source, as a user would run the built one. */
 export function callguard(args: string[], input?: string, env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
+  const [node, ...nodeArgs] = callguardCommand(args);
+  const r = spawnSync(node!, nodeArgs, { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Streams `lines` into the CLI's stdin without holding them in one string, and counts output lines. */
 export async function callguardStream(args: string[], lines: Iterable<string>): Promise<{ status: number | null; lines: number; last: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const [node, ...nodeArgs] = callguardCommand(args);
+  const child = spawn(node!, nodeArgs, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   let count = 0;
   let last = '';
   child.stdout.setEncoding('utf8');
