@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request as BrowserRequest } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToken } from '../../src/admin/tokens.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -374,12 +374,32 @@ describe.skipIf(!haveChromium)('web admin in Chromium', { timeout: 120_000 }, ()
   });
 
   it('call records: search by extension and outcome, and the CSV export of the calls found', async () => {
+    // The search the page runs as it opens (every call) is held back until this one's answer is shown:
+    // arriving later, it must not replace it.
+    let held: BrowserRequest | undefined;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const isSearch = (url: URL) => url.pathname === '/api/calls';
+    await page.route(isSearch, async (route) => {
+      if (!held) {
+        held = route.request();
+        await released;
+      }
+      await route.continue();
+    });
     await open('calls');
     await page.fill('#calls-ext', '4101');
     await page.selectOption('#calls-outcome', 'rejected');
     await page.getByRole('button', { name: 'Search', exact: true }).press('Enter');
-    const found = page.getByRole('region', { name: /^Calls found/ });
-    await expect.poll(() => found.textContent().catch(() => ''), { timeout: WAIT }).toMatch(/4101 \(amoreno\)02079460123geographicreject \(deny-list\)rejected403/);
+    const status = () => page.textContent('#page-calls .status');
+    await expect.poll(status, { timeout: WAIT }).toMatch(/^1 call matches; \d+ records read\.$/);
+    release();
+    await (await held!.response())!.finished();
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await page.unroute(isSearch);
+    expect(await status()).toMatch(/^1 call matches/);
+    const found = page.getByRole('region', { name: 'Calls found: 1' });
+    expect(await found.textContent()).toMatch(/4101 \(amoreno\)02079460123geographicreject \(deny-list\)rejected403/);
     // This instance's records: the one call 4101 made here while the number was on the deny list.
     const count = await page.locator('#page-calls tbody tr').count();
     expect(count).toBe(1);

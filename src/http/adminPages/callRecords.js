@@ -30,11 +30,12 @@ export function callRecords(/** @type {HTMLElement} */ root) {
     )
   );
 
-  const page = queryPage(root, form, 'Search refused', async (results, status) => {
+  const page = queryPage(root, form, 'Search refused', async (results, tell) => {
     const body = await api('GET', `/api/calls${query(values(form))}`);
     const rows = body.calls.map((/** @type {any} */ c) => [when(c.invite), `${c.from}${c.user ? ` (${c.user})` : ''}`, c.to, c.class, `${c.action} (${c.reason})`, c.disp, c.status ?? '', duration(c.dur)]);
     show(results, table(`Calls found: ${body.calls.length}${body.more ? ` (${body.more} more not shown)` : ''}`, ['when', 'caller', 'dialled', 'class', 'decision', 'outcome', 'SIP', 'duration'], rows, 'no call matches'));
-    say(status, `${body.calls.length + body.more} calls match; ${body.scanned} records read.`);
+    const matching = body.calls.length + body.more;
+    tell(`${matching} ${matching === 1 ? 'call matches' : 'calls match'}; ${body.scanned} records read.`);
   });
 
   /** The same search as CSV, one row per call, saved through a link to a Blob (the token stays in the header). */

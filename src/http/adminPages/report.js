@@ -1,7 +1,7 @@
 // @ts-check
 /** The monthly usage and exception report (the API's JSON of `callguard report`), shown inline. */
 import { api, query } from './api.js';
-import { field, h, say, show, table, values, when } from './dom.js';
+import { field, h, show, table, values, when } from './dom.js';
 import { queryPage } from './queryPage.js';
 
 const money = (/** @type {number} */ minor, /** @type {string} */ currency) => `${(minor / 100).toFixed(2)} ${currency}`;
@@ -49,9 +49,9 @@ export function report(/** @type {HTMLElement} */ root) {
       h('div', { className: 'buttons' }, h('button', { type: 'submit', className: 'primary' }, 'Show report')),
     )
   );
-  return queryPage(root, form, 'No report', async (answer, status) => {
-    say(status, 'Reading the call records…');
+  return queryPage(root, form, 'No report', async (answer, tell) => {
+    tell('Reading the call records…');
     show(answer, render(await api('GET', `/api/report${query(values(form))}`)));
-    say(status, 'Report ready.');
+    tell('Report ready.');
   }).load;
 }
