@@ -130,10 +130,11 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
 }
 
 /**
- * What a SIPp peer does with each call: answer at once, ring `ringMs` first, leave it ringing, refuse it,
+ * What a SIPp peer does with each call: answer at once, ring `ringMs` first (after `silentMs` of nothing
+ * but 100 Trying), leave it ringing, refuse it,
  * or answer with RFC 4028 session timers, refresh them, and end its side when a refresh fails.
  */
-export type PeerScenario = 'answer' | 'no-answer' | { ringMs: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
+export type PeerScenario = 'answer' | 'no-answer' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
 
 /**
  * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
@@ -149,7 +150,7 @@ export function peer(
   const service = name === 'security' ? SECURITY_USER : name === 'backup' ? BACKUP_USER : name;
   const common = { role: 'uas' as const, port: stack.ports[name], service, calls, transport: options.transport ?? 'udp', timeoutSeconds: options.timeoutSeconds ?? 90 };
   if (typeof scenario === 'string') return startSipp(stack.lab, { ...common, scenarioFile: `uas-${scenario}.xml` });
-  if ('ringMs' in scenario) return startSipp(stack.lab, { ...common, scenarioFile: 'uas-ring-answer.xml', template: { ringMs: scenario.ringMs } });
+  if ('ringMs' in scenario) return startSipp(stack.lab, { ...common, scenarioFile: 'uas-ring-answer.xml', template: { ringMs: scenario.ringMs, silentMs: scenario.silentMs ?? 0 } });
   if ('sessionTimerSeconds' in scenario) {
     const seconds = scenario.sessionTimerSeconds;
     return startSipp(stack.lab, { ...common, scenarioFile: 'uas-session-timer.xml', template: { refreshMs: (seconds * 1000) / 2 } });
