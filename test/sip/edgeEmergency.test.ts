@@ -138,6 +138,9 @@ describe('SIP edge: emergency calls', () => {
       ['4150', '999', '999', '+441707284000', 'Lindop Building, room 1L100'],
       ['2900', '999', '999', '+441707284000', 'Main Building, lift 1 car'],
       ['2900', '9112', '112', '+441707284000', 'Main Building, lift 1 car'],
+      // A closing # as a SIP URI must carry it (RFC 3261: escaped), and a per-call prefix before it.
+      ['4101', '999%23', '999', '+441707284101', 'Lindop Building, room 2F410'],
+      ['4101', '9141999', '999', '+441707284101', 'Lindop Building, room 2F410'],
     ])('%s dialling %s: at once to sip:%s@<emergencyTrunk>, callback %s, PIDF-LO with the site address and LOC', async (from, dialled, number, callback, loc) => {
       edge = await Edge.start();
       const a = edge.invite(from, dialled, { sdp: SMALL_OFFER });

@@ -44,6 +44,8 @@ export interface KamailioOptions {
   probeIntervalSeconds?: number;
   /** Shared memory in MB (`-m`, default 64 as Debian's): transactions live there, so high call rates need more. */
   sharedMemoryMb?: number;
+  /** More of the configuration's `-A` defines (e.g. FIRST_TIMEOUT_MS). */
+  defines?: Record<string, string>;
 }
 
 export async function startKamailio(bin: string, options: KamailioOptions): Promise<Kamailio> {
@@ -51,7 +53,7 @@ export async function startKamailio(bin: string, options: KamailioOptions): Prom
   const list = join(dir, 'dispatcher.list');
   writeFileSync(list, options.pairs.map((port, i) => `1 ${pairUri(port)} 0 0 duid=pair-${i + 1}\n`).join(''));
   const sipPort = await freeSipPort();
-  const defines = { LISTEN_IP: '127.0.0.1', SIP_PORT: String(sipPort), DISPATCHER_LIST: `"${list}"`, PROBE_INTERVAL: String(options.probeIntervalSeconds ?? 1) };
+  const defines = { LISTEN_IP: '127.0.0.1', SIP_PORT: String(sipPort), DISPATCHER_LIST: `"${list}"`, PROBE_INTERVAL: String(options.probeIntervalSeconds ?? 1), ...options.defines };
   // -DD: stay in the foreground (children forked as usual); -E: log to stderr; -Y: runtime files here.
   const args = ['-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-n', '2', '-m', String(options.sharedMemoryMb ?? 64), '-M', '8', ...Object.entries(defines).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
   const proc = new LabProcess('kamailio', spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
