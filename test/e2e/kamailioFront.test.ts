@@ -14,8 +14,10 @@
 import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kamailioBin, kamailioPath, startKamailio, type Kamailio } from '../support/kamailio.js';
-import { e2eLab, quietly, startDrachtio, stopAll, type Drachtio } from '../support/lab.js';
+import { e2eLab, quietly, startDrachtio, stopAll, waitFor, type Drachtio } from '../support/lab.js';
 import { dialTo, finish, peer, requests, startStack, stopStack, type Stack } from './stack.js';
+
+const ANSWER_SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
 
 const lab = e2eLab();
 const kamailio = kamailioBin();
@@ -55,35 +57,18 @@ describe.skipIf(!lab || !kamailio)('Kamailio in front of pairs that all answer 5
 });
 
 describe.skipIf(!lab || !kamailio)('Kamailio in front of stuck pairs (real Kamailio, drachtio-server, SIPp)', () => {
-  const pairs: Drachtio[] = [];
-  const apps: Srf[] = [];
-  let front: Kamailio;
+  let lab_: AppPairs;
 
   beforeAll(async () => {
-    for (let i = 0; i < 2; i++) {
-      const drachtio = await startDrachtio(lab!);
-      pairs.push(drachtio);
-      // An app that takes every INVITE and never answers it: drachtio-server's 100 Trying, then nothing.
-      const app = new Srf();
-      app.on('error', () => {});
-      const connected = new Promise<void>((resolve) => app.once('connect', () => resolve()));
-      app.connect(drachtio.connectOptions);
-      await connected;
-      app.invite(() => {});
-      apps.push(app);
-    }
-    // An ordinary call's first timer far beyond the test: a call moved on is moved by the emergency one.
-    front = await startKamailio(kamailio!, { pairs: pairs.map((p) => p.sipPort), probeIntervalSeconds: 3600, defines: { FIRST_TIMEOUT_MS: '600000' } });
+    // Apps that take every INVITE and never answer it: drachtio-server's 100 Trying, then nothing. An
+    // ordinary call's first timer far beyond the test: a call moved on is moved by the emergency one.
+    lab_ = await startAppPairs(() => {}, { probeIntervalSeconds: 3600, defines: { FIRST_TIMEOUT_MS: '600000' } });
   }, 60_000);
 
-  afterAll(async () => {
-    await quietly(() => front?.stop());
-    for (const app of apps) await quietly(() => app.disconnect());
-    for (const pair of pairs) await quietly(() => pair.stop());
-    await stopAll();
-  }, 60_000);
+  afterAll(() => stopAppPairs(lab_), 60_000);
 
   it.each(['999', '9999', '999%23', '141999', '91470112', '*67911', '9*67911'])('%s on a stuck pair is moved to the next on the emergency timer', async (to) => {
+    const { front } = lab_;
     const from = { stdout: front.process.stdoutLines.length, stderr: front.process.stderrLines.length };
     const caller = await dialTo(lab!, `127.0.0.1:${front.sipPort}`, { from: '4101', to, expect: 503 }, 120);
     try {
@@ -91,6 +76,50 @@ describe.skipIf(!lab || !kamailio)('Kamailio in front of stuck pairs (real Kamai
     } finally {
       await caller.stop();
     }
+  }, 90_000);
+});
+
+describe.skipIf(!lab || !kamailio)('Kamailio in front of pairs, one gone while a call rings there (real Kamailio, drachtio-server, SIPp)', () => {
+  let lab_: AppPairs;
+  /** Which pair each INVITE reached, in order. */
+  const reached: number[] = [];
+  /** What the pairs do with an INVITE: ring and never answer, or answer it 6 s later (see below). */
+  let answerAfter6s = false;
+
+  beforeAll(async () => {
+    // Probes every second, as the scale-out lab has them.
+    lab_ = await startAppPairs((pair, req, res) => {
+      reached.push(pair);
+      if (!answerAfter6s) return void res.send(180);
+      setTimeout(() => void lab_.apps[pair]!.createUAS(req, res, { localSdp: ANSWER_SDP }).catch(() => {}), 6_000);
+    }, { probeIntervalSeconds: 1 });
+  }, 60_000);
+
+  afterAll(() => stopAppPairs(lab_), 60_000);
+
+  it('its callguard gone (drachtio-server answers the CANCEL): the call is moved to the other pair and answered there', async () => {
+    const caller = await dialTo(lab!, `127.0.0.1:${lab_.front.sipPort}`, { from: '4101', to: '4202', expect: 'call' }, 120);
+    await waitFor('the call to ring on a pair', () => reached.length > 0, 30_000, 50);
+    const first = reached[0]!;
+    // The moved call is answered after Kamailio's wait for the first pair's answer to its CANCEL
+    // (4-5 s) has passed: that wait must not end a call the answer moved on.
+    answerAfter6s = true;
+    // drachtio-server stays and keeps the INVITE open; its OPTIONS answers turn 503 and the pair goes down.
+    lab_.apps[first]!.disconnect();
+    expect(await caller.waitExit(60_000), caller.describe()).toBe(0);
+    expect(reached, 'the call moved to the other pair').toEqual([first, 1 - first]);
+  }, 90_000);
+
+  it('its whole box gone (nothing answers the CANCEL): the caller gets 503, not ringing until the 11-minute backstop', async () => {
+    answerAfter6s = false;
+    const before = reached.length;
+    const caller = await dialTo(lab!, `127.0.0.1:${lab_.front.sipPort}`, { from: '4101', to: '4202', expect: 503 }, 120);
+    await waitFor('the call to ring on a pair', () => reached.length > before, 30_000, 50);
+    lab_.pairs[reached[before]!]!.process.signal('SIGKILL');
+    expect(await caller.waitExit(60_000), caller.describe()).toBe(0);
+    const [final] = caller.received((m) => m.status !== undefined && m.status >= 200);
+    expect(final?.status, caller.describe()).toBe(503);
+    expect(lab_.front.process.stderrLines.some((line) => /answered not even the CANCEL \(the box is gone\): refused with 503/.test(line)), lab_.front.process.tail()).toBe(true);
   }, 90_000);
 });
 
@@ -121,3 +150,45 @@ describe.skipIf(!lab || !kamailio)('Kamailio in front of one pair, an emergency 
     await finish(security);
   }, 120_000);
 });
+
+interface AppPairs {
+  pairs: Drachtio[];
+  apps: Srf[];
+  front: Kamailio;
+}
+
+/**
+ * Kamailio in front of two real drachtio-servers, each with an app in this process standing in for
+ * callguard: it answers OPTIONS probes 200 and hands each INVITE to `invite` with its pair's index.
+ */
+async function startAppPairs(invite: (pair: number, req: Srf.SrfRequest, res: Srf.SrfResponse) => void, options: { probeIntervalSeconds: number; defines?: Record<string, string> }): Promise<AppPairs> {
+  const started: AppPairs = { pairs: [], apps: [], front: undefined as unknown as Kamailio };
+  try {
+    for (let i = 0; i < 2; i++) {
+      const drachtio = await startDrachtio(lab!);
+      started.pairs.push(drachtio);
+      const app = new Srf();
+      app.on('error', () => {});
+      started.apps.push(app);
+      const connected = new Promise<void>((resolve) => app.once('connect', () => resolve()));
+      app.connect(drachtio.connectOptions);
+      await connected;
+      // drachtio-srf registers a handler per SIP method; its typings miss `options`.
+      (app as unknown as { options(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((_req, res) => res.send(200));
+      app.invite((req, res) => invite(i, req, res));
+    }
+    started.front = await startKamailio(kamailio!, { pairs: started.pairs.map((p) => p.sipPort), ...options });
+    return started;
+  } catch (error) {
+    await stopAppPairs(started);
+    throw error;
+  }
+}
+
+async function stopAppPairs(started: AppPairs | undefined): Promise<void> {
+  if (!started) return;
+  await quietly(() => started.front?.stop());
+  for (const app of started.apps) await quietly(() => app.disconnect());
+  for (const pair of started.pairs) await quietly(() => pair.stop());
+  await stopAll();
+}
