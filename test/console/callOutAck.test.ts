@@ -3,7 +3,8 @@
  * `chromium`, driven by playwright-core) against the admin API with this instance's own alert feed: a
  * responder's 1 shows on the emergency's card as "Call-out acknowledged by <responder> at <time>",
  * never as an alert of its own, and leaves the officer's own acknowledgement (and the alarm) to the
- * officer; a call-out nobody acknowledged shows as a failure on the card.
+ * officer; a call-out nobody acknowledged shows as a failure on the card; the same call alerted again
+ * by another callguard server is a note on its card, not a second alarm.
  */
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -85,5 +86,21 @@ describe.skipIf(!haveChromium)('call-out acknowledgements on the console in Chro
     expect(await outcome.textContent()).toBe('Call-out failed: no responder acknowledged (2223 not answered (answered 486))');
     expect(await card('Lift 1, Main Building').locator('.callout-ack').count()).toBe(0);
     expect(await page.locator('.alert.emergency').count()).toBe(2);
+  });
+
+  it('the same emergency alerted again by another callguard (the SIP front moved the call): one card with a note, not a second alarm', async () => {
+    const refuge: SecurityAlert = { ...EMERGENCY, ext: '2950', name: 'Refuge point, Lindop stair 2', location: 'Lindop Building, stair 2 refuge', callId: 'call-c', at: at(4) };
+    await raise(refuge);
+    await card('Refuge point').first().locator('button.ack').click();
+    await card('Refuge point').locator('.acked').waitFor({ timeout: WAIT });
+    const pinnedBefore = await page.locator('#pinned .alert.emergency').count();
+    await raise({ ...refuge, at: at(1) });
+    const again = card('Refuge point').locator('.outcome', { hasText: 'Alerted again' });
+    await again.waitFor({ timeout: WAIT });
+    expect(await again.textContent()).toBe('Alerted again: the call was set up once more through another callguard server');
+    expect(await card('Refuge point').count()).toBe(1);
+    // Acknowledged once is acknowledged: the repeat pins nothing (the alarm sounds for pinned cards only).
+    expect(await page.locator('#pinned .alert.emergency', { hasText: 'Refuge point' }).count()).toBe(0);
+    expect(await page.locator('#pinned .alert.emergency').count()).toBe(pinnedBefore);
   });
 });

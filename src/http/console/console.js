@@ -122,10 +122,14 @@ function el(/** @type {string} */ tag, /** @type {string} */ className, /** @typ
 
 /** @typedef {{notes: string[], callOutAcks: {by: string, at: string}[]}} FollowUps */
 
+const RAISED_AGAIN = 'alerted again: the call was set up once more through another callguard server';
+
 /**
  * Follow-ups (a hotline answered by a failover, an emergency trunk failover, a call-out responder who
  * pressed 1) carry the first alert's call id and a note or an acknowledgement: they are shown on the
- * first alert's card rather than as alerts of their own.
+ * first alert's card rather than as alerts of their own. So is the same call alerted again with
+ * neither: one callguard server stopped while setting it up and the SIP front moved it to another,
+ * which alerted as the first had. One emergency, one card, one alarm.
  */
 function grouped() {
   const all = [...items.values()].sort(newestFirst);
@@ -139,14 +143,16 @@ function grouped() {
     if (!a.callId || a.kind === 'pin-lockout') continue;
     const key = `${a.kind}|${a.callId}`;
     const first = firstOf.get(key);
-    if (first === undefined) firstOf.set(key, item.id);
-    else if (a.note || a.callOutAck) {
-      const of = followUpsOf.get(first) ?? { notes: [], callOutAcks: [] };
-      if (a.note) of.notes.push(a.note);
-      if (a.callOutAck) of.callOutAcks.push(a.callOutAck);
-      followUpsOf.set(first, of);
-      followUps.add(item.id);
+    if (first === undefined) {
+      firstOf.set(key, item.id);
+      continue;
     }
+    const of = followUpsOf.get(first) ?? { notes: [], callOutAcks: [] };
+    if (a.note) of.notes.push(a.note);
+    if (a.callOutAck) of.callOutAcks.push(a.callOutAck);
+    if (!a.note && !a.callOutAck) of.notes.push(RAISED_AGAIN);
+    followUpsOf.set(first, of);
+    followUps.add(item.id);
   }
   return { shown: all.filter((i) => !followUps.has(i.id)), followUpsOf };
 }
