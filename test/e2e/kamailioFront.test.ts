@@ -10,6 +10,9 @@
  *   pair on the short emergency timer; and on the last pair left,
  * - an emergency trunk that takes seconds to ring: that short timer must not cancel the 999 there,
  *   where it has nowhere else to go.
+ * - A pair gone while a call rings there: with its callguard gone, drachtio-server answers Kamailio's
+ *   CANCEL and the call is moved to the other pair; with its whole box gone nothing answers, and the
+ *   caller gets 503 within seconds rather than ringback until the 11-minute backstop.
  */
 import Srf from 'drachtio-srf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,7 +165,7 @@ interface AppPairs {
  * callguard: it answers OPTIONS probes 200 and hands each INVITE to `invite` with its pair's index.
  */
 async function startAppPairs(invite: (pair: number, req: Srf.SrfRequest, res: Srf.SrfResponse) => void, options: { probeIntervalSeconds: number; defines?: Record<string, string> }): Promise<AppPairs> {
-  const started: AppPairs = { pairs: [], apps: [], front: undefined as unknown as Kamailio };
+  const started: Partial<AppPairs> & Pick<AppPairs, 'pairs' | 'apps'> = { pairs: [], apps: [] };
   try {
     for (let i = 0; i < 2; i++) {
       const drachtio = await startDrachtio(lab!);
@@ -177,18 +180,18 @@ async function startAppPairs(invite: (pair: number, req: Srf.SrfRequest, res: Sr
       (app as unknown as { options(handler: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((_req, res) => res.send(200));
       app.invite((req, res) => invite(i, req, res));
     }
-    started.front = await startKamailio(kamailio!, { pairs: started.pairs.map((p) => p.sipPort), ...options });
-    return started;
+    const front = await startKamailio(kamailio!, { pairs: started.pairs.map((p) => p.sipPort), ...options });
+    return { ...started, front };
   } catch (error) {
     await stopAppPairs(started);
     throw error;
   }
 }
 
-async function stopAppPairs(started: AppPairs | undefined): Promise<void> {
+async function stopAppPairs(started: Partial<AppPairs> | undefined): Promise<void> {
   if (!started) return;
   await quietly(() => started.front?.stop());
-  for (const app of started.apps) await quietly(() => app.disconnect());
-  for (const pair of started.pairs) await quietly(() => pair.stop());
+  for (const app of started.apps ?? []) await quietly(() => app.disconnect());
+  for (const pair of started.pairs ?? []) await quietly(() => pair.stop());
   await stopAll();
 }
