@@ -43,18 +43,18 @@ interface Run {
 }
 
 /**
- * Runs a command with the file `input` as its stdin (`command < file`: this process does not copy the
- * input through a pipe of its own, which took CPU from the same two cores) and its stdout into a pipe
- * that `wc -l` reads (`command < file | wc -l`: counting the lines here, in JavaScript, took about
- * 0.15 s of the same two cores on a million lines); wall time, CPU time, output lines, peak RSS.
- */
-/**
  * Every command runs without NODE_EXTRA_CA_CERTS: set (as on the development box, to the system's whole
  * CA bundle), it makes every node process parse the bundle before its first line of code, about 40 ms
  * here, for TLS neither command uses.
  */
 const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...commandEnv } = process.env;
 
+/**
+ * Runs a command with the file `input` as its stdin (`command < file`: this process does not copy the
+ * input through a pipe of its own, which took CPU from the same two cores) and its stdout into a pipe
+ * that `wc -l` reads (`command < file | wc -l`: counting the lines here, in JavaScript, took about
+ * 0.15 s of the same two cores on a million lines); wall time, CPU time, output lines, peak RSS.
+ */
 function run(args: string[], input: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
