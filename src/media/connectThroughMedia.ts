@@ -60,7 +60,7 @@ export async function connectThroughMedia(
     mediaFailed(ctx);
     return;
   }
-  const bridged = await session.bridge(outcome.dialog, {
+  const bridged = await session.bridge(outcome, {
     answerSdp: caller.local.sdp,
     alsoEnd: [caller.dialog, calleeLeg.dialog],
     mediaLegs: { caller: caller.dialog, callee: calleeLeg.dialog },

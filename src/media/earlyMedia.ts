@@ -90,7 +90,7 @@ export async function noticeInEarlyMedia(ctx: CallContext, server: CallMediaServ
 export async function answeredEndpoint(ctx: CallContext, server: CallMediaServer): Promise<Mrf.Endpoint | undefined> {
   const { session } = ctx;
   const endpoint = await mediaEndpoint(ctx, server, mediaFailed);
-  return endpoint && (await session.bridge(endpoint.dialog, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
+  return endpoint && (await session.bridge({ dialog: endpoint.dialog }, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
 }
 
 /**

@@ -2,7 +2,9 @@ import type Srf from 'drachtio-srf';
 import { callPathError } from './callPathError.js';
 import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
+import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
 import { sdpOf } from './sdpOffer.js';
+import { cancelSafely, safely } from './session.js';
 import { routeTo, uriUser } from './uri.js';
 
 /**
@@ -41,7 +43,9 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
     // the caller's offer alone: the call matters more than its location
     callPathError(services, 'emergency-location', locationError, 'emergency call sent without its location: the PIDF-LO could not be built', { callId });
   }
-  services.srf.createB2BUA(req, res, routeTo(plan.site.emergencyTrunk, number), { headers, localSdpB: body } as Srf.CreateB2BUAOptions).then(
+  const uri = routeTo(plan.site.emergencyTrunk, number);
+  const placed = offer ? services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body } as Srf.CreateB2BUAOptions) : offerlessB2bua(services.srf, req, res, uri, headers, body);
+  placed.then(
     ({ uas, uac }) => {
       uas.on('destroy', () => uac.destroy(undefined, () => {}));
       uac.on('destroy', () => uas.destroy(undefined, () => {}));
@@ -54,4 +58,45 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
     callPathError(services, 'emergency-alert', alertError, 'could not alert Security of an emergency call', { callId });
   }
   return true;
+}
+
+/**
+ * drachtio-srf's B2BUA for a caller that made no offer: its own B2BUA would send the PIDF-LO as if it
+ * were an offer and ACK the trunk's offer with nothing. The trunk offers in its 2xx, the caller is
+ * answered with that offer, and the caller's answer goes on in the trunk's ACK.
+ */
+async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, headers: Record<string, string>, body: string | undefined): Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }> {
+  let sent: Srf.SrfRequest | undefined;
+  let cancelled = false;
+  req.on('cancel', () => {
+    cancelled = true;
+    res.send(487);
+    if (sent) cancelSafely(sent);
+  });
+  let leg: OfferlessLeg;
+  try {
+    leg = await placeOfferless(srf, uri, { headers, body, callingNumber: req.callingNumber, callingName: (req as Srf.SrfRequest & { callingName?: string }).callingName }, {
+      sent: (invite) => {
+        sent = invite;
+        if (cancelled) cancelSafely(invite);
+      },
+      provisional: (provisional) => {
+        if ((provisional.status === 180 || provisional.status === 183) && !res.finalResponseSent) res.send(180);
+      },
+    });
+  } catch (error) {
+    // As drachtio-srf's B2BUA does: the trunk's failure is the caller's answer.
+    if (!res.finalResponseSent) res.send(error instanceof LegFailure ? error.status : 500);
+    throw error;
+  }
+  let uas: Srf.Dialog;
+  try {
+    if (cancelled) throw new Error('the caller left while the trunk answered');
+    uas = await srf.createUAS(req, res, { localSdp: leg.dialog.remote.sdp });
+  } catch (error) {
+    safely(() => leg.dialog.destroy());
+    throw error;
+  }
+  uas.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => leg.ackWith(sdpOf(ack.get('content-type'), ack.body)));
+  return { uas, uac: leg.dialog };
 }

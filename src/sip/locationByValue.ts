@@ -46,10 +46,14 @@ export function locatedBody(sdp: string, entity: string, address: CivicAddress, 
   return { body, headers, fitsUdp: headerBytes + own + Buffer.byteLength(body) <= UDP_REQUEST_LIMIT };
 }
 
-/** The emergency INVITE's body: the caller's SDP beside the PIDF-LO, and the headers that go with it. */
+/**
+ * The emergency INVITE's body: the caller's SDP beside the PIDF-LO, and the headers that go with it.
+ * A caller that made no offer (`sdp` empty) gets the PIDF-LO alone: an empty SDP part would be an offer
+ * with nothing in it, which a trunk refuses.
+ */
 export function sdpWithLocation(sdp: string, pidf: string): { body: string; headers: Record<string, string> } {
   const part = (type: string, extra: string, content: string) => `--${BOUNDARY}\r\nContent-Type: ${type}\r\n${extra}\r\n${content.endsWith('\r\n') ? content : `${content}\r\n`}`;
-  const body = part('application/sdp', '', sdp) + part('application/pidf+xml', `Content-ID: <${CID}>\r\n`, pidf) + `--${BOUNDARY}--\r\n`;
+  const body = (sdp ? part('application/sdp', '', sdp) : '') + part('application/pidf+xml', `Content-ID: <${CID}>\r\n`, pidf) + `--${BOUNDARY}--\r\n`;
   return {
     body,
     headers: {

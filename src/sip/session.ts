@@ -1,15 +1,25 @@
 import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
+import { placeOfferless } from './offerlessLeg.js';
 import { sdpOf } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
 
+/**
+ * An answered outbound leg. `ackWith` is there when the leg was placed without an offer (the caller
+ * made none): the far end offered in its 2xx, and its ACK waits for the caller's answer.
+ */
+export interface AnsweredLeg {
+  dialog: Dialog;
+  ackWith?: ((answer: string | undefined) => void) | undefined;
+}
+
 /** How one outbound leg ended. */
 export type LegOutcome =
-  | { kind: 'answered'; dialog: Dialog }
+  | ({ kind: 'answered' } & AnsweredLeg)
   /** `contact`: the URI a 3xx redirects to. */
   | { kind: 'failed'; status: number; contact?: string | undefined }
   | { kind: 'no-answer' }
@@ -182,29 +192,36 @@ export class CallSession {
     setup.cancelLeg = () => cancel('caller');
     const answerTimer = setTimeout(() => cancel('timeout'), options.answerTimeoutMs);
     const progressTimer = options.progressTimeoutMs === undefined ? undefined : setTimeout(() => cancel('timeout'), options.progressTimeoutMs);
+    const body = options.body ?? this.offer;
+    const headers: Record<string, string> = { 'Max-Forwards': String(this.hops - 1), ...(this.sessionExpires ? offerHeaders(this.sessionExpires) : {}), ...options.headers };
+    const offerless = sdpOf(headers['Content-Type'], body) === undefined;
+    // SDP in a 1xx to an INVITE without an offer would be an offer the caller cannot answer (no 100rel): it hears ringing.
+    const progress = offerless && options.progress === 'early-media' ? 'ringing' : (options.progress ?? 'ringing');
+    const onSent = (req: Srf.SrfRequest | undefined) => {
+      sent = req;
+      if (cancelled && req) cancelSafely(req);
+    };
+    const onProvisional = (provisional: Srf.SrfResponse) => {
+      if (provisional.status < 180) return;
+      clearTimeout(progressTimer);
+      this.passProgress(provisional, progress);
+    };
     try {
-      const dialog = await this.srf.createUAC(
-        uri,
-        { localSdp: options.body ?? this.offer, headers: { 'Max-Forwards': String(this.hops - 1), ...(this.sessionExpires ? offerHeaders(this.sessionExpires) : {}), ...options.headers }, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
-        {
-          // drachtio-srf calls this as (err, req), whatever its typings say.
-          cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
-            sent = req;
-            if (cancelled && req) cancelSafely(req);
-          }) as unknown as (req: Srf.SrfRequest) => void,
-          cbProvisional: (provisional: Srf.SrfResponse) => {
-            if (provisional.status < 180) return;
-            clearTimeout(progressTimer);
-            this.passProgress(provisional, options.progress ?? 'ringing');
-          },
-        },
-      );
+      const leg: AnsweredLeg = offerless
+        ? await placeOfferless(this.srf, uri, { headers, body, callingNumber: options.callingNumber, callingName: options.callingName }, { sent: onSent, provisional: onProvisional })
+        : {
+            dialog: await this.srf.createUAC(uri, { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, {
+              // drachtio-srf calls this as (err, req), whatever its typings say.
+              cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => onSent(req)) as unknown as (req: Srf.SrfRequest) => void,
+              cbProvisional: onProvisional,
+            }),
+          };
       if (cancelled || !this.wanted) {
         // The answer crossed our CANCEL: hang the leg up again.
-        safely(() => dialog.destroy());
+        safely(() => leg.dialog.destroy());
         return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
       }
-      return { kind: 'answered', dialog };
+      return { kind: 'answered', ...leg };
     } catch (error) {
       if (cancelled === 'caller' || !this.wanted) return { kind: 'caller-gone' };
       if (cancelled === 'timeout') return { kind: 'no-answer' };
@@ -219,9 +236,11 @@ export class CallSession {
 
   /**
    * Answers the caller (with the callee's SDP, or `answerSdp` when the call runs through the media
-   * server) and ties the dialogs together: when any of them hangs up, all of them do.
+   * server) and ties the dialogs together: when any of them hangs up, all of them do. A callee that
+   * offered in its 2xx gets the caller's answer in its ACK once the caller has ACKed ours.
    */
-  async bridge(callee: Dialog, options: BridgeOptions = {}): Promise<boolean> {
+  async bridge(answered: AnsweredLeg, options: BridgeOptions = {}): Promise<boolean> {
+    const callee = answered.dialog;
     const others = [callee, ...(options.alsoEnd ?? [])];
     if (!this.wanted) {
       for (const d of others) safely(() => d.destroy());
@@ -254,6 +273,8 @@ export class CallSession {
     }
     this.phase = { name: 'connected', legs };
     this.answeredAt = performance.now();
+    const { ackWith } = answered;
+    if (ackWith) caller.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => ackWith(sdpOf(ack.get('content-type'), ack.body)));
     for (const leg of legs) {
       leg.on('destroy', () => {
         for (const d of legs) if (d !== leg) safely(() => d.destroy());

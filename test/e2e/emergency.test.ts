@@ -106,6 +106,25 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     expect(pidf?.body).toContain('De Havilland campus, Business School, room N204');
   }, 120_000);
 
+  it('4101 dialling 999 with no offer (a delayed-offer PBX): the trunk gets the whole PIDF-LO as the only body part, offers in its 200 and gets the caller\'s answer in its ACK', async () => {
+    const trunk = await peer(stack, 'emergency', 'answer', 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    // The caller's scenario fails unless its 200 carries an audio offer.
+    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer: true });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    await finish(security, 10_000);
+    const [invite] = requests(trunk, 'INVITE');
+    expect(invite?.uri, trunk.describe()).toBe(`sip:999@127.0.0.1:${stack.ports.emergency}`);
+    expect(invite!.header('Geolocation'), invite!.raw).toMatch(/^<cid:/);
+    const parts = multipartParts(invite!);
+    expect(parts.map((p) => p.contentType?.toLowerCase()), invite!.raw).toEqual(['application/pidf+xml']);
+    expect(parts[0]!.body).toContain(LOCATION_4101);
+    const [ack] = requests(trunk, 'ACK');
+    expect(ack?.body, trunk.describe()).toContain('o=late-answer ');
+    expect(requests(security, 'MESSAGE')[0]?.body.trimStart(), security.describe()).toMatch(/^EMERGENCY\b/);
+  }, 120_000);
+
   it('the emergency trunk answering 503: the call is retried on the public trunk with the same number', async () => {
     const emergency = await peer(stack, 'emergency', { reject: 503, phrase: 'Service Unavailable' }, 1);
     const trunk = await peer(stack, 'trunk', 'answer', 1);

@@ -42,6 +42,18 @@ describe.skipIf(!lab)('callguard serve: rejects and routing (real drachtio-serve
     expect(invite?.uri, pbx.describe()).toBe(`sip:4202@127.0.0.1:${stack.ports.pbx}`);
   }, 120_000);
 
+  it('a caller making no offer (delayed offer) reaches 4202: the PBX offers in its 200 and its ACK carries the caller\'s answer', async () => {
+    const pbx = await peer(stack, 'pbx', 'answer', 1);
+    // The caller's scenario fails unless its 200 carries an audio offer.
+    const uac = await dial(stack, { from: '4101', to: '4202', expect: 'call', lateOffer: true });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(pbx), pbx.describe()).toBe(0);
+    const [invite] = requests(pbx, 'INVITE');
+    expect(invite?.body.trim(), invite?.raw).toBe('');
+    const [ack] = requests(pbx, 'ACK');
+    expect(ack?.body, pbx.describe()).toContain('o=late-answer ');
+  }, 120_000);
+
   it('4101 -> 9 01707 123456 reaches the trunk as sip:+441707123456@<routes.external> with P-Asserted-Identity +441707284101', async () => {
     const trunk = await peer(stack, 'trunk', 'answer', 1);
     const uac = await dial(stack, { from: '4101', to: '901707123456', expect: 'call' });

@@ -163,6 +163,8 @@ export interface DialOptions {
   to: string;
   /** 'call': expects 200, holds, hangs up. A number: expects that final status and ACKs it. */
   expect: 'call' | number;
+  /** With 'call': the INVITE carries no offer (a PBX trunk set to delayed offer); the 200 must, and the ACK answers it. */
+  lateOffer?: boolean;
   holdMs?: number;
   calls?: number;
   rate?: number;
@@ -171,7 +173,7 @@ export interface DialOptions {
 /** Places calls from a SIPp UAC to `remote` (host:port): drachtio-server's SIP port, or a proxy in front. */
 export function dialTo(lab: LabPaths, remote: string, options: DialOptions, timeoutSeconds = 90): Promise<Sipp> {
   const common = { role: 'uac' as const, remote, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds };
-  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
+  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: options.lateOffer ? 'uac-late-offer.xml' : 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
   return startSipp(lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
 }
 

@@ -1,0 +1,91 @@
+/**
+ * Callers that make no SDP offer (a PBX trunk set to delayed offer, Cisco CUCM's default): the B leg
+ * goes out without an offer too, the far end offers in its 2xx, the caller is answered with that offer,
+ * and the caller's answer, from its ACK, is what the far end gets in its own ACK. The emergency INVITE
+ * still carries the whole PIDF-LO, as the only part of its body; so does the direct route taken when
+ * call handling fails.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, withoutTransport } from '../support/edgeFixture.js';
+import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
+import * as sip from '../support/sipText.js';
+
+const FAR_OFFER = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+const CALLER_ANSWER = sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 4000 });
+
+let edge: Edge | undefined;
+afterEach(async () => {
+  await edge?.stop();
+  edge = undefined;
+});
+
+/** The app's ACKs to the B leg `b` so far. */
+function acksTo(b: OutboundRequest): OutboundRequest[] {
+  return edge!.fake.outboundRequests.filter((r) => r.method === 'ACK' && r.get('Call-ID') === b.get('Call-ID'));
+}
+
+/**
+ * B offers in its 2xx; the caller gets that offer in its 200, and B gets no ACK until the caller has
+ * ACKed with its answer, which B's ACK then carries.
+ */
+async function answerWithOffer(a: InboundTransaction, b: OutboundRequest): Promise<void> {
+  b.respond(200, { body: FAR_OFFER });
+  const final = await a.finalResponse();
+  expect(final.status).toBe(200);
+  expect(final.body).toBe(FAR_OFFER);
+  expect(acksTo(b)).toEqual([]);
+  a.ack({ body: CALLER_ANSWER });
+  const ack = await edge!.nextRequest('ACK');
+  expect(ack.get('Call-ID')).toBe(b.get('Call-ID'));
+  expect(ack.body).toBe(CALLER_ANSWER);
+}
+
+function expectLocationAlone(invite: OutboundRequest): void {
+  expect(invite.get('Geolocation')).toMatch(/^<cid:/);
+  const parts = multipartParts(invite.get('Content-Type') ?? '', invite.body);
+  expect(parts.map((p) => p.headers.get('content-type'))).toEqual(['application/pidf+xml']);
+  expect(parts[0]!.body).toContain('College Lane');
+}
+
+describe('SIP edge: a caller that makes no offer', () => {
+  it('4101 -> 4202: the PBX is called without an offer and gets the caller\'s answer in its ACK', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    expect(b.uri).toBe(`sip:4202@${INTERNAL}`);
+    expect(b.body).toBe('');
+    await answerWithOffer(a, b);
+  });
+
+  it('4101 -> 999: the emergency INVITE carries the PIDF-LO alone, and the trunk gets the caller\'s answer in its ACK', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '999', { sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+    expect(b.get('P-Asserted-Identity')).toBe('<tel:+441707284101>');
+    expectLocationAlone(b);
+    await answerWithOffer(a, b);
+    await edge.waitForLog('the emergency decision', (l) => l.msg === 'emergency call');
+  });
+
+  it('999 with the emergency trunk failing: the public trunk gets the same PIDF-LO alone, and the caller\'s answer in its ACK', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '999', { sdp: null, autoAck: false });
+    const trunk = await edge.nextInvite();
+    trunk.respond(503);
+    const publicTrunk = await edge.nextInvite();
+    expect(withoutTransport(publicTrunk.uri)).toBe(`sip:999@${EXTERNAL}`);
+    expectLocationAlone(publicTrunk);
+    await answerWithOffer(a, publicTrunk);
+  });
+
+  it('999 when call handling fails: the direct route sends the PIDF-LO alone and passes the caller\'s answer on', async () => {
+    edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+    const a = edge.invite('4101', '999', { sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+    expectLocationAlone(b);
+    await answerWithOffer(a, b);
+    await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
+  });
+});
