@@ -86,11 +86,21 @@ export async function noticeInEarlyMedia(ctx: CallContext, server: CallMediaServ
   return leg;
 }
 
-/** Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). */
+/**
+ * Answers the caller straight onto a media-server endpoint (feature codes: nobody else is called). A
+ * caller that made no offer is answered with FreeSWITCH's, and its answer, from its ACK, is offered to
+ * the endpoint (which drachtio-srf had ACKed with no usable answer).
+ */
 export async function answeredEndpoint(ctx: CallContext, server: CallMediaServer): Promise<Mrf.Endpoint | undefined> {
-  const { session } = ctx;
+  const { session, services } = ctx;
   const endpoint = await mediaEndpoint(ctx, server, mediaFailed);
-  return endpoint && (await session.bridge({ dialog: endpoint.dialog }, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
+  if (!endpoint) return undefined;
+  const ackWith = session.madeOffer
+    ? undefined
+    : (answer: string | undefined) => {
+        if (answer) endpoint.modify(answer).catch((error: unknown) => callPathError(services, 'media-endpoint', error, "the caller's answer could not be given to the media server: the caller hears nothing", { callId: session.callId }));
+      };
+  return (await session.bridge({ dialog: endpoint.dialog, ackWith }, { answerSdp: endpoint.local.sdp })) ? endpoint : undefined;
 }
 
 /**

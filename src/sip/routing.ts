@@ -39,7 +39,7 @@ export function securityUri(plan: Plan, target: string): string {
 }
 
 /** RFC 3326 Reason with the Q.850 cause that matches the SIP status (RFC 3398 mapping). */
-const Q850_CAUSE: Record<number, number> = { 403: 21, 404: 1, 484: 28, 503: 41 };
+const Q850_CAUSE: Record<number, number> = { 403: 21, 404: 1, 484: 28, 488: 65, 503: 41 };
 
 export function reasonHeader(status: number, reason: string): Record<string, string> {
   return { Reason: `Q.850;cause=${Q850_CAUSE[status] ?? 31};text="${reason}"` };

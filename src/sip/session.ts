@@ -116,6 +116,14 @@ export class CallSession {
   }
 
   /**
+   * Whether the caller made an SDP offer. One that did not (a delayed-offer PBX) can take ours only in
+   * a reliable 1xx or the 2xx, and we send no reliable 1xx: it hears no early media.
+   */
+  get madeOffer(): boolean {
+    return this.offer !== undefined;
+  }
+
+  /**
    * No session timer on this call's legs from now on: an emergency call (also one a callee redirected
    * to 999 mid-setup) is ended by the emergency service, never by a refresh that went missing.
    */

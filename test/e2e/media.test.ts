@@ -167,6 +167,36 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
     expect(await fs.channelCount()).toBe(0);
   }, 120_000);
 
+  it('a caller making no offer (delayed-offer PBX) to the recorded extension: it cannot hear a notice before the answer, so the sample\'s connect-flagged connects it straight to the PBX, which gets the caller\'s answer in its ACK', async () => {
+    const pbx = await peer(stack, 'pbx', 'answer', 1);
+    const uac = await startSipp(lab!, { role: 'uac', scenarioFile: 'uac-late-offer.xml', template: { hold: 1_000 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: RECORDED, keys: { from: EXT }, calls: 1, timeoutSeconds: 60 });
+    expect(await uac.waitExit(60_000), uac.describe()).toBe(0);
+    expect(await finish(pbx, 10_000), pbx.describe()).toBe(0);
+    expect(requests(pbx, 'ACK')[0]?.body, pbx.describe()).toContain('o=late-answer ');
+    const callId = uac.messages()[0]!.header('call-id')!;
+    const flagged = await stack.app.waitForLog('the recording flag', (e) => e.callId === callId && e.recordingUnavailable === true);
+    expect(String(flagged.msg)).toMatch(/made no offer/);
+    expect(await fs.channelCount()).toBe(0);
+  }, 120_000);
+
+  it('a caller making no offer dials *52: answered with FreeSWITCH\'s offer, and FreeSWITCH is given the caller\'s answer from its ACK', async () => {
+    const uac = await startSipp(lab!, { role: 'uac', scenarioFile: 'uac-late-offer.xml', template: { hold: 5_000 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '*52', keys: { from: EXT }, calls: 1, timeoutSeconds: 60 });
+    // While the PIN prompt waits: where FreeSWITCH sends the caller's audio. Before the answer reaches it,
+    // that is its own address (drachtio-srf ACKs its offer with that offer turned recvonly).
+    const remotePort = await waitFor("FreeSWITCH's channel with the caller's media port", async () => {
+      const rows = (JSON.parse(await fs.api('show channels as json')) as { rows?: Array<{ uuid: string }> }).rows ?? [];
+      for (const { uuid } of rows) {
+        const [remote, local] = await Promise.all([fs.api(`uuid_getvar ${uuid} remote_media_port`), fs.api(`uuid_getvar ${uuid} local_media_port`)]);
+        if (/^\d+$/.test(remote.trim()) && remote.trim() !== local.trim()) return remote.trim();
+      }
+      return undefined;
+    }, 20_000, 200);
+    expect(await uac.waitExit(60_000), uac.describe()).toBe(0);
+    const ack = uac.messages().find((m) => m.direction === 'sent' && m.method === 'ACK');
+    expect(ack?.body, uac.describe()).toMatch(new RegExp(`^m=audio ${remotePort} `, 'm'));
+    await noChannelLeft();
+  }, 120_000);
+
   it('a locked phone: the international call connects (the trunk gets the INVITE) after the right PIN', async () => {
     resetPin();
     expect(phoneStatus().lock).toBe('locked');

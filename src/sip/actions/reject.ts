@@ -3,10 +3,10 @@ import { reasonHeader } from '../routing.js';
 
 /**
  * A barred call: the decision's status, with the reason code in a Q.850 Reason header. Where the plan
- * says so and the media server is up, the caller first hears why in early media.
+ * says so, the media server is up and the caller can hear early media, the caller first hears why.
  */
 export async function rejectCall(ctx: CallContext<DecisionOf<'reject'>>): Promise<void> {
   const { session, decision, plan, services } = ctx;
-  if (plan.site.announceRejects && services.media.available && (await services.media.announceReject(ctx))) return;
+  if (plan.site.announceRejects && services.media.available && session.madeOffer && (await services.media.announceReject(ctx))) return;
   session.respond(decision.sipStatus, reasonHeader(decision.sipStatus, decision.reason));
 }
