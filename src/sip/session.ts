@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
+import { passReInvite } from './reInvite.js';
 import { sdpOf } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
@@ -296,13 +297,7 @@ export class CallSession {
       [callee, 'callee', caller],
     ];
     for (const [dialog, side, other] of sides) {
-      // Hold, resume and codec changes pass straight through.
-      dialog.on('modify', (req, res) => {
-        renegotiation[side].modify(req.body).then(
-          (sdp) => res.send(200, { body: sdp }),
-          () => res.send(488),
-        );
-      });
+      dialog.on('modify', (req, res) => passReInvite(dialog, renegotiation[side], req, res));
       dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
       if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
     }

@@ -4,7 +4,7 @@
  * from a lift phone (Security Control, then its failover when it does not answer).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2eLab, multipartParts, quietly, waitFor, type SipMessage } from '../support/lab.js';
+import { e2eLab, multipartParts, quietly, startSipp, waitFor, type SipMessage } from '../support/lab.js';
 import { dial, displayNameOf, finish, peer, requests, startStack, startWebhook, stopStack, streamEntries, type Stack } from './stack.js';
 
 const lab = e2eLab();
@@ -123,6 +123,20 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     const [ack] = requests(trunk, 'ACK');
     expect(ack?.body, trunk.describe()).toContain('o=late-answer ');
     expect(requests(security, 'MESSAGE')[0]?.body.trimStart(), security.describe()).toMatch(/^EMERGENCY\b/);
+  }, 120_000);
+
+  it('a connected 999 re-INVITEd by the caller without an offer (a delayed-offer PBX after a transfer): the trunk is re-INVITEd without one, and its ACK carries the caller\'s answer', async () => {
+    const trunk = await peer(stack, 'emergency', 'reinvite', 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    // The caller's scenario fails unless the re-INVITE's 200 carries an audio offer.
+    const uac = await startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-reinvite-no-offer.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '999', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    await finish(security, 10_000);
+    const [, reInvite] = requests(trunk, 'INVITE');
+    expect(reInvite?.body.trim(), trunk.describe()).toBe('');
+    const [, ack] = requests(trunk, 'ACK');
+    expect(ack?.body, trunk.describe()).toContain('o=reinvite-answer ');
   }, 120_000);
 
   it('the emergency trunk answering 503: the call is retried on the public trunk with the same number', async () => {

@@ -3,7 +3,7 @@
  * goes out without an offer too, the far end offers in its 2xx, the caller is answered with that offer,
  * and the caller's answer, from its ACK, is what the far end gets in its own ACK. The emergency INVITE
  * still carries the whole PIDF-LO, as the only part of its body; so does the direct route taken when
- * call handling fails.
+ * call handling fails. A re-INVITE without an offer on a connected call is passed on the same way.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, withoutTransport } from '../support/edgeFixture.js';
@@ -87,5 +87,24 @@ describe('SIP edge: a caller that makes no offer', () => {
     expectLocationAlone(b);
     await answerWithOffer(a, b);
     await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
+  });
+
+  it('a re-INVITE without an offer on a connected call: passed on without one; the callee\'s offer goes back, and its ACK carries the caller\'s answer', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
+    // Connected once the callee's ACK carries the caller's answer: the call's re-INVITE handling is in place by then.
+    await answerWithOffer(a, await edge.nextInvite());
+    const reInvite = a.sendInDialog('INVITE', { autoAck: false });
+    const toCallee = await edge.nextRequest('INVITE');
+    expect(toCallee.body).toBe('');
+    toCallee.respond(200, { body: FAR_OFFER });
+    const ok = await reInvite.finalResponse();
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe(FAR_OFFER);
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'ACK' && r.get('CSeq') === `${toCallee.get('CSeq')!.split(' ')[0]} ACK`)).toEqual([]);
+    reInvite.ack({ body: CALLER_ANSWER });
+    const ack = await edge.nextRequest('ACK');
+    expect(ack.get('Call-ID')).toBe(toCallee.get('Call-ID'));
+    expect(ack.body).toBe(CALLER_ANSWER);
   });
 });

@@ -328,9 +328,12 @@ export class InboundTransaction {
     return this.fake.sendRequest(sipText.ack(this.fake.farDialogRef(d, seq), opts), this.sourceOpts());
   }
 
-  /** The calling side sends a request inside the dialog this INVITE established (BYE, REFER, INFO...). */
-  sendInDialog(method: string, opts: { headers?: HeaderInput; body?: string; contentType?: string } = {}): InboundTransaction {
-    return this.fake.sendFarInDialog(this.mustHaveDialog(), method, opts, this.sourceOpts());
+  /**
+   * The calling side sends a request inside the dialog this INVITE established (BYE, REFER, INFO, a
+   * re-INVITE: `autoAck` false to ACK its 2xx yourself, with `ack()` on the transaction returned).
+   */
+  sendInDialog(method: string, opts: { headers?: HeaderInput; body?: string; contentType?: string; autoAck?: boolean } = {}): InboundTransaction {
+    return this.fake.sendFarInDialog(this.mustHaveDialog(), method, opts, { ...this.sourceOpts(), autoAck: opts.autoAck });
   }
 
   bye(opts: { headers?: HeaderInput } = {}): InboundTransaction {
