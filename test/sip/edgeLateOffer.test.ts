@@ -89,6 +89,21 @@ describe('SIP edge: a caller that makes no offer', () => {
     await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
   });
 
+  it('lift phone 2900 with no offer: Security rings unanswered and is CANCELled, the failover offers in its 200 and gets the caller\'s answer', async () => {
+    edge = await Edge.start({ answerTimeoutSeconds: 5 });
+    const a = edge.invite('2900', '4202', { sdp: null, autoAck: false });
+    const first = await edge.nextInvite();
+    expect(first.uri).toBe(`sip:2222@${INTERNAL}`);
+    expect(first.body).toBe('');
+    first.respond(180);
+    await first.waitForCancel({ timeoutMs: 20_000 });
+    const second = await edge.nextInvite(20_000);
+    expect(second.uri).toBe(`sip:2223@${INTERNAL}`);
+    expect(second.get('From')).toMatch(/^"HOTLINE /);
+    await answerWithOffer(a, second);
+    expect(a.responses.filter((r) => r.status === 180).map((r) => r.body)).toEqual(['']);
+  });
+
   it('a re-INVITE without an offer on a connected call: passed on without one; the callee\'s offer goes back, and its ACK carries the caller\'s answer', async () => {
     edge = await Edge.start();
     const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
