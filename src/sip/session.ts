@@ -2,7 +2,7 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
-import { passReInvite } from './reInvite.js';
+import { passReInvite, passUpdate } from './renegotiation.js';
 import { sdpOf } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
@@ -298,6 +298,7 @@ export class CallSession {
     ];
     for (const [dialog, side, other] of sides) {
       dialog.on('modify', (req, res) => passReInvite(dialog, renegotiation[side], req, res));
+      dialog.on('update', (req, res) => passUpdate(renegotiation[side], req, res));
       dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
       if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
     }

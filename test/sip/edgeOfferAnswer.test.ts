@@ -1,9 +1,10 @@
 /**
- * Callers that make no SDP offer (a PBX trunk set to delayed offer, Cisco CUCM's default): the B leg
- * goes out without an offer too, the far end offers in its 2xx, the caller is answered with that offer,
- * and the caller's answer, from its ACK, is what the far end gets in its own ACK. The emergency INVITE
- * still carries the whole PIDF-LO, as the only part of its body; so does the direct route taken when
- * call handling fails. A re-INVITE without an offer on a connected call is passed on the same way.
+ * Offer and answer across the B2BUA beyond a caller's plain offer. Callers that make no SDP offer (a PBX
+ * trunk set to delayed offer, Cisco CUCM's default): the B leg goes out without an offer too, the far
+ * end offers in its 2xx, the caller is answered with that offer, and the caller's answer, from its ACK,
+ * is what the far end gets in its own ACK. The emergency INVITE still carries the whole PIDF-LO, as the
+ * only part of its body; so does the direct route taken when call handling fails. Mid-call: a re-INVITE
+ * without an offer is passed on the same way, and an UPDATE's offer reaches the other side.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, withoutTransport } from '../support/edgeFixture.js';
@@ -47,7 +48,7 @@ function expectLocationAlone(invite: OutboundRequest): void {
   expect(parts[0]!.body).toContain('College Lane');
 }
 
-describe('SIP edge: a caller that makes no offer', () => {
+describe('SIP edge: offer and answer', () => {
   it('4101 -> 4202: the PBX is called without an offer and gets the caller\'s answer in its ACK', async () => {
     edge = await Edge.start();
     const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
@@ -121,5 +122,27 @@ describe('SIP edge: a caller that makes no offer', () => {
     const ack = await edge.nextRequest('ACK');
     expect(ack.get('Call-ID')).toBe(toCallee.get('Call-ID'));
     expect(ack.body).toBe(CALLER_ANSWER);
+  });
+
+  it('an UPDATE with a new offer on a connected call reaches the callee as a re-INVITE, and its answer comes back; one without an offer (a session refresh) is answered alone', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    // Connected once the callee's ACK carries the caller's answer: the call's handlers are in place by then.
+    await answerWithOffer(a, b);
+    const moved = sip.sdp({ ip: '203.0.113.44', port: 41000, sessionId: 4001 });
+    const update = a.sendInDialog('UPDATE', { body: moved, contentType: 'application/sdp' });
+    const toCallee = await edge.nextRequest('INVITE');
+    expect(toCallee.get('Call-ID')).toBe(b.get('Call-ID'));
+    expect(toCallee.body).toBe(moved);
+    const calleeAnswer = sip.sdp({ ip: '192.0.2.20', port: 50002, sessionId: 2001 });
+    toCallee.respond(200, { body: calleeAnswer });
+    const ok = await update.finalResponse();
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe(calleeAnswer);
+    const refresh = await a.sendInDialog('UPDATE').finalResponse();
+    expect(refresh.status).toBe(200);
+    expect(refresh.body).toBe('');
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' || r.method === 'UPDATE')).toHaveLength(2);
   });
 });

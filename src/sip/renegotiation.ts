@@ -14,10 +14,7 @@ type AckListener = (event: 'ack', listener: (ack: Srf.SrfRequest) => void) => vo
 export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): void {
   const offer = sdpOf(req.get('content-type'), req.body);
   if (offer !== undefined) {
-    through.modify(offer).then(
-      (sdp) => res.send(200, { body: sdp }),
-      () => res.send(488),
-    );
+    passOffer(through, offer, res);
     return;
   }
   const before = through.local.sdp;
@@ -34,5 +31,23 @@ export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Sr
       through.local.sdp = before;
       res.send(488);
     },
+  );
+}
+
+/**
+ * An UPDATE on a bridged call. With an offer (a softphone whose address changed) it is passed on as a
+ * re-INVITE, which every far end takes, and answered with the answer to that; without one it is a
+ * session refresh (RFC 4028), answered here: drachtio-srf would answer an offer with the old SDP.
+ */
+export function passUpdate(through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+  const offer = sdpOf(req.get('content-type'), req.body);
+  if (offer === undefined) res.send(200);
+  else passOffer(through, offer, res);
+}
+
+function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse): void {
+  through.modify(offer).then(
+    (sdp) => res.send(200, { body: sdp }),
+    () => res.send(488),
   );
 }
