@@ -230,7 +230,7 @@ export class CallSession {
         safely(() => leg.dialog.destroy());
         return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
       }
-      return { kind: 'answered', ...leg };
+      return { kind: 'answered', dialog: leg.dialog, ackWith: leg.ackWith };
     } catch (error) {
       if (cancelled === 'caller' || !this.wanted) return { kind: 'caller-gone' };
       if (cancelled === 'timeout') return { kind: 'no-answer' };
