@@ -27,7 +27,10 @@ export interface OfferlessRequest {
 
 /** drachtio-srf's request and response events, which its typings leave out. */
 type AckFunction = (options?: { body: string }) => void;
-type ResponseEmitter = { on(event: 'response', listener: (res: Srf.SrfResponse, ack: AckFunction) => void): void };
+type ResponseEmitter = {
+  on(event: 'response', listener: (res: Srf.SrfResponse, ack: AckFunction) => void): void;
+  on(event: 'update', listener: (update: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
+};
 type RequestSender = {
   request(uri: string, options: { method: 'INVITE'; headers: Record<string, string>; body: string | undefined }, sent: (error: unknown, req: Srf.SrfRequest) => void): void;
   addDialog(dialog: Srf.Dialog): void;
@@ -67,6 +70,9 @@ export function placeOfferless(
         return;
       }
       progress.sent(req);
+      // An UPDATE in the early dialog (createUAC answers these too): no offer can be in it before ours is
+      // complete, so one without SDP is a refresh, answered 200, and one with SDP is refused.
+      (req as unknown as ResponseEmitter).on('update', (update, res) => res.send(update.body ? 488 : 200));
       (req as unknown as ResponseEmitter).on('response', (res, ack) => {
         if (res.status < 200) {
           progress.provisional(res);

@@ -134,7 +134,7 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
  * but 100 Trying), leave it ringing, refuse it,
  * or answer with RFC 4028 session timers, refresh them, and end its side when a refresh fails.
  */
-export type PeerScenario = 'answer' | 'no-answer' | 'reinvite' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
+export type PeerScenario = 'answer' | 'no-answer' | 'reinvite' | 'early-update' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
 
 /**
  * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
