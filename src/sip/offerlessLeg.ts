@@ -1,4 +1,5 @@
 import Srf from 'drachtio-srf';
+import { answerEarlyUpdate } from './renegotiation.js';
 
 /**
  * A leg placed for a caller that made no SDP offer (a PBX trunk set to delayed offer, as Cisco CUCM's
@@ -70,9 +71,7 @@ export function placeOfferless(
         return;
       }
       progress.sent(req);
-      // An UPDATE in the early dialog (createUAC answers these too): no offer can be in it before ours is
-      // complete, so one without SDP is a refresh, answered 200, and one with SDP is refused.
-      (req as unknown as ResponseEmitter).on('update', (update, res) => res.send(update.body ? 488 : 200));
+      (req as unknown as ResponseEmitter).on('update', (update, res) => answerEarlyUpdate(update, res, 488));
       (req as unknown as ResponseEmitter).on('response', (res, ack) => {
         if (res.status < 200) {
           progress.provisional(res);

@@ -51,3 +51,14 @@ function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse): vo
     () => res.send(488),
   );
 }
+
+/**
+ * An UPDATE from the far end in the early dialog of a leg we placed. Without SDP it is a refresh or a
+ * check that the call is still there: 200 with no body (drachtio-srf's createUAC answers with the
+ * INVITE's own body, which for a 999 is the PIDF-LO multipart, sent without a Content-Type). With SDP
+ * it cannot be answered before the call is: `refusal` is 491 while our offer waits for its answer (RFC
+ * 3311 section 5.2), 488 when no offer has been made to build on.
+ */
+export function answerEarlyUpdate(update: Srf.SrfRequest, res: Srf.SrfResponse, refusal: 488 | 491): void {
+  res.send(sdpOf(update.get('content-type'), update.body) === undefined ? 200 : refusal);
+}

@@ -2,12 +2,14 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
-import { passReInvite, passUpdate } from './renegotiation.js';
+import { answerEarlyUpdate, passReInvite, passUpdate } from './renegotiation.js';
 import { sdpOf } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
+/** drachtio-srf emits an UPDATE in the early dialog of a request it sent on that request; its typings miss it. */
+type EarlyUpdates = { on(event: 'update', listener: (update: Srf.SrfRequest, res: Srf.SrfResponse) => void): void };
 
 /**
  * An answered outbound leg. `ackWith` is there when the leg was placed without an offer (the caller
@@ -221,7 +223,11 @@ export class CallSession {
         : {
             dialog: await this.srf.createUAC(uri, { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, {
               // drachtio-srf calls this as (err, req), whatever its typings say.
-              cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => onSent(req)) as unknown as (req: Srf.SrfRequest) => void,
+              cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
+                onSent(req);
+                // Ahead of createUAC's own answer, which would carry the INVITE's body.
+                (req as (Srf.SrfRequest & EarlyUpdates) | undefined)?.on('update', (update, res) => answerEarlyUpdate(update, res, 491));
+              }) as unknown as (req: Srf.SrfRequest) => void,
               cbProvisional: onProvisional,
             }),
           };

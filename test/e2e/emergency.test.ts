@@ -125,16 +125,20 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     expect(requests(security, 'MESSAGE')[0]?.body.trimStart(), security.describe()).toMatch(/^EMERGENCY\b/);
   }, 120_000);
 
-  it('999 with no offer, the trunk sending an UPDATE while it rings: answered 200, and the call connects with the caller\'s answer in the trunk\'s ACK', async () => {
-    // The trunk's scenario fails unless its UPDATE is answered 200.
-    const trunk = await peer(stack, 'emergency', 'early-update', 1);
-    const security = await peer(stack, 'security', 'answer', 1);
-    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer: true });
-    expect(await uac.waitExit(), uac.describe()).toBe(0);
-    expect(await finish(trunk), trunk.describe()).toBe(0);
-    await finish(security, 10_000);
-    expect(requests(trunk, 'ACK')[0]?.body, trunk.describe()).toContain('o=late-answer ');
-  }, 120_000);
+  for (const lateOffer of [false, true]) {
+    it(`999 ${lateOffer ? 'with no offer' : 'with an offer'}, the trunk sending an UPDATE without SDP while it rings: answered 200 without a body, and the call connects`, async () => {
+      // The trunk's scenario fails unless its UPDATE is answered 200.
+      const trunk = await peer(stack, 'emergency', 'early-update', 1);
+      const security = await peer(stack, 'security', 'answer', 1);
+      const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer });
+      expect(await uac.waitExit(), uac.describe()).toBe(0);
+      expect(await finish(trunk), trunk.describe()).toBe(0);
+      await finish(security, 10_000);
+      const updated = trunk.received((m) => m.status === 200 && m.header('cseq')?.endsWith('UPDATE') === true);
+      expect(updated.map((m) => m.body.trim()), trunk.describe()).toEqual(['']);
+      if (lateOffer) expect(requests(trunk, 'ACK')[0]?.body, trunk.describe()).toContain('o=late-answer ');
+    }, 120_000);
+  }
 
   it('a connected 999 re-INVITEd by the caller without an offer (a delayed-offer PBX after a transfer): the trunk is re-INVITEd without one, and its ACK carries the caller\'s answer', async () => {
     const trunk = await peer(stack, 'emergency', 'reinvite', 1);
