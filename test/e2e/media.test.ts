@@ -180,7 +180,7 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
   }, 120_000);
 
   it('a caller making no offer dials *52: answered with FreeSWITCH\'s offer, and FreeSWITCH is given the caller\'s answer from its ACK', async () => {
-    const uac = await startSipp(lab!, { role: 'uac', scenarioFile: 'uac-late-offer.xml', template: { hold: 5_000 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '*52', keys: { from: EXT }, calls: 1, timeoutSeconds: 60 });
+    const uac = await startSipp(lab!, { role: 'uac', scenarioFile: 'uac-late-offer.xml', template: { hold: 10_000 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '*52', keys: { from: EXT }, calls: 1, timeoutSeconds: 60 });
     // While the PIN prompt waits: where FreeSWITCH sends the caller's audio. Before the answer reaches it,
     // that is its own address (drachtio-srf ACKs its offer with that offer turned recvonly).
     const remotePort = await waitFor("FreeSWITCH's channel with the caller's media port", async () => {
