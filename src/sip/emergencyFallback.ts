@@ -3,7 +3,7 @@ import { callPathError } from './callPathError.js';
 import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
-import { sdpOf } from './sdpOffer.js';
+import { sdpOfMessage } from './sdpOffer.js';
 import { cancelSafely, safely } from './session.js';
 import { routeTo, uriUser } from './uri.js';
 
@@ -33,7 +33,7 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   metrics.emergencyFallbacks.inc();
   const callback = plan.site.mainNumber;
   const headers: Record<string, string> = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };
-  const offer = sdpOf(req.get('content-type'), req.body);
+  const offer = sdpOfMessage(req);
   let body = offer;
   try {
     const located = sdpWithLocation(offer ?? '', pidfLo(callback, plan.site.address, undefined));
@@ -97,6 +97,6 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
     safely(() => leg.dialog.destroy());
     throw error;
   }
-  uas.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => leg.ackWith(sdpOf(ack.get('content-type'), ack.body)));
+  uas.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => leg.ackWith(sdpOfMessage(ack)));
   return { uas, uac: leg.dialog };
 }

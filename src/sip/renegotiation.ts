@@ -1,5 +1,5 @@
 import type Srf from 'drachtio-srf';
-import { sdpOf } from './sdpOffer.js';
+import { sdpOfMessage } from './sdpOffer.js';
 
 /** Dialog#modify with no SDP and `noAck`: drachtio-srf resolves with the far end's offer and its held ACK. */
 type ModifyWithoutOffer = (sdp: undefined, options: { noAck: true }) => Promise<{ sdp: string | undefined; ack(answer: string | undefined): void }>;
@@ -12,7 +12,7 @@ type AckListener = (event: 'ack', listener: (ack: Srf.SrfRequest) => void) => vo
  * its ACK waits for the requester's ACK, which carries the answer. Either failing gets 488.
  */
 export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): void {
-  const offer = sdpOf(req.get('content-type'), req.body);
+  const offer = sdpOfMessage(req);
   if (offer !== undefined) {
     passOffer(through, offer, res);
     return;
@@ -21,7 +21,7 @@ export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Sr
   (through.modify as unknown as ModifyWithoutOffer)(undefined, { noAck: true }).then(
     ({ sdp, ack }) => {
       (requester.once as unknown as AckListener)('ack', (ackRequest) => {
-        const answer = sdpOf(ackRequest.get('content-type'), ackRequest.body);
+        const answer = sdpOfMessage(ackRequest);
         through.local.sdp = answer ?? before;
         ack(answer);
       });
@@ -40,7 +40,7 @@ export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Sr
  * session refresh (RFC 4028), answered here: drachtio-srf would answer an offer with the old SDP.
  */
 export function passUpdate(through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): void {
-  const offer = sdpOf(req.get('content-type'), req.body);
+  const offer = sdpOfMessage(req);
   if (offer === undefined) res.send(200);
   else passOffer(through, offer, res);
 }
@@ -60,5 +60,5 @@ function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse): vo
  * 3311 section 5.2), 488 when no offer has been made to build on.
  */
 export function answerEarlyUpdate(update: Srf.SrfRequest, res: Srf.SrfResponse, refusal: 488 | 491): void {
-  res.send(sdpOf(update.get('content-type'), update.body) === undefined ? 200 : refusal);
+  res.send(sdpOfMessage(update) === undefined ? 200 : refusal);
 }

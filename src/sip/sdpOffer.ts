@@ -25,3 +25,8 @@ export function sdpOf(contentType: string | undefined, body: string | undefined)
   }
   return undefined;
 }
+
+/** A SIP message's SDP (sdpOf of its Content-Type and body): an INVITE's offer, an ACK's answer. */
+export function sdpOfMessage(message: { get(name: string): string | undefined; body?: string | undefined }): string | undefined {
+  return sdpOf(message.get('content-type'), message.body);
+}

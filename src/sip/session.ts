@@ -3,7 +3,7 @@ import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
 import { answerEarlyUpdate, passReInvite, passUpdate } from './renegotiation.js';
-import { sdpOf } from './sdpOffer.js';
+import { sdpOf, sdpOfMessage } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
 
@@ -115,7 +115,7 @@ export class CallSession {
 
   /** The caller's SDP offer, without any other part of a multipart body. */
   get offer(): string | undefined {
-    return sdpOf(this.req.get('content-type'), this.req.body);
+    return sdpOfMessage(this.req);
   }
 
   /**
@@ -289,7 +289,7 @@ export class CallSession {
     this.phase = { name: 'connected', legs };
     this.answeredAt = performance.now();
     const { ackWith } = answered;
-    if (ackWith) caller.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => ackWith(sdpOf(ack.get('content-type'), ack.body)));
+    if (ackWith) caller.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => ackWith(sdpOfMessage(ack)));
     for (const leg of legs) {
       leg.on('destroy', () => {
         for (const d of legs) if (d !== leg) safely(() => d.destroy());
