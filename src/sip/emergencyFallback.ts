@@ -3,6 +3,7 @@ import { callPathError } from './callPathError.js';
 import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
+import { CallerProgress, requiresReliable } from './reliableProgress.js';
 import { sdpOfMessage } from './sdpOffer.js';
 import { cancelSafely, safely } from './session.js';
 import { routeTo, uriUser } from './uri.js';
@@ -44,7 +45,9 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
     callPathError(services, 'emergency-location', locationError, 'emergency call sent without its location: the PIDF-LO could not be built', { callId });
   }
   const uri = routeTo(plan.site.emergencyTrunk, number);
-  const placed = offer ? services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body } as Srf.CreateB2BUAOptions) : offerlessB2bua(services.srf, req, res, uri, headers, body);
+  // drachtio-srf's B2BUA sends a 1xx reliably, and waits for its PRACK before the 2xx, when it carries Require: 100rel.
+  const responseHeaders = requiresReliable(req) ? (response: Srf.SrfResponse) => (response.status < 200 ? { require: '100rel' } : {}) : undefined;
+  const placed = offer ? services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders } as Srf.CreateB2BUAOptions) : offerlessB2bua(services.srf, req, res, uri, headers, body);
   placed.then(
     ({ uas, uac }) => {
       uas.on('destroy', () => uac.destroy(undefined, () => {}));
@@ -68,6 +71,7 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
 async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, headers: Record<string, string>, body: string | undefined): Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }> {
   let sent: Srf.SrfRequest | undefined;
   let cancelled = false;
+  const progress = new CallerProgress(res, requiresReliable(req));
   req.on('cancel', () => {
     cancelled = true;
     res.send(487);
@@ -81,7 +85,7 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
         if (cancelled) cancelSafely(invite);
       },
       provisional: (provisional) => {
-        if ((provisional.status === 180 || provisional.status === 183) && !res.finalResponseSent) res.send(180);
+        if (provisional.status === 180 || provisional.status === 183) progress.send(180);
       },
     });
   } catch (error) {
@@ -91,6 +95,7 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
   }
   let uas: Srf.Dialog;
   try {
+    await progress.acknowledged();
     if (cancelled) throw new Error('the caller left while the trunk answered');
     uas = await srf.createUAS(req, res, { localSdp: leg.dialog.remote.sdp });
   } catch (error) {

@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
+import { CallerProgress, requiresReliable } from './reliableProgress.js';
 import { answerEarlyUpdate, passReInvite, passUpdate } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
@@ -98,6 +99,8 @@ export class CallSession {
   readonly callId: string;
   /** The caller's Max-Forwards: each leg we place carries one less. */
   private readonly hops: number;
+  /** The 18x responses to the caller, reliable when it requires 100rel; made on the first (a barred call has none). */
+  private callerProgress: CallerProgress | undefined;
 
   constructor(
     private readonly srf: Srf,
@@ -120,7 +123,7 @@ export class CallSession {
 
   /**
    * Whether the caller made an SDP offer. One that did not (a delayed-offer PBX) can take ours only in
-   * a reliable 1xx or the 2xx, and we send no reliable 1xx: it hears no early media.
+   * a reliable 1xx or the 2xx, and we make no offer in a 1xx: it hears no early media.
    */
   get madeOffer(): boolean {
     return this.offer !== undefined;
@@ -175,7 +178,7 @@ export class CallSession {
   /** 183 with our media server's SDP: the caller hears prompts before any answer. */
   earlyMedia(sdp: string): boolean {
     if (!this.wanted || this.res.finalResponseSent) return false;
-    this.res.send(183, { body: sdp });
+    this.progress.send(183, sdp);
     return true;
   }
 
@@ -206,7 +209,7 @@ export class CallSession {
     const body = options.body ?? this.offer;
     const headers: Record<string, string> = { 'Max-Forwards': String(this.hops - 1), ...(this.sessionExpires ? offerHeaders(this.sessionExpires) : {}), ...options.headers };
     const offerless = sdpOf(headers['Content-Type'], body) === undefined;
-    // SDP in a 1xx to an INVITE without an offer would be an offer the caller cannot answer (no 100rel): it hears ringing.
+    // SDP in a 1xx to an INVITE without an offer would be an offer the caller could answer only in a PRACK: it hears ringing.
     const progress = offerless && options.progress === 'early-media' ? 'ringing' : (options.progress ?? 'ringing');
     const onSent = (req: Srf.SrfRequest | undefined) => {
       sent = req;
@@ -257,6 +260,7 @@ export class CallSession {
   async bridge(answered: AnsweredLeg, options: BridgeOptions = {}): Promise<boolean> {
     const callee = answered.dialog;
     const others = [callee, ...(options.alsoEnd ?? [])];
+    await this.callerProgress?.acknowledged();
     if (!this.wanted) {
       for (const d of others) safely(() => d.destroy());
       return false;
@@ -333,10 +337,14 @@ export class CallSession {
     cancelLeg?.();
   }
 
+  private get progress(): CallerProgress {
+    return (this.callerProgress ??= new CallerProgress(this.res, requiresReliable(this.req)));
+  }
+
   private passProgress(provisional: Srf.SrfResponse, progress: 'early-media' | 'ringing' | 'none'): void {
     if (progress === 'none' || !this.wanted || this.res.finalResponseSent) return;
-    if (progress === 'early-media' && provisional.body) this.res.send(provisional.status, { body: provisional.body });
-    else if (provisional.status === 180 || provisional.status === 183) this.res.send(180);
+    if (progress === 'early-media' && provisional.body) this.progress.send(provisional.status, provisional.body);
+    else if (provisional.status === 180 || provisional.status === 183) this.progress.send(180);
   }
 
   private end(disposition: Disposition): void {

@@ -140,6 +140,26 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     }, 120_000);
   }
 
+  for (const trunkScenario of ['100rel', { ringMs: 300 }] as const) {
+    const reliable = trunkScenario === '100rel' ? 183 : 180;
+    it(`999 from a caller requiring 100rel (RFC 3262), the trunk ${reliable === 183 ? 'sending early media in a reliable 183' : 'ringing'}: the caller gets a reliable ${reliable} it can PRACK (RSeq, Contact), and the call connects`, async () => {
+      // The caller's scenario fails unless its PRACK of the 1xx is answered before the 200 comes.
+      const trunk = await peer(stack, 'emergency', trunkScenario, 1);
+      const security = await peer(stack, 'security', 'answer', 1);
+      const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', reliable });
+      expect(await uac.waitExit(), uac.describe()).toBe(0);
+      expect(await finish(trunk), trunk.describe()).toBe(0);
+      await finish(security, 10_000);
+      expectEmergencyInvite(requests(trunk, 'INVITE')[0], stack.ports.emergency, trunk.describe());
+      const [provisional] = uac.received((m) => m.status === reliable);
+      expect(provisional?.header('Require'), provisional?.raw).toMatch(/100rel/);
+      expect(provisional!.header('RSeq'), provisional!.raw).toMatch(/^\d+$/);
+      expect(provisional!.header('Contact'), provisional!.raw).toMatch(/<sip:/);
+      if (reliable === 183) expect(provisional!.body, provisional!.raw).toMatch(/^v=0/);
+      expect(requests(security, 'MESSAGE')[0]?.body.trimStart(), security.describe()).toMatch(/^EMERGENCY\b/);
+    }, 120_000);
+  }
+
   it('a connected 999 re-INVITEd by the caller without an offer (a delayed-offer PBX after a transfer): the trunk is re-INVITEd without one, and its ACK carries the caller\'s answer', async () => {
     const trunk = await peer(stack, 'emergency', 'reinvite', 1);
     const security = await peer(stack, 'security', 'answer', 1);

@@ -19,7 +19,7 @@ import { channelStat, e2eMediaLab, type Freeswitch } from '../support/freeswitch
 import { labTempDir, startSipp, waitFor, type Sipp, type SipMessage } from '../support/lab.js';
 import { filesUnder } from './recordedCalls.js';
 import { pinEntries, writeRtpPcap, type RtpSegment } from './rtpPcap.js';
-import { finish, peer, requests, startStack, stopStack, streamEntries, type Stack } from './stack.js';
+import { dial, finish, peer, requests, startStack, stopStack, streamEntries, type Stack } from './stack.js';
 
 const run = promisify(execFile);
 const lab = e2eMediaLab();
@@ -144,6 +144,20 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
     expect(callee.rms, JSON.stringify({ caller, callee })).toBeGreaterThan(0.01);
     expect(Math.abs(caller.hz - 440), JSON.stringify({ caller, callee })).toBeLessThan(60);
     expect(Math.abs(callee.hz - 1_000), JSON.stringify({ caller, callee })).toBeLessThan(100);
+  }, 180_000);
+
+  it('a caller requiring 100rel (RFC 3262) to the recorded extension: FreeSWITCH\'s 183 reaches it reliably, with a Contact to PRACK; the notice plays and the call connects', async () => {
+    const pbx = await peer(stack, 'pbx', 'answer', 1);
+    // The caller's scenario fails unless its PRACK of the 183 is answered before the 200 comes.
+    const uac = await dial(stack, { from: EXT, to: RECORDED, expect: 'call', reliable: 183, holdMs: 1_000 });
+    expect(await uac.waitExit(120_000), uac.describe()).toBe(0);
+    expect(await finish(pbx, 30_000), pbx.describe()).toBe(0);
+    await noChannelLeft();
+    const early = uac.received((m) => m.status === 183)[0];
+    expect(early?.header('RSeq'), uac.describe()).toMatch(/^\d+$/);
+    expect(early!.header('Contact'), early!.raw).toMatch(/<sip:/);
+    expect(early!.body, early!.raw).toMatch(/^v=0/);
+    expect(requests(pbx, 'INVITE')[0]?.uri, pbx.describe()).toBe(`sip:${RECORDED}@127.0.0.1:${stack.ports.pbx}`);
   }, 180_000);
 
   it('CANCEL during the notice: 487, the callee is never INVITEd and no FreeSWITCH channel is left', async () => {

@@ -131,10 +131,11 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
 
 /**
  * What a SIPp peer does with each call: answer at once, ring `ringMs` first (after `silentMs` of nothing
- * but 100 Trying), leave it ringing, refuse it,
+ * but 100 Trying), send its early media in a reliable 183 and wait for the PRACK (`100rel`), leave it
+ * ringing, refuse it,
  * or answer with RFC 4028 session timers, refresh them, and end its side when a refresh fails.
  */
-export type PeerScenario = 'answer' | 'no-answer' | 'reinvite' | 'early-update' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
+export type PeerScenario = 'answer' | 'no-answer' | 'reinvite' | 'early-update' | '100rel' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
 
 /**
  * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
@@ -165,6 +166,8 @@ export interface DialOptions {
   expect: 'call' | number;
   /** With 'call': the INVITE carries no offer (a PBX trunk set to delayed offer); the 200 must, and the ACK answers it. */
   lateOffer?: boolean;
+  /** With 'call': the INVITE says Require: 100rel (RFC 3262), and the caller PRACKs the reliable 180 or 183 it expects before the answer. */
+  reliable?: 180 | 183;
   holdMs?: number;
   calls?: number;
   rate?: number;
@@ -173,7 +176,9 @@ export interface DialOptions {
 /** Places calls from a SIPp UAC to `remote` (host:port): drachtio-server's SIP port, or a proxy in front. */
 export function dialTo(lab: LabPaths, remote: string, options: DialOptions, timeoutSeconds = 90): Promise<Sipp> {
   const common = { role: 'uac' as const, remote, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds };
-  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: options.lateOffer ? 'uac-late-offer.xml' : 'uac-call.xml', template: { hold: options.holdMs ?? 300 } });
+  const hold = options.holdMs ?? 300;
+  if (options.expect === 'call' && options.reliable) return startSipp(lab, { ...common, scenarioFile: 'uac-100rel.xml', template: { hold, provisional: options.reliable } });
+  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: options.lateOffer ? 'uac-late-offer.xml' : 'uac-call.xml', template: { hold } });
   return startSipp(lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
 }
 

@@ -33,8 +33,11 @@
  *
  *   srf.disconnect(); await fake.close();
  *
- * Not emulated: proxy (`req.proxy` / `srf.proxyRequest` get NO), reliable provisionals
- * (100rel/PRACK), UPDATE in early dialogs, session timers, 2xx retransmission and the
+ * Reliable provisionals (RFC 3262) in part: a 1xx the app sends with `Require: 100rel` gets an RSeq,
+ * and `prack()` on the INVITE passes a PRACK for it up in the early dialog; nothing is retransmitted.
+ *
+ * Not emulated: proxy (`req.proxy` / `srf.proxyRequest` get NO), reliable provisionals the remote side
+ * sends, UPDATE in early dialogs, session timers, 2xx retransmission and the
  * ACK-timeout BYE, outbound-connection mode
  * (`srf.listen`), tag-based routing, Via received/rport rewriting, the automatic 100 Trying.
  */
@@ -321,6 +324,19 @@ export class InboundTransaction {
     return this.fake.sendRequest(text, this.sourceOpts());
   }
 
+  /**
+   * PRACKs the last reliable provisional the app sent (RFC 3262: one with `Require: 100rel`, given an
+   * RSeq by the stack), to the Contact it carried; the stack passes the PRACK up in the early dialog.
+   */
+  prack(): InboundTransaction {
+    const rq = this.mustBe('INVITE');
+    const reliable = this.responses.filter((r) => r.status > 100 && r.status < 200 && r.get('rseq') !== undefined).at(-1);
+    if (!reliable) throw new Error('prack(): the app sent no reliable provisional response');
+    const seq = rq.cseq!.seq;
+    const text = sipText.inDialog('PRACK', { ruri: uriOf(reliable.get('contact')!), from: rq.get('from')!, to: reliable.get('to')!, callId: rq.callId!, cseq: seq + 1, via: `${this.sourceAddress}:${this.sourcePort}` }, { headers: { RAck: `${reliable.get('rseq')} ${seq} INVITE` } });
+    return this.fake.sendRequest(text, this.sourceOpts());
+  }
+
   /** ACKs the 2xx the app sent (only needed with autoAck: false). */
   ack(opts: { body?: string } = {}): InboundTransaction {
     const d = this.mustHaveDialog();
@@ -467,6 +483,8 @@ export class FakeDrachtio {
   readonly outboundRequests: OutboundRequest[] = [];
   /** Every request the test injected, in order. */
   readonly inboundTransactions: InboundTransaction[] = [];
+  /** The last RSeq given to a reliable provisional response. */
+  private rseq = 0;
   /** Things the fake SIP stack did on its own (auto-ACK of non-2xx, 487 on CANCEL, ...). */
   readonly stackEvents: string[] = [];
   /** @internal */ readonly signal = new Signal();
@@ -651,6 +669,7 @@ export class FakeDrachtio {
         this.deliver(d.conn, txn, d.id, text, false);
         return txn;
       }
+      if (!d && method === 'PRACK') return this.earlyPrack(txn, parsed, text);
       if (!d) return this.refuse(txn, parsed, 'no such dialog', 481);
       if (!d.conn || d.conn.closed) return this.refuse(txn, parsed, 'the app owning the dialog is gone', 481);
       txn.dialog = d;
@@ -667,6 +686,17 @@ export class FakeDrachtio {
     if (!conn) return this.refuse(txn, parsed, `no app connection routed ${method.toLowerCase()}`, 503);
     if (method === 'INVITE') this.cdr('attempt', 'network', parsed);
     this.deliver(conn, txn, '', text, true);
+    return txn;
+  }
+
+  /** A PRACK in the early dialog of an INVITE the app answered reliably: passed up with that dialog's id. */
+  private earlyPrack(txn: InboundTransaction, prack: ParsedSip, text: string): InboundTransaction {
+    const fromTag = tagOf(prack.get('from'));
+    const invite = [...this.inboundByTxn.values()].find(
+      (t) => t.request?.method === 'INVITE' && t.request.callId === prack.callId && tagOf(t.request.get('from')) === fromTag && t.toTag === tagOf(prack.get('to')) && !t.finalSent,
+    );
+    if (!invite?.conn || invite.conn.closed) return this.refuse(txn, prack, 'no early dialog for the PRACK', 481);
+    this.deliver(invite.conn, txn, `${prack.callId};from-tag=${fromTag ?? ''}`, text, false);
     return txn;
   }
 
@@ -1050,6 +1080,7 @@ export class FakeDrachtio {
     if (isInvite && status > 100 && status < 300 && !appMsg.has('contact')) {
       headers.push({ name: 'Contact', value: `<sip:${this.sipAddress}:${this.sipPort};transport=${txn.protocol}>` });
     }
+    if (isInvite && status > 100 && status < 200 && /\b100rel\b/i.test(appMsg.get('require') ?? '')) headers.push({ name: 'RSeq', value: String(++this.rseq) });
     if (body && !appMsg.has('content-type') && body.startsWith('v=0')) headers.push({ name: 'Content-Type', value: 'application/sdp' });
     const text = serialiseSip(`SIP/2.0 ${status} ${appMsg.reason || STATUS_REASONS[status] || ''}`.trimEnd(), headers, body);
     const sent = parseSip(text);

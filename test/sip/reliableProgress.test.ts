@@ -1,0 +1,160 @@
+/**
+ * Callers that require reliable provisional responses (RFC 3262 `Require: 100rel`, as some PBX trunks
+ * are set). Every 18x they get carries `Require: 100rel`, which is what makes drachtio-server send it
+ * reliably with a Contact; their answer waits for the PRACK of a 1xx that carried SDP. On the emergency
+ * path, the direct route taken when call handling fails does the same.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CallerProgress, requiresReliable } from '../../src/sip/reliableProgress.js';
+import { EMERGENCY_TRUNK, Edge, withoutTransport } from '../support/edgeFixture.js';
+import type { InboundTransaction, OutboundRequest, RecordedResponse } from '../support/fakeDrachtio.js';
+import * as sip from '../support/sipText.js';
+
+const REQUIRE_100REL = { Require: '100rel', Supported: '100rel' };
+const FAR_SDP = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+
+let edge: Edge | undefined;
+afterEach(async () => {
+  await edge?.stop();
+  edge = undefined;
+});
+
+/** Wire order of what the app sent: the index of the first message from it matching `match`. */
+function sentAt(match: RegExp): number {
+  return edge!.fake.wire.findIndex((w) => w.direction === 'from-app' && match.test(w.text));
+}
+
+/**
+ * B sends its early media in a 183 and then answers; the caller gets a reliable 183 and PRACKs it only
+ * once the app has taken B's answer (ACKed it). The caller's 200 must come after the PRACK's 200.
+ */
+async function earlyMediaThenAnswer(a: InboundTransaction, b: OutboundRequest): Promise<RecordedResponse> {
+  b.respond(183, { body: FAR_SDP });
+  const early = await a.nextResponse();
+  expect(early.status).toBe(183);
+  expect(early.get('require')).toBe('100rel');
+  expect(early.get('rseq')).toMatch(/^\d+$/);
+  expect(early.body).toBe(FAR_SDP);
+  b.respond(200, { body: FAR_SDP });
+  await edge!.nextRequest('ACK');
+  expect(a.finalSent).toBe(false);
+  const prack = a.prack();
+  expect((await prack.finalResponse()).status).toBe(200);
+  const final = await a.finalResponse();
+  expect(final.status).toBe(200);
+  expect(sentAt(/^SIP\/2\.0 200[^]*^cseq: \d+ PRACK/im)).toBeLessThan(sentAt(/^SIP\/2\.0 200[^]*^cseq: \d+ INVITE/im));
+  return final;
+}
+
+describe('SIP edge: callers requiring 100rel', () => {
+  it('4101 -> 999 requiring 100rel: the trunk\'s early media goes to the caller in a reliable 183, and the answer waits for its PRACK', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '999', { headers: REQUIRE_100REL });
+    const b = await edge.nextInvite();
+    expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+    await earlyMediaThenAnswer(a, b);
+  });
+
+  it('4101 -> 4202 requiring 100rel, the PBX ringing: the caller gets a reliable 180', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { headers: REQUIRE_100REL });
+    const b = await edge.nextInvite();
+    b.respond(180);
+    const ringing = await a.nextResponse();
+    expect([ringing.status, ringing.get('require')]).toEqual([180, '100rel']);
+    a.prack();
+    b.respond(200, { body: FAR_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+  });
+
+  it('999 when call handling fails, requiring 100rel: the direct route sends the 183 reliably and answers after its PRACK', async () => {
+    edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+    const a = edge.invite('4101', '999', { headers: REQUIRE_100REL });
+    const b = await edge.nextInvite();
+    expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+    await earlyMediaThenAnswer(a, b);
+    await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
+  });
+
+  it('999 with no offer when call handling fails, requiring 100rel: the ringing goes reliably, and the trunk\'s offer in the 200', async () => {
+    edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+    const a = edge.invite('4101', '999', { headers: REQUIRE_100REL, sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    b.respond(180);
+    const ringing = await a.nextResponse();
+    expect([ringing.status, ringing.get('require')]).toEqual([180, '100rel']);
+    a.prack();
+    b.respond(200, { body: FAR_SDP });
+    const final = await a.finalResponse();
+    expect([final.status, final.body]).toEqual([200, FAR_SDP]);
+  });
+
+  it('a caller that only supports 100rel gets its 18x as before, unreliable', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '999', { headers: { Supported: '100rel' } });
+    const b = await edge.nextInvite();
+    b.respond(183, { body: FAR_SDP });
+    const early = await a.nextResponse();
+    expect([early.status, early.get('require'), early.get('rseq')]).toEqual([183, undefined, undefined]);
+    b.respond(200, { body: FAR_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+  });
+});
+
+describe('CallerProgress', () => {
+  type Sent = { status: number; headers?: Record<string, string>; body?: string; onPrack?: () => void };
+  function fakeResponse(): { res: ConstructorParameters<typeof CallerProgress>[0]; sent: Sent[] } {
+    const sent: Sent[] = [];
+    const res = {
+      finalResponseSent: false,
+      send(status: number, _reason: unknown, opts?: { headers?: Record<string, string>; body?: string }, _callback?: unknown, onPrack?: () => void) {
+        // The unreliable form is send(status, opts).
+        const o = (typeof _reason === 'object' ? _reason : opts) as { headers?: Record<string, string>; body?: string } | undefined;
+        sent.push({ status, ...o, ...(onPrack ? { onPrack } : {}) });
+      },
+    };
+    return { res: res as unknown as ConstructorParameters<typeof CallerProgress>[0], sent };
+  }
+
+  it('reads Require: 100rel among other option tags, in any case', () => {
+    const req = (require?: string) => ({ get: (name: string) => (name === 'require' ? require : undefined) });
+    expect(requiresReliable(req('100rel'))).toBe(true);
+    expect(requiresReliable(req('timer, 100REL'))).toBe(true);
+    expect(requiresReliable(req('timer'))).toBe(false);
+    expect(requiresReliable(req(undefined))).toBe(false);
+  });
+
+  it('sends no second reliable 1xx before the first is PRACKed: the latest goes then', async () => {
+    const { res, sent } = fakeResponse();
+    const progress = new CallerProgress(res, true);
+    progress.send(180);
+    progress.send(183, 'v=0 first');
+    progress.send(183, 'v=0 latest');
+    expect(sent.map((s) => s.status)).toEqual([180]);
+    expect(sent[0]!.headers).toEqual({ Require: '100rel' });
+    const answered = progress.acknowledged(60_000);
+    sent[0]!.onPrack!();
+    expect(sent.map((s) => [s.status, s.body])).toEqual([[180, undefined], [183, 'v=0 latest']]);
+    // The 183 is unPRACKed now: the answer still waits, until its PRACK.
+    let done = false;
+    void answered.then(() => (done = true));
+    const afterBoth = progress.acknowledged(60_000).then(() => done);
+    sent[1]!.onPrack!();
+    expect(await afterBoth).toBe(true);
+  });
+
+  it('an answer waits no longer than its limit for a PRACK that never comes', async () => {
+    const { res } = fakeResponse();
+    const progress = new CallerProgress(res, true);
+    progress.send(183, 'v=0');
+    await progress.acknowledged(5);
+  });
+
+  it('to a caller that does not require 100rel, each 18x goes at once, without Require', () => {
+    const { res, sent } = fakeResponse();
+    const progress = new CallerProgress(res, false);
+    progress.send(180);
+    progress.send(183, 'v=0');
+    expect(sent).toEqual([{ status: 180 }, { status: 183, body: 'v=0' }]);
+  });
+});
