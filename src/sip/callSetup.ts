@@ -1,5 +1,6 @@
 import type { Call } from '../policy/decide.js';
 import type { Extension, Plan } from '../policy/plan.js';
+import { dialledNumber } from './serviceUrn.js';
 import { nameAddrList, parsedNameAddr, uriUser, type ParsedHeaders } from './uri.js';
 
 /** What the edge reads from an INVITE; drachtio-srf's request satisfies it, and so can a test. */
@@ -19,6 +20,8 @@ export interface CallSetup {
   inbound: boolean;
   /** Why the caller is unknown, when neither P-Asserted-Identity nor From could be read (emergency calls only). */
   callerUnreadable?: string | undefined;
+  /** The emergency service URN (RFC 5031) the Request-URI held; `call.to` is then the site's emergency number. */
+  serviceUrn?: string | undefined;
 }
 
 export type SetupResult = { ok: true; setup: CallSetup } | { ok: false; status: 400 | 404 | 416 | 484; problem: string };
@@ -104,13 +107,18 @@ function divertingExtension(plan: Plan, req: InviteView): Extension | undefined 
  * emergency number is never refused here: a caller that cannot be read is `UNKNOWN_CALLER`.
  */
 export function callSetup(plan: Plan, req: InviteView, trusted: TrustedSources): SetupResult {
-  const target = uriUser(req.uri);
+  const target = dialledNumber(plan, req.uri);
   if (!target.ok) {
     return target.problem === 'unsupported-scheme'
       ? { ok: false, status: 416, problem: 'unsupported URI scheme' }
       : { ok: false, status: 484, problem: 'no number in the Request-URI' };
   }
-  const dialled = target.user;
+  const result = callFrom(plan, req, trusted, target.user);
+  if (result.ok && target.serviceUrn) result.setup.serviceUrn = target.serviceUrn;
+  return result;
+}
+
+function callFrom(plan: Plan, req: InviteView, trusted: TrustedSources, dialled: string): SetupResult {
   const fromTrusted = trusted.has(req.source_address);
   const caller = identity(req, fromTrusted);
   if (!caller) {

@@ -56,6 +56,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
       res.send(result.status);
       return;
     }
+    if (result.setup.serviceUrn) logger.info({ callId: req.get('call-id'), serviceUrn: result.setup.serviceUrn, dialled: result.setup.call.to }, "emergency service URN in the Request-URI: placed as the site's emergency number");
     if (result.setup.callerUnreadable) logger.warn({ callId: req.get('call-id'), from: req.get('from'), problem: result.setup.callerUnreadable }, 'emergency call from a caller that cannot be read: routed with the site callback and address');
     const now = services.now();
     const phone = callerState(services, plan, result.setup.call.from, now);

@@ -6,7 +6,8 @@ import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
 import { sdpOfMessage } from './sdpOffer.js';
 import { cancelSafely, safely } from './session.js';
-import { routeTo, uriUser } from './uri.js';
+import { dialledNumber } from './serviceUrn.js';
+import { routeTo } from './uri.js';
 
 /**
  * The last line for 999/112/911: when the pipeline itself fails (a bug, a throw anywhere before or
@@ -21,7 +22,7 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   let plan: ReturnType<EdgeServices['plan']>;
   try {
     plan = services.plan();
-    const user = uriUser(req.uri);
+    const user = dialledNumber(plan, req.uri);
     const destination = user.ok ? plan.classify(user.user) : undefined;
     if (!user.ok || destination?.class !== 'emergency') return false;
     number = destination.shortCode ?? user.user;

@@ -140,6 +140,17 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     }, 120_000);
   }
 
+  it('4101 calling the emergency service URN urn:service:sos (RFC 5031, as RFC 6881 devices do): the trunk gets sip:999@ with callback and PIDF-LO, and Security is alerted', async () => {
+    const trunk = await peer(stack, 'emergency', 'answer', 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    const uac = await startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-call-uri.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: 'urn:service:sos', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    await finish(security, 10_000);
+    expectEmergencyInvite(requests(trunk, 'INVITE')[0], stack.ports.emergency, trunk.describe());
+    expect(requests(security, 'MESSAGE')[0]?.body.trimStart(), security.describe()).toMatch(/^EMERGENCY 999\b/);
+  }, 120_000);
+
   for (const trunkScenario of ['100rel', { ringMs: 300 }] as const) {
     const reliable = trunkScenario === '100rel' ? 183 : 180;
     it(`999 from a caller requiring 100rel (RFC 3262), the trunk ${reliable === 183 ? 'sending early media in a reliable 183' : 'ringing'}: the caller gets a reliable ${reliable} it can PRACK (RSeq, Contact), and the call connects`, async () => {

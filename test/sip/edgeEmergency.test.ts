@@ -156,6 +156,33 @@ describe('SIP edge: emergency calls', () => {
       (await edge.nextRequest('BYE')).respond(200);
     });
 
+    // RFC 5031 / RFC 6881 §9.2: a device that knows the call is an emergency call may send the service URN alone.
+    it.each(['urn:service:sos', 'urn:service:sos.police', 'URN:Service:SOS.Ambulance'])('4101 calling %s (an emergency service URN): the site\'s emergency number, 999, with callback and PIDF-LO', async (urn) => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '', { sdp: SMALL_OFFER, ruri: urn });
+      const b = await edge.nextInvite();
+      expectEmergencyInvite(b, { uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410', offer: SMALL_OFFER });
+      await answerAndHangUp(edge, a, b);
+      expect((await edge.waitForLog('the URN', (l) => l.serviceUrn === urn)).dialled).toBe('999');
+      expect(await edge.waitForLog('the decision', (l) => l.msg === 'emergency call')).toMatchObject({ to: '999', class: 'emergency' });
+    });
+
+    it('an emergency service URN when call handling fails: the direct route still sends it to sip:999@<emergencyTrunk>', async () => {
+      edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+      const a = edge.invite('4101', '', { sdp: SMALL_OFFER, ruri: 'urn:service:sos' });
+      const b = await edge.nextInvite();
+      expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
+    });
+
+    it('a service URN outside the sos tree (urn:service:counseling) is not an emergency call: 416', async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '', { sdp: SMALL_OFFER, ruri: 'urn:service:counseling' });
+      expect((await a.finalResponse()).status).toBe(416);
+    });
+
     it('4301 on the De Havilland campus: its own address (Mosquito Way), not College Lane', async () => {
       edge = await Edge.start();
       const a = edge.invite('4301', '999', { sdp: SMALL_OFFER });
