@@ -4,8 +4,8 @@
  * from a lift phone (Security Control, then its failover when it does not answer).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2eLab, multipartParts, quietly, startSipp, waitFor, type SipMessage } from '../support/lab.js';
-import { dial, displayNameOf, finish, peer, requests, startStack, startWebhook, stopStack, streamEntries, type Stack } from './stack.js';
+import { e2eLab, multipartParts, quietly, startSipp, waitFor, type SipMessage, type Sipp } from '../support/lab.js';
+import { dial, displayNameOf, finish, peer, requests, startStack, startWebhook, stopStack, streamEntries, type PeerScenario, type Stack } from './stack.js';
 
 const lab = e2eLab();
 
@@ -48,6 +48,17 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     await stopStack(stack);
     await quietly(() => webhook?.close());
   }, 60_000);
+
+  /** One emergency call that connects: the trunk playing `scenario`, Security taking its alert, the caller placed by `place`. */
+  async function connectedEmergencyCall(scenario: PeerScenario, place: () => Promise<Sipp>): Promise<{ trunk: Sipp; security: Sipp; uac: Sipp }> {
+    const trunk = await peer(stack, 'emergency', scenario, 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    const uac = await place();
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    await finish(security, 10_000);
+    return { trunk, security, uac };
+  }
 
   for (const dialled of ['999', '9999']) {
     it(`4101 dialling ${dialled} reaches the emergency trunk as sip:999@ with callback, Geolocation and PIDF-LO; Security is alerted by MESSAGE, on Redis and by webhook`, async () => {
@@ -107,13 +118,8 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
   }, 120_000);
 
   it('4101 dialling 999 with no offer (a delayed-offer PBX): the trunk gets the whole PIDF-LO as the only body part, offers in its 200 and gets the caller\'s answer in its ACK', async () => {
-    const trunk = await peer(stack, 'emergency', 'answer', 1);
-    const security = await peer(stack, 'security', 'answer', 1);
     // The caller's scenario fails unless its 200 carries an audio offer.
-    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer: true });
-    expect(await uac.waitExit(), uac.describe()).toBe(0);
-    expect(await finish(trunk), trunk.describe()).toBe(0);
-    await finish(security, 10_000);
+    const { trunk, security } = await connectedEmergencyCall('answer', () => dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer: true }));
     const [invite] = requests(trunk, 'INVITE');
     expect(invite?.uri, trunk.describe()).toBe(`sip:999@127.0.0.1:${stack.ports.emergency}`);
     expect(invite!.header('Geolocation'), invite!.raw).toMatch(/^<cid:/);
@@ -128,12 +134,7 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
   for (const lateOffer of [false, true]) {
     it(`999 ${lateOffer ? 'with no offer' : 'with an offer'}, the trunk sending an UPDATE without SDP while it rings: answered 200 without a body, and the call connects`, async () => {
       // The trunk's scenario fails unless its UPDATE is answered 200.
-      const trunk = await peer(stack, 'emergency', 'early-update', 1);
-      const security = await peer(stack, 'security', 'answer', 1);
-      const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer });
-      expect(await uac.waitExit(), uac.describe()).toBe(0);
-      expect(await finish(trunk), trunk.describe()).toBe(0);
-      await finish(security, 10_000);
+      const { trunk } = await connectedEmergencyCall('early-update', () => dial(stack, { from: '4101', to: '999', expect: 'call', lateOffer }));
       const updated = trunk.received((m) => m.status === 200 && m.header('cseq')?.endsWith('UPDATE') === true);
       expect(updated.map((m) => m.body.trim()), trunk.describe()).toEqual(['']);
       if (lateOffer) expect(requests(trunk, 'ACK')[0]?.body, trunk.describe()).toContain('o=late-answer ');
@@ -141,12 +142,7 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
   }
 
   it('4101 calling the emergency service URN urn:service:sos (RFC 5031, as RFC 6881 devices do): the trunk gets sip:999@ with callback and PIDF-LO, and Security is alerted', async () => {
-    const trunk = await peer(stack, 'emergency', 'answer', 1);
-    const security = await peer(stack, 'security', 'answer', 1);
-    const uac = await startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-call-uri.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: 'urn:service:sos', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 });
-    expect(await uac.waitExit(), uac.describe()).toBe(0);
-    expect(await finish(trunk), trunk.describe()).toBe(0);
-    await finish(security, 10_000);
+    const { trunk, security } = await connectedEmergencyCall('answer', () => startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-call-uri.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: 'urn:service:sos', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 }));
     expectEmergencyInvite(requests(trunk, 'INVITE')[0], stack.ports.emergency, trunk.describe());
     expect(requests(security, 'MESSAGE')[0]?.body.trimStart(), security.describe()).toMatch(/^EMERGENCY 999\b/);
   }, 120_000);
@@ -155,12 +151,7 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     const reliable = trunkScenario === '100rel' ? 183 : 180;
     it(`999 from a caller requiring 100rel (RFC 3262), the trunk ${reliable === 183 ? 'sending early media in a reliable 183' : 'ringing'}: the caller gets a reliable ${reliable} it can PRACK (RSeq, Contact), and the call connects`, async () => {
       // The caller's scenario fails unless its PRACK of the 1xx is answered before the 200 comes.
-      const trunk = await peer(stack, 'emergency', trunkScenario, 1);
-      const security = await peer(stack, 'security', 'answer', 1);
-      const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', reliable });
-      expect(await uac.waitExit(), uac.describe()).toBe(0);
-      expect(await finish(trunk), trunk.describe()).toBe(0);
-      await finish(security, 10_000);
+      const { trunk, security, uac } = await connectedEmergencyCall(trunkScenario, () => dial(stack, { from: '4101', to: '999', expect: 'call', reliable }));
       expectEmergencyInvite(requests(trunk, 'INVITE')[0], stack.ports.emergency, trunk.describe());
       const [provisional] = uac.received((m) => m.status === reliable);
       expect(provisional?.header('Require'), provisional?.raw).toMatch(/100rel/);
@@ -172,13 +163,8 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
   }
 
   it('a connected 999 re-INVITEd by the caller without an offer (a delayed-offer PBX after a transfer): the trunk is re-INVITEd without one, and its ACK carries the caller\'s answer', async () => {
-    const trunk = await peer(stack, 'emergency', 'reinvite', 1);
-    const security = await peer(stack, 'security', 'answer', 1);
     // The caller's scenario fails unless the re-INVITE's 200 carries an audio offer.
-    const uac = await startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-reinvite-no-offer.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '999', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 });
-    expect(await uac.waitExit(), uac.describe()).toBe(0);
-    expect(await finish(trunk), trunk.describe()).toBe(0);
-    await finish(security, 10_000);
+    const { trunk } = await connectedEmergencyCall('reinvite', () => startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-reinvite-no-offer.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '999', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 }));
     const [, reInvite] = requests(trunk, 'INVITE');
     expect(reInvite?.body.trim(), trunk.describe()).toBe('');
     const [, ack] = requests(trunk, 'ACK');

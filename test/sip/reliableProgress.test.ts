@@ -46,6 +46,16 @@ async function earlyMediaThenAnswer(a: InboundTransaction, b: OutboundRequest): 
   return final;
 }
 
+/** B rings, then answers with its SDP; the caller gets a reliable 180 and PRACKs it. Returns the caller's final response. */
+async function ringThenAnswer(a: InboundTransaction, b: OutboundRequest): Promise<RecordedResponse> {
+  b.respond(180);
+  const ringing = await a.nextResponse();
+  expect([ringing.status, ringing.get('require')]).toEqual([180, '100rel']);
+  expect((await a.prack().finalResponse()).status).toBe(200);
+  b.respond(200, { body: FAR_SDP });
+  return a.finalResponse();
+}
+
 describe('SIP edge: callers requiring 100rel', () => {
   it('4101 -> 999 requiring 100rel: the trunk\'s early media goes to the caller in a reliable 183, and the answer waits for its PRACK', async () => {
     edge = await Edge.start();
@@ -58,13 +68,7 @@ describe('SIP edge: callers requiring 100rel', () => {
   it('4101 -> 4202 requiring 100rel, the PBX ringing: the caller gets a reliable 180', async () => {
     edge = await Edge.start();
     const a = edge.invite('4101', '4202', { headers: REQUIRE_100REL });
-    const b = await edge.nextInvite();
-    b.respond(180);
-    const ringing = await a.nextResponse();
-    expect([ringing.status, ringing.get('require')]).toEqual([180, '100rel']);
-    a.prack();
-    b.respond(200, { body: FAR_SDP });
-    expect((await a.finalResponse()).status).toBe(200);
+    expect((await ringThenAnswer(a, await edge.nextInvite())).status).toBe(200);
   });
 
   it('999 when call handling fails, requiring 100rel: the direct route sends the 183 reliably and answers after its PRACK', async () => {
@@ -79,13 +83,7 @@ describe('SIP edge: callers requiring 100rel', () => {
   it('999 with no offer when call handling fails, requiring 100rel: the ringing goes reliably, and the trunk\'s offer in the 200', async () => {
     edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
     const a = edge.invite('4101', '999', { headers: REQUIRE_100REL, sdp: null, autoAck: false });
-    const b = await edge.nextInvite();
-    b.respond(180);
-    const ringing = await a.nextResponse();
-    expect([ringing.status, ringing.get('require')]).toEqual([180, '100rel']);
-    a.prack();
-    b.respond(200, { body: FAR_SDP });
-    const final = await a.finalResponse();
+    const final = await ringThenAnswer(a, await edge.nextInvite());
     expect([final.status, final.body]).toEqual([200, FAR_SDP]);
   });
 
