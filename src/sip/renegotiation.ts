@@ -62,3 +62,13 @@ function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse): vo
 export function answerEarlyUpdate(update: Srf.SrfRequest, res: Srf.SrfResponse, refusal: 488 | 491): void {
   res.send(sdpOfMessage(update) === undefined ? 200 : refusal);
 }
+
+/**
+ * An UPDATE from the caller in the early dialog. Without SDP (a refresh, or a check that the call is
+ * still there) it gets 200 with no body; drachtio-srf would answer 500. With SDP it gets 500 with
+ * Retry-After as RFC 3311 section 5.2 asks while the INVITE's own offer awaits its answer in the 2xx.
+ */
+export function answerCallerEarlyUpdate(update: Srf.SrfRequest, res: Srf.SrfResponse): void {
+  if (sdpOfMessage(update) === undefined) res.send(200);
+  else res.send(500, { headers: { 'Retry-After': String(Math.floor(Math.random() * 11)) } });
+}

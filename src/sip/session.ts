@@ -3,13 +3,13 @@ import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
-import { answerEarlyUpdate, passReInvite, passUpdate } from './renegotiation.js';
+import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
-/** drachtio-srf emits an UPDATE in the early dialog of a request it sent on that request; its typings miss it. */
+/** drachtio-srf emits an UPDATE in an early dialog on its INVITE, ours or the caller's; its typings miss it. */
 type EarlyUpdates = { on(event: 'update', listener: (update: Srf.SrfRequest, res: Srf.SrfResponse) => void): void };
 
 /**
@@ -113,6 +113,7 @@ export class CallSession {
     this.callId = req.get('call-id') ?? '';
     this.hops = hopsLeft(req);
     req.on('cancel', () => this.callerLeft());
+    (req as Srf.SrfRequest & EarlyUpdates).on('update', answerCallerEarlyUpdate);
     (res as unknown as NodeJS.EventEmitter).once('end', ({ status }: { status: number }) => events.finalResponse(this, status));
   }
 

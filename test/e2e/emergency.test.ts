@@ -162,6 +162,13 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     }, 120_000);
   }
 
+  it('a caller sending an UPDATE without SDP while its 999 rings: answered 200 (not drachtio-srf\'s 500), and the call connects', async () => {
+    // The caller's scenario fails unless its UPDATE is answered 200 before the 200 to its INVITE.
+    const { trunk } = await connectedEmergencyCall({ ringMs: 2_000 }, () => startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-early-update.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '999', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 }));
+    expectEmergencyInvite(requests(trunk, 'INVITE')[0], stack.ports.emergency, trunk.describe());
+    expect(requests(trunk, 'UPDATE'), trunk.describe()).toEqual([]);
+  }, 120_000);
+
   it('a connected 999 re-INVITEd by the caller without an offer (a delayed-offer PBX after a transfer): the trunk is re-INVITEd without one, and its ACK carries the caller\'s answer', async () => {
     // The caller's scenario fails unless the re-INVITE's 200 carries an audio offer.
     const { trunk } = await connectedEmergencyCall('reinvite', () => startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-reinvite-no-offer.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '999', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 }));

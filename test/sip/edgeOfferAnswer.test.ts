@@ -145,4 +145,20 @@ describe('SIP edge: offer and answer', () => {
     expect(refresh.body).toBe('');
     expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' || r.method === 'UPDATE')).toHaveLength(2);
   });
+
+  it('an UPDATE from the caller while its call rings: without SDP 200 with no body (drachtio-srf alone answers 500); with SDP 500 and Retry-After (RFC 3311 5.2); the call then connects', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202');
+    const b = await edge.nextInvite();
+    b.respond(180);
+    expect((await a.nextResponse()).status).toBe(180);
+    const refresh = await a.update().finalResponse();
+    expect([refresh.status, refresh.body]).toEqual([200, '']);
+    const offer = await a.update({ body: sip.sdp({ ip: '203.0.113.44', port: 41000, sessionId: 4001 }) }).finalResponse();
+    expect(offer.status).toBe(500);
+    expect(Number(offer.get('retry-after'))).toBeLessThanOrEqual(10);
+    expect(edge.fake.outboundRequests.filter((r) => r.method === 'UPDATE')).toEqual([]);
+    b.respond(200, { body: FAR_OFFER });
+    expect((await a.finalResponse()).status).toBe(200);
+  });
 });

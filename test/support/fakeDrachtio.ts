@@ -35,9 +35,10 @@
  *
  * Reliable provisionals (RFC 3262) in part: a 1xx the app sends with `Require: 100rel` gets an RSeq,
  * and `prack()` on the INVITE passes a PRACK for it up in the early dialog; nothing is retransmitted.
+ * `update()` passes a caller's UPDATE up in the early dialog likewise.
  *
  * Not emulated: proxy (`req.proxy` / `srf.proxyRequest` get NO), reliable provisionals the remote side
- * sends, UPDATE in early dialogs, session timers, 2xx retransmission and the
+ * sends, UPDATE in the early dialog of a request the app sent, session timers, 2xx retransmission and the
  * ACK-timeout BYE, outbound-connection mode
  * (`srf.listen`), tag-based routing, Via received/rport rewriting, the automatic 100 Trying.
  */
@@ -243,6 +244,8 @@ export class InboundTransaction {
   readonly responses: RecordedResponse[] = [];
   /** Set when a CANCEL for this INVITE arrived (the stack answered 487 itself). */
   canceled = false;
+  /** Requests sent so far in this INVITE's early dialog (PRACK, UPDATE), for their CSeq. */
+  private earlyRequests = 0;
 
   /** @internal */ conn: Conn | null = null;
   /** @internal */ toTag: string | undefined;
@@ -326,15 +329,26 @@ export class InboundTransaction {
 
   /**
    * PRACKs the last reliable provisional the app sent (RFC 3262: one with `Require: 100rel`, given an
-   * RSeq by the stack), to the Contact it carried; the stack passes the PRACK up in the early dialog.
+   * RSeq by the stack); the stack passes the PRACK up in the early dialog.
    */
   prack(): InboundTransaction {
-    const rq = this.mustBe('INVITE');
     const reliable = this.responses.filter((r) => r.status > 100 && r.status < 200 && r.get('rseq') !== undefined).at(-1);
     if (!reliable) throw new Error('prack(): the app sent no reliable provisional response');
-    const seq = rq.cseq!.seq;
-    const text = sipText.inDialog('PRACK', { ruri: uriOf(reliable.get('contact')!), from: rq.get('from')!, to: reliable.get('to')!, callId: rq.callId!, cseq: seq + 1, via: `${this.sourceAddress}:${this.sourcePort}` }, { headers: { RAck: `${reliable.get('rseq')} ${seq} INVITE` } });
-    return this.fake.sendRequest(text, this.sourceOpts());
+    return this.inEarlyDialog('PRACK', { headers: { RAck: `${reliable.get('rseq')} ${this.mustBe('INVITE').cseq!.seq} INVITE` } });
+  }
+
+  /** The calling side sends an UPDATE in the early dialog (RFC 3311: a refresh without a body, or a new offer). */
+  update(opts: { body?: string } = {}): InboundTransaction {
+    return this.inEarlyDialog('UPDATE', opts);
+  }
+
+  /** A request in the early dialog the app's last provisional response made, to the Contact it carried. */
+  private inEarlyDialog(method: string, opts: { headers?: HeaderInput; body?: string }): InboundTransaction {
+    const rq = this.mustBe('INVITE');
+    const provisional = this.responses.filter((r) => r.status > 100 && r.status < 200 && r.generatedBy === 'app').at(-1);
+    if (!provisional) throw new Error(`${method} in the early dialog: the app sent no provisional response`);
+    const ref = { ruri: uriOf(provisional.get('contact')!), from: rq.get('from')!, to: provisional.get('to')!, callId: rq.callId!, cseq: rq.cseq!.seq + ++this.earlyRequests, via: `${this.sourceAddress}:${this.sourcePort}` };
+    return this.fake.sendRequest(sipText.inDialog(method, ref, opts), this.sourceOpts());
   }
 
   /** ACKs the 2xx the app sent (only needed with autoAck: false). */
@@ -669,7 +683,7 @@ export class FakeDrachtio {
         this.deliver(d.conn, txn, d.id, text, false);
         return txn;
       }
-      if (!d && method === 'PRACK') return this.earlyPrack(txn, parsed, text);
+      if (!d && (method === 'PRACK' || method === 'UPDATE')) return this.inEarlyDialog(txn, parsed, text);
       if (!d) return this.refuse(txn, parsed, 'no such dialog', 481);
       if (!d.conn || d.conn.closed) return this.refuse(txn, parsed, 'the app owning the dialog is gone', 481);
       txn.dialog = d;
@@ -689,14 +703,14 @@ export class FakeDrachtio {
     return txn;
   }
 
-  /** A PRACK in the early dialog of an INVITE the app answered reliably: passed up with that dialog's id. */
-  private earlyPrack(txn: InboundTransaction, prack: ParsedSip, text: string): InboundTransaction {
-    const fromTag = tagOf(prack.get('from'));
+  /** A PRACK or UPDATE in the early dialog of an INVITE the app has sent a provisional response to: passed up with that dialog's id. */
+  private inEarlyDialog(txn: InboundTransaction, req: ParsedSip, text: string): InboundTransaction {
+    const fromTag = tagOf(req.get('from'));
     const invite = [...this.inboundByTxn.values()].find(
-      (t) => t.request?.method === 'INVITE' && t.request.callId === prack.callId && tagOf(t.request.get('from')) === fromTag && t.toTag === tagOf(prack.get('to')) && !t.finalSent,
+      (t) => t.request?.method === 'INVITE' && t.request.callId === req.callId && tagOf(t.request.get('from')) === fromTag && t.toTag === tagOf(req.get('to')) && !t.finalSent,
     );
-    if (!invite?.conn || invite.conn.closed) return this.refuse(txn, prack, 'no early dialog for the PRACK', 481);
-    this.deliver(invite.conn, txn, `${prack.callId};from-tag=${fromTag ?? ''}`, text, false);
+    if (!invite?.conn || invite.conn.closed) return this.refuse(txn, req, `no early dialog for the ${req.method}`, 481);
+    this.deliver(invite.conn, txn, `${req.callId};from-tag=${fromTag ?? ''}`, text, false);
     return txn;
   }
 
