@@ -4,7 +4,7 @@ import type Srf from 'drachtio-srf';
 type SendWithPrack = (status: number, reason: string | undefined, opts: { headers?: Record<string, string>; body?: string }, callback: null, onPrack: () => void) => void;
 
 /** How long an answer waits for the PRACK of a reliable 1xx: past the 1xx's third retransmission (RFC 3262 §3, T1 doubling). */
-export const PRACK_WAIT_MS = 4_000;
+const PRACK_WAIT_MS = 4_000;
 
 /** Whether an INVITE says `Require: 100rel` (RFC 3262): then every 18x it gets must be sent reliably. */
 export function requiresReliable(req: { get(name: string): string | undefined }): boolean {
