@@ -4,8 +4,9 @@ import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
+import { answerCallerEarlyUpdate } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
-import { cancelSafely, safely } from './session.js';
+import { cancelSafely, ringing, safely, type EarlyUpdates } from './session.js';
 import { dialledNumber } from './serviceUrn.js';
 import { routeTo } from './uri.js';
 
@@ -73,6 +74,7 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
   let sent: Srf.SrfRequest | undefined;
   let cancelled = false;
   const progress = new CallerProgress(res, requiresReliable(req));
+  (req as Srf.SrfRequest & EarlyUpdates).on('update', answerCallerEarlyUpdate);
   req.on('cancel', () => {
     cancelled = true;
     res.send(487);
@@ -86,7 +88,7 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
         if (cancelled) cancelSafely(invite);
       },
       provisional: (provisional) => {
-        if (provisional.status === 180 || provisional.status === 183) progress.send(180);
+        if (ringing(provisional.status)) progress.send(180);
       },
     });
   } catch (error) {

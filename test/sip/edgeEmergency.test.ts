@@ -177,6 +177,15 @@ describe('SIP edge: emergency calls', () => {
       await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
     });
 
+    it.each([181, 182])('the emergency centre answering %s without SDP (forwarded, queued): the caller hears ringing (180) until it answers', async (status) => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', { sdp: SMALL_OFFER });
+      const b = await edge.nextInvite();
+      b.respond(status);
+      expect((await a.nextResponse()).status).toBe(180);
+      await answerAndHangUp(edge, a, b);
+    });
+
     it('a service URN outside the sos tree (urn:service:counseling) is not an emergency call: 416', async () => {
       edge = await Edge.start();
       const a = edge.invite('4101', '', { sdp: SMALL_OFFER, ruri: 'urn:service:counseling' });

@@ -161,4 +161,14 @@ describe('SIP edge: offer and answer', () => {
     b.respond(200, { body: FAR_OFFER });
     expect((await a.finalResponse()).status).toBe(200);
   });
+
+  it('999 with no offer when call handling fails: the caller\'s UPDATE without SDP while it rings gets 200 on the direct route too', async () => {
+    edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+    const a = edge.invite('4101', '999', { sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    b.respond(180);
+    expect((await a.nextResponse()).status).toBe(180);
+    expect((await a.update().finalResponse()).status).toBe(200);
+    await answerWithOffer(a, b);
+  });
 });
