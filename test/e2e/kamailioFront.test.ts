@@ -152,6 +152,17 @@ describe.skipIf(!lab || !kamailio)('Kamailio in front of one pair, an emergency 
     expect(requests(trunk, 'CANCEL'), trunk.describe()).toHaveLength(0);
     await finish(security);
   }, 120_000);
+
+  it('a 999 from a caller requiring 100rel: the reliable 183 and its PRACK pass through Kamailio, and the call connects', async () => {
+    // The caller's scenario fails unless its PRACK, sent along the 183's route set, is answered before the 200.
+    const trunk = await peer(stack, 'emergency', '100rel', 1);
+    const security = await peer(stack, 'security', 'answer', 1);
+    const caller = await dialTo(lab!, `127.0.0.1:${front.sipPort}`, { from: '4101', to: '999', expect: 'call', reliable: 183 }, 60);
+    expect(await caller.waitExit(), caller.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    expect(caller.received((m) => m.status === 183)[0]?.header('RSeq'), caller.describe()).toMatch(/^\d+$/);
+    await finish(security);
+  }, 120_000);
 });
 
 interface AppPairs {
