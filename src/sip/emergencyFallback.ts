@@ -4,9 +4,9 @@ import type { EdgeServices } from './context.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
-import { answerCallerEarlyUpdate } from './renegotiation.js';
+import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
-import { cancelSafely, ringing, safely, type EarlyUpdates } from './session.js';
+import { cancelSafely, safely } from './session.js';
 import { dialledNumber } from './serviceUrn.js';
 import { routeTo } from './uri.js';
 
@@ -88,7 +88,7 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
         if (cancelled) cancelSafely(invite);
       },
       provisional: (provisional) => {
-        if (ringing(provisional.status)) progress.send(180);
+        progress.ring(provisional.status);
       },
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import Srf from 'drachtio-srf';
-import { answerEarlyUpdate } from './renegotiation.js';
+import { answerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 
 /**
  * A leg placed for a caller that made no SDP offer (a PBX trunk set to delayed offer, as Cisco CUCM's
@@ -28,10 +28,7 @@ export interface OfferlessRequest {
 
 /** drachtio-srf's request and response events, which its typings leave out. */
 type AckFunction = (options?: { body: string }) => void;
-type ResponseEmitter = {
-  on(event: 'response', listener: (res: Srf.SrfResponse, ack: AckFunction) => void): void;
-  on(event: 'update', listener: (update: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
-};
+type ResponseEmitter = { on(event: 'response', listener: (res: Srf.SrfResponse, ack: AckFunction) => void): void } & EarlyUpdates;
 type RequestSender = {
   request(uri: string, options: { method: 'INVITE'; headers: Record<string, string>; body: string | undefined }, sent: (error: unknown, req: Srf.SrfRequest) => void): void;
   addDialog(dialog: Srf.Dialog): void;

@@ -51,6 +51,14 @@ export class CallerProgress {
     (this.res.send as unknown as SendWithPrack).call(this.res, status, undefined, { headers: { Require: '100rel' }, ...(body === undefined ? {} : { body }) }, null, onPrack);
   }
 
+  /**
+   * A far end's 1xx passed on as ringing (180) when not as early media: ringing, forwarded (181),
+   * queued (182, as a busy emergency centre may answer) or progress (183).
+   */
+  ring(status: number): void {
+    if (status >= 180 && status <= 183) this.send(180);
+  }
+
   /** Resolves once the last reliable 1xx is PRACKed, or after `limitMs` (the answer then goes anyway). */
   async acknowledged(limitMs = PRACK_WAIT_MS): Promise<void> {
     if (!this.unacknowledged) return;

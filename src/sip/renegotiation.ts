@@ -1,6 +1,9 @@
 import type Srf from 'drachtio-srf';
 import { sdpOfMessage } from './sdpOffer.js';
 
+/** drachtio-srf emits an UPDATE in an early dialog on its INVITE, ours or the caller's; its typings miss it. */
+export type EarlyUpdates = { on(event: 'update', listener: (update: Srf.SrfRequest, res: Srf.SrfResponse) => void): void };
+
 /** Dialog#modify with no SDP and `noAck`: drachtio-srf resolves with the far end's offer and its held ACK. */
 type ModifyWithoutOffer = (sdp: undefined, options: { noAck: true }) => Promise<{ sdp: string | undefined; ack(answer: string | undefined): void }>;
 type AckListener = (event: 'ack', listener: (ack: Srf.SrfRequest) => void) => void;

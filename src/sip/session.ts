@@ -3,14 +3,12 @@ import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
-import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate } from './renegotiation.js';
+import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
-/** drachtio-srf emits an UPDATE in an early dialog on its INVITE, ours or the caller's; its typings miss it. */
-export type EarlyUpdates = { on(event: 'update', listener: (update: Srf.SrfRequest, res: Srf.SrfResponse) => void): void };
 
 /**
  * An answered outbound leg. `ackWith` is there when the leg was placed without an offer (the caller
@@ -345,7 +343,7 @@ export class CallSession {
   private passProgress(provisional: Srf.SrfResponse, progress: 'early-media' | 'ringing' | 'none'): void {
     if (progress === 'none' || !this.wanted || this.res.finalResponseSent) return;
     if (progress === 'early-media' && provisional.body) this.progress.send(provisional.status, provisional.body);
-    else if (ringing(provisional.status)) this.progress.send(180);
+    else this.progress.ring(provisional.status);
   }
 
   private end(disposition: Disposition): void {
@@ -355,14 +353,6 @@ export class CallSession {
     for (const release of this.releases.splice(0)) safely(release);
     this.events.ended(this, disposition);
   }
-}
-
-/**
- * Whether a far end's 1xx means the call is on its way, passed to the caller as 180 when not as early
- * media: ringing, forwarded (181), queued (182, as a busy emergency centre may answer) or progress (183).
- */
-export function ringing(status: number): boolean {
-  return status >= 180 && status <= 183;
 }
 
 /** drachtio-srf clears `connected` when either side ends the dialog (it is missing from its typings). */
