@@ -1,4 +1,6 @@
 import type { CivicAddress } from '../policy/plan.js';
+import type { CallerLocation } from './callerLocation.js';
+import { partHeader, type BodyPart } from './multipart.js';
 
 /** Content-ID of the PIDF-LO part; the Geolocation header points at it (RFC 6442 §4.1). */
 const CID = 'loc@cg';
@@ -37,11 +39,12 @@ export interface LocatedBody {
 }
 
 /**
- * The emergency INVITE's body (SDP beside the whole PIDF-LO: no civic element is ever left out) and its
- * headers, and whether the request fits one UDP datagram with its other `headerBytes`.
+ * The emergency INVITE's body (SDP, the caller's own location parts, then the whole PIDF-LO: no civic
+ * element is ever left out) and its headers, and whether the request fits one UDP datagram with its
+ * other `headerBytes`.
  */
-export function locatedBody(sdp: string, entity: string, address: CivicAddress, loc: string | undefined, headerBytes: number): LocatedBody {
-  const { body, headers } = sdpWithLocation(sdp, pidfLo(entity, address, loc));
+export function locatedBody(sdp: string, entity: string, address: CivicAddress, loc: string | undefined, headerBytes: number, caller?: CallerLocation): LocatedBody {
+  const { body, headers } = sdpWithLocation(sdp, pidfLo(entity, address, loc), caller);
   const own = Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
   return { body, headers, fitsUdp: headerBytes + own + Buffer.byteLength(body) <= UDP_REQUEST_LIMIT };
 }
@@ -49,16 +52,35 @@ export function locatedBody(sdp: string, entity: string, address: CivicAddress, 
 /**
  * The emergency INVITE's body: the caller's SDP beside the PIDF-LO, and the headers that go with it.
  * A caller that made no offer (`sdp` empty) gets the PIDF-LO alone: an empty SDP part would be an offer
- * with nothing in it, which a trunk refuses.
+ * with nothing in it, which a trunk refuses. The caller's own location values come first and ours last,
+ * as RFC 6442 orders values by who added them.
  */
-export function sdpWithLocation(sdp: string, pidf: string): { body: string; headers: Record<string, string> } {
-  const part = (type: string, extra: string, content: string) => `--${BOUNDARY}\r\nContent-Type: ${type}\r\n${extra}\r\n${content.endsWith('\r\n') ? content : `${content}\r\n`}`;
-  const body = (sdp ? part('application/sdp', '', sdp) : '') + part('application/pidf+xml', `Content-ID: <${CID}>\r\n`, pidf) + `--${BOUNDARY}--\r\n`;
+export function sdpWithLocation(sdp: string, pidf: string, caller?: CallerLocation): { body: string; headers: Record<string, string> } {
+  const callerParts = caller?.parts ?? [];
+  const cid = ownContentId(callerParts);
+  const contents = [sdp, ...callerParts.map((p) => p.headers + p.content), pidf];
+  // The boundary must occur in no part: a caller's text could otherwise end our body early.
+  let boundary = BOUNDARY;
+  for (let n = 2; contents.some((c) => c.includes(`--${boundary}`)); n++) boundary = `${BOUNDARY}${n}`;
+  const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content.endsWith('\r\n') ? content : `${content}\r\n`}`;
+  const body =
+    (sdp ? part('Content-Type: application/sdp', sdp) : '') +
+    callerParts.map((p) => part(p.headers, p.content)).join('') +
+    part(`Content-Type: application/pidf+xml\r\nContent-ID: <${cid}>`, pidf) +
+    `--${boundary}--\r\n`;
   return {
     body,
     headers: {
-      'Content-Type': `multipart/mixed;boundary=${BOUNDARY}`,
-      Geolocation: `<cid:${CID}>`,
+      'Content-Type': `multipart/mixed;boundary=${boundary}`,
+      Geolocation: [...(caller?.values ?? []), `<cid:${cid}>`].join(', '),
     },
   };
+}
+
+/** Our PIDF-LO's Content-ID, one no part of the caller's already has. */
+function ownContentId(callerParts: BodyPart[]): string {
+  const taken = new Set(callerParts.map((p) => partHeader(p, 'content-id')?.replace(/^<|>$/g, '')));
+  let cid = CID;
+  for (let n = 2; taken.has(cid); n++) cid = `loc${n}@cg`;
+  return cid;
 }

@@ -47,9 +47,28 @@ export function nameAddr(value: string): NameAddr | undefined {
 
 /** Every name-addr of a comma-separated header value (Diversion, History-Info), read with drachtio-srf's list parser. */
 export function nameAddrList(value: string): NameAddr[] {
+  return addressList(value).flatMap((entry) => asNameAddr(entry) ?? []);
+}
+
+/** A `<uri>;param=value` entry of a list header, as drachtio-srf's parser reads it. */
+export interface UriWithParams {
+  uri: string;
+  params: Record<string, string>;
+}
+
+/** Every `<uri>;params` of a comma-separated header value (Geolocation, RFC 6442 §4.1), any URI scheme. */
+export function uriList(value: string): UriWithParams[] {
+  return addressList(value).flatMap((entry) => {
+    const { uri, params } = entry as { uri?: unknown; params?: unknown };
+    return typeof uri === 'string' && uri !== '' ? [{ uri, params: (params ?? {}) as UriWithParams['params'] }] : [];
+  });
+}
+
+/** drachtio-srf's Contact list parser over any list of addresses; empty when its grammar does not match. */
+function addressList(value: string): unknown[] {
   try {
     const parsed = parser.getParser('contact')({ s: value, i: 0 });
-    return Array.isArray(parsed) ? parsed.flatMap((entry) => asNameAddr(entry) ?? []) : [];
+    return Array.isArray(parsed) ? parsed : [];
   } catch {
     return [];
   }

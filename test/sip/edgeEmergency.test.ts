@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, multipartParts, until, withoutTransport } from '../support/edgeFixture.js';
+import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, PHONE_SOURCE, TRUSTED_SOURCE, multipartParts, until, withoutTransport } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import { RedisServer } from '../support/redisServer.js';
 import * as sip from '../support/sipText.js';
@@ -25,6 +25,17 @@ const DESK_PHONE_OFFER = [
   'a=rtpmap:18 G729/8000', 'a=fmtp:18 annexb=no', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15', 'a=ptime:20', 'a=sendrecv', '',
 ].join('\r\n');
 const ANSWER = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+/** A softphone's own geodetic fix (RFC 5491 point) by value. */
+const DEVICE_PIDF =
+  '<?xml version="1.0" encoding="UTF-8"?>\r\n<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" xmlns:gml="http://www.opengis.net/gml" entity="pres:4101@192.0.2.10">' +
+  '<tuple id="gps"><status><gp:geopriv><gp:location-info><gml:Point srsName="urn:ogc:def:crs:EPSG::4326"><gml:pos>51.7520 -0.2400</gml:pos></gml:Point></gp:location-info>' +
+  '<gp:usage-rules/><gp:method>GPS</gp:method></gp:geopriv></status></tuple></presence>';
+/** A 999 from a device that sends its location (RFC 6442): SDP and PIDF-LO in one multipart body, and a reference. */
+const DEVICE_LOCATED = {
+  sdp: `--dev\r\nContent-Type: application/sdp\r\n\r\n${SMALL_OFFER}\r\n--dev\r\nContent-Type: application/pidf+xml\r\nContent-ID: <gps@192.0.2.10>\r\n\r\n${DEVICE_PIDF}\r\n--dev--\r\n`,
+  contentType: 'multipart/mixed;boundary=dev',
+  headers: { Geolocation: '<cid:gps@192.0.2.10>;loc-src=lis.example.com, <https://lis.example.com/loc/7f3a>' },
+};
 
 /** A local webhook: records every POST; answers with `status`, or holds the request until released. */
 class Webhook {
@@ -199,6 +210,42 @@ describe('SIP edge: emergency calls', () => {
       expectEmergencyInvite(b, { offer: SMALL_OFFER, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284301', address: MOSQUITO_WAY, loc: 'De Havilland campus, Business School, room N204' });
       expect(b.body).not.toContain('College Lane');
       await answerAndHangUp(edge, a, b);
+    });
+
+    // RFC 6442: location values in the order they were added, so the device's own come before the site's.
+    it.each([
+      ['an untrusted phone', PHONE_SOURCE, '<cid:gps@192.0.2.10>, <https://lis.example.com/loc/7f3a>, <cid:loc@cg>'],
+      ['a trusted PBX', TRUSTED_SOURCE, '<cid:gps@192.0.2.10>;loc-src=lis.example.com, <https://lis.example.com/loc/7f3a>, <cid:loc@cg>'],
+    ])("999 from %s carrying its own location (a PIDF-LO by value, a reference): both reach the trunk before the site's, whole", async (_who, source, geolocation) => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', { ...DEVICE_LOCATED, source });
+      const b = await edge.nextInvite();
+      expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      expect(b.get('Geolocation'), b.raw).toBe(geolocation);
+      const parts = multipartParts(b.get('Content-Type') ?? '', b.body);
+      expect(parts.map((p) => p.headers.get('content-id') ?? p.headers.get('content-type'))).toEqual(['application/sdp', '<gps@192.0.2.10>', '<loc@cg>']);
+      expect(parts[0]!.body).toBe(emergencyOffer(SMALL_OFFER));
+      expect(parts[1]!.body).toBe(`${DEVICE_PIDF}\r\n`);
+      for (const element of [...COLLEGE_LANE, '<LOC>Lindop Building, room 2F410</LOC>']) expect(parts[2]!.body).toContain(element);
+      expect(await edge.waitForLog('the note', (l) => l.msg === "the caller sent its own location: passed on before the site's")).toMatchObject({ values: 2, dropped: [] });
+      await answerAndHangUp(edge, a, b);
+    });
+
+    it("the trunk refusing the caller's location (424 Bad Location Information): sent again to the same trunk with the site's alone, and the call connects", async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', DEVICE_LOCATED);
+      let b = await edge.nextInvite();
+      // Over TCP first when the device's PIDF-LO makes the INVITE too large for UDP, then over UDP.
+      while ((b.get('Geolocation') ?? '').includes('gps@192.0.2.10')) {
+        expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+        b.respond(424);
+        b = await edge.nextInvite();
+      }
+      expectEmergencyInvite(b, { offer: SMALL_OFFER, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
+      expect(b.body).not.toContain('gml:pos');
+      await edge.waitForLog('the resend', (l) => l.msg === "emergency INVITE refused with the caller's own location: sent again with the site's alone" && l.status === 424);
+      await answerAndHangUp(edge, a, b);
+      expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE' && r.uri.includes(EXTERNAL))).toEqual([]);
     });
 
     it.each([

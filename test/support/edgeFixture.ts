@@ -64,6 +64,8 @@ export interface InviteOptions {
   source?: string;
   headers?: HeaderInput;
   sdp?: string | null;
+  /** The body's Content-Type when `sdp` is not plain SDP (a multipart body). */
+  contentType?: string;
   /** Request-URI as written (default `sip:<to>@APP_HOST`). */
   ruri?: string;
   /** From as written (default `sip:<from>@192.0.2.10`). */
@@ -156,6 +158,7 @@ export class Edge {
       pai: opts.pai,
       headers: opts.headers,
       sdp: opts.sdp,
+      contentType: opts.contentType,
     });
     return this.fake.sendRequest(text, { source_address: opts.source ?? PHONE_SOURCE, autoAck: opts.autoAck });
   }

@@ -149,6 +149,8 @@ export interface InviteSpec {
   branch?: string;
   /** SDP offer; `null` sends an offer-less INVITE; defaults to sdp(). */
   sdp?: string | null;
+  /** The body's Content-Type when it is not plain SDP (a multipart body given as `sdp`). */
+  contentType?: string;
   headers?: ExtraHeaders;
 }
 
@@ -177,6 +179,7 @@ export function invite(spec: InviteSpec): string {
     contact: spec.contact ?? `sip:${userOf(uriOf(spec.from)) || 'caller'}@${contactHost}`,
     headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO'], ...extra],
     body: spec.sdp === null ? '' : (spec.sdp ?? sdp()),
+    contentType: spec.contentType,
   });
 }
 

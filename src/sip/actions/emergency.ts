@@ -1,5 +1,6 @@
 import type { SecurityAlert } from '../../audit/securityAlert.js';
 import type { CallContext, DecisionOf } from '../context.js';
+import { callerLocation } from '../callerLocation.js';
 import { emergencyOffer } from '../emergencySdp.js';
 import { locatedBody } from '../locationByValue.js';
 import { answerFailure, connectTo, type ConnectResult } from '../outboundCall.js';
@@ -9,6 +10,11 @@ import { routeTo, uriTransport } from '../uri.js';
 
 /** An emergency trunk that has not even rung by then is treated as failed and the next route is tried. */
 const TRUNK_PROGRESS_TIMEOUT_MS = 5_000;
+/**
+ * What a trunk answers to a body it will not take (bad request, too large, unsupported media type,
+ * bad location information: RFC 6442 §4.3, message too large).
+ */
+const CONTENT_REFUSALS = new Set([400, 413, 415, 424, 513]);
 /** A PSAP answers; this only bounds a leg that rings for ever. */
 const ANSWER_TIMEOUT_MS = 600_000;
 
@@ -54,23 +60,30 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   const ours = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };
   // Only our own extensions present themselves; anyone else shows the callback number.
   const callingNumber = caller ? setup.callerNumber : callback;
-  const located = locatedBody(
-    emergencyOffer(session.offer ?? ''),
-    callback,
-    decision.alert.address,
-    decision.alert.location,
-    otherHeaderBytes(ours, routes, setup.callerName, callingNumber),
-  );
-  const options = {
-    headers: { ...located.headers, ...ours },
-    body: located.body,
-    callingNumber,
-    callingName: setup.callerName,
-    answerTimeoutMs: ANSWER_TIMEOUT_MS,
-    progressTimeoutMs: TRUNK_PROGRESS_TIMEOUT_MS,
-    progress: 'early-media' as const,
+  const theirs = callerLocation(session.req, services.trusted.has(session.req.source_address));
+  if (theirs) services.logger.info({ callId: session.callId, values: theirs.values.length, dropped: theirs.dropped }, "the caller sent its own location: passed on before the site's");
+  const located = (withTheirs: boolean) => {
+    const body = locatedBody(emergencyOffer(session.offer ?? ''), callback, decision.alert.address, decision.alert.location, otherHeaderBytes(ours, routes, setup.callerName, callingNumber), withTheirs ? theirs : undefined);
+    const options = {
+      headers: { ...body.headers, ...ours },
+      body: body.body,
+      callingNumber,
+      callingName: setup.callerName,
+      answerTimeoutMs: ANSWER_TIMEOUT_MS,
+      progressTimeoutMs: TRUNK_PROGRESS_TIMEOUT_MS,
+      progress: 'early-media' as const,
+    };
+    return (route: string) => placeWhole(ctx, routeTo(route, number), options, body.fitsUdp);
   };
-  const place = (route: string) => placeWhole(ctx, routeTo(route, number), options, located.fitsUdp);
+  const withOurs = located(false);
+  const withBoth = theirs?.values.length ? located(true) : withOurs;
+  // A trunk refusing what the caller's location added gets the INVITE again with the site's alone.
+  const place = async (route: string): Promise<ConnectResult> => {
+    const result = await withBoth(route);
+    if (withBoth === withOurs || result.kind !== 'failed' || !CONTENT_REFUSALS.has(result.status)) return result;
+    services.logger.warn({ callId: session.callId, route, status: result.status }, "emergency INVITE refused with the caller's own location: sent again with the site's alone");
+    return withOurs(route);
+  };
   const first = place(decision.trunk);
   // Shared once the INVITE is on its way: the emergency call never waits for Redis.
   if (hold) shareCallback(services, hold);
