@@ -228,6 +228,8 @@ describe('SIP edge: emergency calls', () => {
       expect(parts[1]!.body).toBe(`${DEVICE_PIDF}\r\n`);
       for (const element of [...COLLEGE_LANE, '<LOC>Lindop Building, room 2F410</LOC>']) expect(parts[2]!.body).toContain(element);
       expect(await edge.waitForLog('the note', (l) => l.msg === "the caller sent its own location: passed on before the site's")).toMatchObject({ values: 2, dropped: [] });
+      // Security is told the room in the plan may not be where the caller is.
+      await until('the alert noting it', () => edge.fake.outboundRequests.some((r) => r.method === 'MESSAGE' && r.body.includes("note: the caller's phone sent a location of its own")));
       await answerAndHangUp(edge, a, b);
     });
 

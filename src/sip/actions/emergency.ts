@@ -41,6 +41,12 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   const caller = plan.extensions.get(setup.call.from);
   const number = (decision.destination?.class === 'emergency' && decision.destination.shortCode) || setup.call.to;
   const { callback, hold } = emergencyCallback(ctx, number);
+  const theirs = callerLocation(session.req, services.trusted.has(session.req.source_address));
+  const notes = [
+    setup.callerUnreadable && `caller unknown (${setup.callerUnreadable}): the site's callback number and address were sent`,
+    // Security must not take the plan's room for certain when the phone says it is somewhere else.
+    theirs?.values.length && "the caller's phone sent a location of its own, passed to the emergency service before this one",
+  ].filter(Boolean);
   const alert: SecurityAlert = {
     kind: 'emergency',
     ext: setup.call.from,
@@ -51,7 +57,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
     location: decision.alert.location ?? '',
     at: new Date(services.now()).toISOString(),
     callId: session.callId,
-    note: setup.callerUnreadable && `caller unknown (${setup.callerUnreadable}): the site's callback number and address were sent`,
+    note: notes.length > 0 ? notes.join('; ') : undefined,
   };
   services.alerts.send(alert);
   services.securityJoins?.emergency(ctx);
@@ -60,7 +66,6 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   const ours = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };
   // Only our own extensions present themselves; anyone else shows the callback number.
   const callingNumber = caller ? setup.callerNumber : callback;
-  const theirs = callerLocation(session.req, services.trusted.has(session.req.source_address));
   if (theirs) services.logger.info({ callId: session.callId, values: theirs.values.length, dropped: theirs.dropped }, "the caller sent its own location: passed on before the site's");
   const located = (withTheirs: boolean) => {
     const body = locatedBody(emergencyOffer(session.offer ?? ''), callback, decision.alert.address, decision.alert.location, otherHeaderBytes(ours, routes, setup.callerName, callingNumber), withTheirs ? theirs : undefined);
