@@ -49,6 +49,7 @@ function nationalPlans(problems: Problems, plans: Located<NumberingFile>[]): Nat
       domesticRegions: p.domesticRegions,
       emergency: p.emergency,
       callPrefixes: p.callPrefixes ?? [],
+      withholdPrefixes: p.withholdPrefixes ?? [],
       shortCodes: rules(problems, at, 'shortCodes', p.shortCodes),
       ranges: rules(problems, at, 'ranges', p.ranges),
       regions: regionRules(problems, at),
@@ -67,13 +68,19 @@ function overlaps(digits: string, pattern: string): boolean {
   return true;
 }
 
-/** A digit call prefix must not be, or begin, an emergency number or a short code: it would hide it. */
+/**
+ * A digit call prefix must not be, or begin, an emergency number or a short code: it would hide it. A
+ * withhold prefix must be a call prefix: only those are taken off before the number.
+ */
 function checkCallPrefixes(problems: Problems, plans: Located<NumberingFile>[]): void {
   for (const at of plans) {
     (at.value.callPrefixes ?? []).forEach((prefix, i) => {
       if (prefix.startsWith('*')) return;
       const clash = at.value.emergency.find((e) => overlaps(prefix, e)) ?? Object.keys(at.value.shortCodes).find((code) => overlaps(prefix, code));
       if (clash) problems.at(at, ['callPrefixes', i], `call prefix "${prefix}" clashes with "${clash}": a prefix must be digits no emergency number or short code starts with`);
+    });
+    (at.value.withholdPrefixes ?? []).forEach((prefix, i) => {
+      if (!(at.value.callPrefixes ?? []).includes(prefix)) problems.at(at, ['withholdPrefixes', i], `withhold prefix "${prefix}" is not one of callPrefixes`);
     });
   }
 }

@@ -101,6 +101,7 @@ export interface NumberingFile {
   domesticRegions: string[];
   emergency: string[];
   callPrefixes?: string[];
+  withholdPrefixes?: string[];
   shortCodes: Record<string, string>;
   ranges: Record<string, string>;
   regions?: Record<string, string>;
@@ -295,6 +296,8 @@ export const DIALPLAN_FILE_SCHEMA = strict({
       emergency: { type: 'array', items: digits, minItems: 1 },
       // Star codes (*67) or, where the plan has them, digit codes (UK 141) dialled before a number.
       callPrefixes: { type: 'array', items: { type: 'string', pattern: '^(\\*[0-9]{2,3}|1[0-9]{2,3})$' } },
+      // Of those, the ones that withhold the caller's number (UK 141, NANP *67).
+      withholdPrefixes: { type: 'array', items: { type: 'string' } },
       shortCodes: classTable,
       ranges: classTable,
       regions: { type: 'object', additionalProperties: region },

@@ -87,6 +87,17 @@ export class Numbering {
     return toE164(this.planOf(country).spec, false, digits);
   }
 
+  /**
+   * Whether a dial string asks for the caller's number to be withheld on this call: the call prefix
+   * nearest the number is a withhold prefix (141 07700 900123; 1470 after it would send the number).
+   */
+  withholdsCallerId(site: SiteContext, dialString: string): boolean {
+    const plan = this.planOf(site.country);
+    let withheld = false;
+    for (let cut = afterCallPrefix(plan, site, dialString); cut !== undefined; cut = afterCallPrefix(plan, site, cut.rest)) withheld = plan.spec.withholdPrefixes.includes(cut.prefix);
+    return withheld;
+  }
+
   /** A classifier bound to one site, so the per-call path does no lookups of the site. */
   classifierFor(site: SiteContext): Classify {
     const plan = this.planOf(site.country);
@@ -146,7 +157,7 @@ export class Numbering {
     let input = dialString;
     // A loop rather than a recursive call: TurboFan inlined classify into itself through the recursion,
     // and compiling that graph took 120-320 ms of CPU, once or more in each thread of a bulk classify.
-    if (plan.spec.callPrefixes.length > 0) for (let rest = afterCallPrefix(plan, site, input); rest !== undefined; rest = afterCallPrefix(plan, site, input)) input = rest;
+    if (plan.spec.callPrefixes.length > 0) for (let cut = afterCallPrefix(plan, site, input); cut !== undefined; cut = afterCallPrefix(plan, site, input)) input = cut.rest;
     const dialled = normaliseDialString(input);
     if (!dialled) return INVALID_SYNTAX;
     const { spec } = plan;
@@ -193,19 +204,19 @@ export class Numbering {
 
 /**
  * A call prefix (*67, *82; 141, 1470) changes how the call is made, not where it goes: the number
- * after it decides, whether the prefix comes before or after the outside-line prefix. The dial string
- * without its first call prefix, or undefined when it has none.
+ * after it decides, whether the prefix comes before or after the outside-line prefix. The first call
+ * prefix of a dial string and the dial string without it, or undefined when it has none.
  */
-function afterCallPrefix(plan: CompiledPlan, site: SiteContext, dialString: string): string | undefined {
+function afterCallPrefix(plan: CompiledPlan, site: SiteContext, dialString: string): { prefix: string; rest: string } | undefined {
   const outside = site.outsidePrefix;
   // An empty line would read past its end below, which costs a deoptimisation and a recompile of classify.
   if (dialString.length === 0) return undefined;
   if (!plan.callPrefixStarts.has(dialString.charCodeAt(0)) && (outside === undefined || !dialString.startsWith(outside))) return undefined;
   for (const prefix of plan.spec.callPrefixes) {
-    if (dialString.length > prefix.length && dialString.startsWith(prefix)) return dialString.slice(prefix.length).trimStart();
+    if (dialString.length > prefix.length && dialString.startsWith(prefix)) return { prefix, rest: dialString.slice(prefix.length).trimStart() };
     if (outside === undefined || !dialString.startsWith(outside)) continue;
     const at = outside.length + (dialString[outside.length] === ' ' ? 1 : 0);
-    if (dialString.length > at + prefix.length && dialString.startsWith(prefix, at)) return outside + dialString.slice(at + prefix.length);
+    if (dialString.length > at + prefix.length && dialString.startsWith(prefix, at)) return { prefix, rest: outside + dialString.slice(at + prefix.length) };
   }
   return undefined;
 }

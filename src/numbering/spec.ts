@@ -27,6 +27,8 @@ export interface NationalPlanSpec {
    * service codes such as *67 and *82 for caller ID): the call is classified by the number that follows.
    */
   callPrefixes: string[];
+  /** Those of the call prefixes that withhold the caller's number for the call (UK 141, NANP *67). */
+  withholdPrefixes: string[];
   shortCodes: RangeRule[];
   ranges: RangeRule[];
   /** National number prefixes of other regions sharing the calling code (+44 1534 Jersey), from every site. */

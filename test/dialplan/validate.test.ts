@@ -30,6 +30,13 @@ describe('validation pins every mistake to file:line:column', () => {
     }
   });
 
+  it('refuses a withhold prefix that is not a call prefix, at its line', async () => {
+    const gb = readFileSync(join(SAMPLE_DIALPLAN, 'numbering/GB.yaml'), 'utf8');
+    const line = gb.split('\n').findIndex((l) => l.includes('withholdPrefixes:')) + 1;
+    const { dir, problems } = await problemsWith('empty.yaml', '{}\n', { 'numbering/GB.yaml': gb.replace('withholdPrefixes: ["141"]', 'withholdPrefixes: ["141", "*67"]') });
+    expect(problems).toEqual([{ where: expect.stringMatching(new RegExp(`^${dir}/numbering/GB.yaml:${line}:\\d+$`)), message: 'withhold prefix "*67" is not one of callPrefixes' }]);
+  });
+
   it('takes a NANP site home area code for 7-digit dialling, and pins a wrong one to its line', async () => {
     const sample = (await import('node:fs')).readFileSync(new URL('../../dialplan/site.yaml', import.meta.url), 'utf8');
     const usSite = (areaCode: string) => sample.replace('country: GB\n', `country: US\n  areaCode: "${areaCode}"\n`);

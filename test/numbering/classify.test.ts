@@ -150,6 +150,22 @@ describe('NANP N11 codes', () => {
   });
 });
 
+describe('call prefixes that withhold the caller\'s number', () => {
+  const withheld = (country: string, dialled: string, outsidePrefix?: string) => numbering.withholdsCallerId({ country, outsidePrefix }, dialled);
+  it('UK 141 and NANP *67 withhold, before or after the outside prefix; 1470 and *82 do not', () => {
+    expect(withheld('GB', '141 07700 900123')).toBe(true);
+    expect(withheld('GB', '9 141 07700 900123', '9')).toBe(true);
+    expect(withheld('GB', '141 9 07700 900123', '9')).toBe(true);
+    expect(withheld('US', '*67 212 555 0100')).toBe(true);
+    expect(withheld('US', '9*67 212 555 0100', '9')).toBe(true);
+    for (const [country, dialled] of [['GB', '1470 07700 900123'], ['GB', '07700 900123'], ['US', '*82 212 555 0100'], ['US', '212 555 0100'], ['GB', '']]) expect(withheld(country!, dialled!)).toBe(false);
+  });
+  it('the prefix nearest the number decides', () => {
+    expect(withheld('GB', '141 1470 07700 900123')).toBe(false);
+    expect(withheld('GB', '1470 141 07700 900123')).toBe(true);
+  });
+});
+
 describe('NANP call prefixes (vertical service codes)', () => {
   it('classifies the number after *67 or *82 as if dialled alone', () => {
     expect(us('*67 212 555 0100')).toEqual(us('212 555 0100'));
