@@ -1,6 +1,7 @@
 import type { Decision } from '../policy/decision.js';
 import type { Plan } from '../policy/plan.js';
 import type { CallSetup } from './callSetup.js';
+import { WITHHELD } from './privacy.js';
 import type { DialOptions } from './session.js';
 import { routeTo } from './uri.js';
 
@@ -18,13 +19,16 @@ const RING_TIMEOUT_MS = 180_000;
 /** A next hop that has not even rung by then is treated as down (RFC 3261 Timer B). */
 const PROGRESS_TIMEOUT_MS = 32_000;
 
-/** The outbound leg of an allowed call: where it goes, with the caller's identity and the leg's timeouts. */
-export function allowedLeg(plan: Plan, decision: Extract<Decision, { action: 'allow' }>, setup: CallSetup): { uri: string; options: Omit<DialOptions, 'body' | 'progress'> } {
+/**
+ * The outbound leg of an allowed call: where it goes, with the caller's identity (anonymous when
+ * `withheld`, the P-Asserted-Identity still there for the trunk) and the leg's timeouts.
+ */
+export function allowedLeg(plan: Plan, decision: Extract<Decision, { action: 'allow' }>, setup: CallSetup, withheld: boolean): { uri: string; options: Omit<DialOptions, 'body' | 'progress'> } {
   const target = allowedTarget(plan, decision, setup);
-  return {
-    uri: target.uri,
-    options: { headers: target.headers, callingNumber: setup.callerNumber, callingName: setup.callerName, answerTimeoutMs: RING_TIMEOUT_MS, progressTimeoutMs: PROGRESS_TIMEOUT_MS },
-  };
+  const identity = withheld
+    ? { headers: { ...target.headers, ...WITHHELD.headers }, callingNumber: WITHHELD.callingNumber, callingName: WITHHELD.callingName }
+    : { headers: target.headers, callingNumber: setup.callerNumber, callingName: setup.callerName };
+  return { uri: target.uri, options: { ...identity, answerTimeoutMs: RING_TIMEOUT_MS, progressTimeoutMs: PROGRESS_TIMEOUT_MS } };
 }
 
 /** The number the public network sees and calls back: the extension's DDI, else the main number. */

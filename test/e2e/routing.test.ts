@@ -64,6 +64,19 @@ describe.skipIf(!lab)('callguard serve: rejects and routing (real drachtio-serve
     expect(invite?.header('P-Asserted-Identity'), invite?.raw).toMatch(/[:<]\+441707284101[@>;]/);
   }, 120_000);
 
+  it('4101 dialling 9 141 01707 123456 (UK: withhold my number): the trunk gets an anonymous From and Privacy: id, with P-Asserted-Identity +441707284101 for itself', async () => {
+    const trunk = await peer(stack, 'trunk', 'answer', 1);
+    const uac = await dial(stack, { from: '4101', to: '914101707123456', expect: 'call' });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    const [invite] = requests(trunk, 'INVITE');
+    expect(invite?.uri, trunk.describe()).toBe(`sip:+441707123456@127.0.0.1:${stack.ports.trunk}`);
+    expect(invite?.header('From'), invite?.raw).toMatch(/^"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=/);
+    expect(invite?.header('Privacy'), invite?.raw).toBe('id');
+    expect(invite?.header('P-Asserted-Identity'), invite?.raw).toMatch(/[:<]\+441707284101[@>;]/);
+    expect(invite?.header('Contact'), invite?.raw).not.toContain('4101');
+  }, 120_000);
+
   it('a REFER to a premium number on a connected 4101 -> 4202 call gets 403', async () => {
     const pbx = await peer(stack, 'pbx', 'answer', 1);
     const uac = await startSipp(lab!, {

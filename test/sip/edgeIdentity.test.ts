@@ -1,9 +1,10 @@
 /**
  * Who is calling: P-Asserted-Identity believed only from a trusted source, the From user otherwise;
- * callers the plan does not know; calls from the trunk to a DDI routed to the extension.
+ * callers the plan does not know; calls from the trunk to a DDI routed to the extension; a caller's
+ * number withheld (RFC 3323 Privacy, UK 141) on every leg but the emergency call's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_HOST, Edge, EXTERNAL, INTERNAL, TRUSTED_SOURCE } from '../support/edgeFixture.js';
+import { APP_HOST, EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, TRUSTED_SOURCE } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
 
 describe('SIP edge: caller identity and inbound calls', () => {
@@ -77,5 +78,69 @@ describe('SIP edge: caller identity and inbound calls', () => {
     const final = await a.finalResponse();
     expect(final.status).toBe(403);
     expect(final.get('Reason')).toBe('Q.850;cause=21;text="unknown-caller"');
+  });
+
+  describe("the caller's number withheld (RFC 3323/3325: an anonymous From, Privacy: id, the P-Asserted-Identity kept for the trunk)", () => {
+    const ANONYMOUS_FROM = /^"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=/;
+
+    /** The B leg as placed, then refused so the next case starts clean. */
+    async function placed(a: ReturnType<Edge['invite']>): Promise<Awaited<ReturnType<Edge['nextInvite']>>> {
+      const b = await edge.nextInvite();
+      b.respond(486);
+      expect((await a.finalResponse()).status).toBe(486);
+      return b;
+    }
+
+    it.each([
+      ['dialled 141 after the outside prefix', '914107700900123', {}],
+      ['dialled 141 before it', '141907700900123', {}],
+      ["the phone's Privacy: id", '907700900123', { Privacy: 'id' }],
+      ['Privacy: user;critical', '907700900123', { Privacy: 'user;critical' }],
+    ])('4101 to a mobile, %s: From anonymous, Privacy: id, P-Asserted-Identity its DDI', async (_how, dialled, headers) => {
+      const b = await placed(edge.invite('4101', dialled, { headers }));
+      expect(b.uri).toBe(`sip:+447700900123@${EXTERNAL}`);
+      expect(b.get('From')).toMatch(ANONYMOUS_FROM);
+      expect(b.get('Privacy')).toBe('id');
+      expect(b.get('P-Asserted-Identity')).toMatch(/^<(tel|sip):\+441707284101[>@;]/);
+      expect(b.raw).not.toMatch(/^(From|Contact):.*4101/im);
+    });
+
+    it.each([
+      ['Privacy: none', { Privacy: 'none' }, '907700900123'],
+      ['1470 after 141 (the prefix nearest the number decides)', {}, '9141147007700900123'],
+    ])('%s: the number is shown as usual', async (_how, headers, dialled) => {
+      const b = await placed(edge.invite('4101', dialled, { headers }));
+      expect(b.get('From')).toMatch(/<sip:4101@/);
+      expect(b.get('Privacy')).toBeUndefined();
+    });
+
+    it("an outside caller the trunk delivers withheld (From anonymous, its number in P-Asserted-Identity, Privacy: id) reaches the extension's phone withheld", async () => {
+      const a = edge.invite('anonymous', '', {
+        ruri: `sip:+441707284101@${APP_HOST}`,
+        fromUri: 'sip:anonymous@anonymous.invalid',
+        pai: 'sip:+447700900123@trunk.herts.example.ac.uk',
+        source: TRUSTED_SOURCE,
+        headers: { Privacy: 'id' },
+      });
+      const b = await placed(a);
+      expect(b.uri).toBe(`sip:4101@${INTERNAL}`);
+      expect(b.get('From')).toMatch(ANONYMOUS_FROM);
+      expect(b.get('Privacy')).toBe('id');
+      expect(b.raw).not.toContain('7700900123');
+    });
+
+    it('4101 withholding its number on 999 (141, Privacy: id) is still shown to the emergency service: callback, its own From, no Privacy', async () => {
+      const a = edge.invite('4101', '9141999', { headers: { Privacy: 'id' } });
+      const b = await edge.nextInvite();
+      expect(b.uri).toMatch(new RegExp(`^sip:999@${EMERGENCY_TRUNK}`));
+      expect(b.get('P-Asserted-Identity')).toMatch(/^<(tel|sip):\+441707284101[>@;]/);
+      expect(b.get('From')).toMatch(/<sip:4101@/);
+      expect(b.get('Privacy')).toBeUndefined();
+      b.respond(200, { body: sip.sdp({ ip: '192.0.2.99' }) });
+      expect((await a.finalResponse()).status).toBe(200);
+      await edge.nextRequest('ACK');
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
   });
 });

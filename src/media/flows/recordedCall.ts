@@ -1,4 +1,5 @@
 import type { CallContext, DecisionOf } from '../../sip/context.js';
+import { callerIdWithheld } from '../../sip/privacy.js';
 import { allowedLeg } from '../../sip/routing.js';
 import { connectThroughMedia, type MediaRecording } from '../connectThroughMedia.js';
 import { mediaFailed, noticeInEarlyMedia } from '../earlyMedia.js';
@@ -36,7 +37,7 @@ export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server
   if (!caller) return mediaFailed(ctx);
   if (!session.wanted) return;
   const party = recordedParty(ctx);
-  const leg = allowedLeg(plan, decision, setup);
+  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(ctx));
   const meta: RecordingMeta = { ...party, notice, at: services.now(), callId: session.callId };
   await connectThroughMedia(ctx, server, caller, leg.uri, leg.options, () => begin(ctx, meta));
 }
