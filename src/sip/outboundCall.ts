@@ -37,7 +37,7 @@ export async function connectTo(ctx: CallContext, uri: string, options: DialOpti
     outcome = await ctx.session.dial(target.uri, { ...options, headers: { ...options.headers, ...target.headers } });
   }
   if (outcome.kind !== 'answered') return outcome;
-  const bridged = await ctx.session.bridge(outcome, { onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other) });
+  const bridged = await ctx.session.bridge(outcome, { onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other), reoffer: options.reoffer });
   return bridged ? { kind: 'connected' } : { kind: 'caller-gone' };
 }
 

@@ -8,16 +8,19 @@ export type EarlyUpdates = { on(event: 'update', listener: (update: Srf.SrfReque
 type ModifyWithoutOffer = (sdp: undefined, options: { noAck: true }) => Promise<{ sdp: string | undefined; ack(answer: string | undefined): void }>;
 type AckListener = (event: 'ack', listener: (ack: Srf.SrfRequest) => void) => void;
 
+/** How an offer is put to the other side (an emergency trunk is offered G.711 audio only); as it came when absent. */
+type Reoffer = ((offer: string) => string) | undefined;
+
 /**
  * Passes a re-INVITE from one side of a bridged call to `through` (the other side, or this side's own
  * media leg): hold, resume and codec changes. One without an offer (a delayed-offer PBX asking for
  * one, as CUCM does after a transfer) is passed on without one too: `through` offers in its 200, and
  * its ACK waits for the requester's ACK, which carries the answer. Either failing gets 488.
  */
-export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse, reoffer?: Reoffer): void {
   const offer = sdpOfMessage(req);
   if (offer !== undefined) {
-    passOffer(through, offer, res);
+    passOffer(through, offer, res, reoffer);
     return;
   }
   const before = through.local.sdp;
@@ -42,14 +45,14 @@ export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Sr
  * re-INVITE, which every far end takes, and answered with the answer to that; without one it is a
  * session refresh (RFC 4028), answered here: drachtio-srf would answer an offer with the old SDP.
  */
-export function passUpdate(through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+export function passUpdate(through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse, reoffer?: Reoffer): void {
   const offer = sdpOfMessage(req);
   if (offer === undefined) res.send(200);
-  else passOffer(through, offer, res);
+  else passOffer(through, offer, res, reoffer);
 }
 
-function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse): void {
-  through.modify(offer).then(
+function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse, reoffer: Reoffer): void {
+  through.modify(reoffer ? reoffer(offer) : offer).then(
     (sdp) => res.send(200, { body: sdp }),
     () => res.send(488),
   );

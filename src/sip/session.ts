@@ -42,6 +42,8 @@ export interface DialOptions {
    * bare 180, `none` nothing (the caller already hears our own media).
    */
   progress?: 'early-media' | 'ringing' | 'none';
+  /** How the caller's later offers (re-INVITE, UPDATE) are put to this leg once connected; as they come when absent. */
+  reoffer?: (offer: string) => string;
 }
 
 /** Which side of a bridged call a request came from: the caller's (A) or the callee's (B). */
@@ -55,6 +57,8 @@ export interface BridgeOptions {
   alsoEnd?: Dialog[];
   /** Through the media server, each side renegotiates (hold, codec change) with its own media leg. */
   mediaLegs?: { caller: Dialog; callee: Dialog };
+  /** How the caller's offers are put to the callee itself (not to a media leg); as they come when absent. */
+  reoffer?: (offer: string) => string;
 }
 
 /**
@@ -305,9 +309,10 @@ export class CallSession {
       [caller, 'caller', callee],
       [callee, 'callee', caller],
     ];
+    const shaped = (side: Side) => (side === 'caller' && renegotiation.caller === callee ? options.reoffer : undefined);
     for (const [dialog, side, other] of sides) {
-      dialog.on('modify', (req, res) => passReInvite(dialog, renegotiation[side], req, res));
-      dialog.on('update', (req, res) => passUpdate(renegotiation[side], req, res));
+      dialog.on('modify', (req, res) => passReInvite(dialog, renegotiation[side], req, res, shaped(side)));
+      dialog.on('update', (req, res) => passUpdate(renegotiation[side], req, res, shaped(side)));
       dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
       if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
     }

@@ -202,6 +202,19 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     expect(ack?.body, trunk.describe()).toContain('o=reinvite-answer ');
   }, 120_000);
 
+  it("a softphone putting its connected 999 on hold, offering opus, G.722 and video again: the trunk's re-INVITE offers G.711 audio alone, sendonly, as its first INVITE did", async () => {
+    const { trunk } = await connectedEmergencyCall('reinvite', () => startSipp(stack.lab, { role: 'uac', scenarioFile: 'uac-hold-reoffer.xml', template: { hold: 300 }, remote: `127.0.0.1:${stack.drachtio.sipPort}`, service: '999', keys: { from: '4101' }, calls: 1, timeoutSeconds: 60 }));
+    const [first, hold] = requests(trunk, 'INVITE');
+    expect(hold, trunk.describe()).toBeDefined();
+    for (const invite of [first!, hold!]) {
+      const sdp = invite.header('Content-Type')?.startsWith('multipart/') ? multipartParts(invite).find((p) => p.contentType?.startsWith('application/sdp'))!.body : invite.body;
+      expect(sdp, invite.raw).toMatch(/^m=audio [1-9]\d* RTP\/AVP 0 8 101\r?$/m);
+      expect(sdp, invite.raw).toMatch(/^m=video 0 /m);
+      expect(sdp, invite.raw).not.toMatch(/opus|G722|H264|a=ssrc/);
+    }
+    expect(hold!.body, hold!.raw).toMatch(/^a=sendonly\r?$/m);
+  });
+
   it('the emergency trunk answering 503: the call is retried on the public trunk with the same number', async () => {
     const emergency = await peer(stack, 'emergency', { reject: 503, phrase: 'Service Unavailable' }, 1);
     const trunk = await peer(stack, 'trunk', 'answer', 1);

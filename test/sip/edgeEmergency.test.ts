@@ -233,6 +233,31 @@ describe('SIP edge: emergency calls', () => {
       await answerAndHangUp(edge, a, b);
     });
 
+    it.each([
+      ['a re-INVITE', 'INVITE'],
+      ['an UPDATE', 'UPDATE'],
+    ])("a softphone putting its 999 on hold with %s offering its whole codec list and video: the trunk is offered what it was offered first, G.711 audio, still on hold", async (_what, method) => {
+      edge = await Edge.start();
+      // Without an offer, so that the call is surely connected once the trunk's ACK carries the caller's answer.
+      const a = edge.invite('4101', '999', { sdp: null, autoAck: false });
+      const b = await edge.nextInvite();
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      a.ack({ body: SMALL_OFFER });
+      expect((await edge.nextRequest('ACK')).body).toBe(SMALL_OFFER);
+      const hold = BARESIP_VIDEO_OFFER.replace(/a=sendrecv\r\n/g, '').replace(/(m=audio [^\r]*\r\n)/, '$1a=sendonly\r\n');
+      const reoffer = a.sendInDialog(method, { body: hold });
+      const toTrunk = await edge.nextRequest('INVITE');
+      expect(toTrunk.body).toBe(emergencyOffer(hold));
+      expect(toTrunk.body).toMatch(/^m=audio \d+ RTP\/AVP 0 8 101\r\na=sendonly\r\n/m);
+      expect(toTrunk.body).toMatch(/^m=video 0 /m);
+      expect(toTrunk.body).not.toMatch(/opus|a=ssrc|G722/i);
+      toTrunk.respond(200, { body: ANSWER.replace('a=sendrecv', 'a=recvonly') });
+      expect((await reoffer.finalResponse()).status).toBe(200);
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
+
     it("the trunk refusing the caller's location (424 Bad Location Information): sent again to the same trunk with the site's alone, and the call connects", async () => {
       edge = await Edge.start();
       const a = edge.invite('4101', '999', DEVICE_LOCATED);

@@ -77,6 +77,8 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
       answerTimeoutMs: ANSWER_TIMEOUT_MS,
       progressTimeoutMs: TRUNK_PROGRESS_TIMEOUT_MS,
       progress: 'early-media' as const,
+      // A softphone's hold, resume or new address offers its whole codec list again: the trunk gets what it got first.
+      reoffer: emergencyOffer,
     };
     return (route: string) => placeWhole(ctx, routeTo(route, number), options, body.fitsUdp);
   };
