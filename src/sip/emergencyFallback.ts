@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import { callPathError } from './callPathError.js';
 import type { EdgeServices } from './context.js';
+import { emergencyOffer } from './emergencySdp.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
@@ -39,7 +40,8 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   const offer = sdpOfMessage(req);
   let body = offer;
   try {
-    const located = sdpWithLocation(offer ?? '', pidfLo(callback, plan.site.address, undefined));
+    // The trunk is offered G.711 audio, as on the usual route: a softphone's whole offer beside the PIDF-LO is too large for one datagram.
+    const located = sdpWithLocation(offer ? emergencyOffer(offer) : '', pidfLo(callback, plan.site.address, undefined));
     Object.assign(headers, located.headers);
     body = located.body;
   } catch (locationError) {

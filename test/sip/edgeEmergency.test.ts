@@ -188,6 +188,19 @@ describe('SIP edge: emergency calls', () => {
       await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
     });
 
+    it("call handling failing on a softphone's 999: the direct route offers the trunk G.711 audio beside the PIDF-LO, not the whole offer", async () => {
+      edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+      const a = edge.invite('4101', '999', { sdp: BARESIP_VIDEO_OFFER });
+      const b = await edge.nextInvite();
+      const parts = multipartParts(b.get('Content-Type') ?? '', b.body);
+      expect(parts.map((p) => p.headers.get('content-type'))).toEqual(['application/sdp', 'application/pidf+xml']);
+      expect(parts[0]!.body).toBe(emergencyOffer(BARESIP_VIDEO_OFFER));
+      b.respond(200, { body: ANSWER });
+      const ok = await a.finalResponse();
+      expect(ok.status).toBe(200);
+      expect(ok.body).toBe(ANSWER);
+    });
+
     it.each([181, 182])('the emergency centre answering %s without SDP (forwarded, queued): the caller hears ringing (180) until it answers', async (status) => {
       edge = await Edge.start();
       const a = edge.invite('4101', '999', { sdp: SMALL_OFFER });
