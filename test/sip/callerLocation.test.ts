@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CALLER_LOCATION_MAX_BYTES, callerLocation } from '../../src/sip/callerLocation.js';
 import { pidfLo, sdpWithLocation } from '../../src/sip/locationByValue.js';
@@ -84,5 +85,24 @@ describe("the emergency INVITE's body with the caller's location", () => {
   it('is unchanged without a caller location', () => {
     expect(sdpWithLocation(SDP, ours)).toEqual(sdpWithLocation(SDP, ours, { values: [], parts: [], dropped: [] }));
     expect(sdpWithLocation(SDP, ours).headers.Geolocation).toBe('<cid:loc@cg>');
+  });
+});
+
+describe("a caller's location on whatever a caller sends", () => {
+  const piece = fc.oneof(fc.constantFrom('<cid:gps@192.0.2.10>', '<https://lis.example.com/1>', ';loc-src=x', ',', '<', '>', '%', '%zz', 'cid:', '"', '--dev', '\r\n', 'Content-ID: <gps@192.0.2.10>'), fc.string({ maxLength: 12 }));
+  const text = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
+  it('never throws; each value kept is a <URI>, and the body built with them keeps every part whole', () => {
+    fc.assert(
+      fc.property(text, text, fc.boolean(), (geolocation, body, trusted) => {
+        const found = callerLocation(message({ Geolocation: geolocation, 'Content-Type': 'multipart/mixed;boundary=dev' }, `--dev\r\n${body}\r\n--dev--\r\n`), trusted);
+        if (!geolocation) {
+          expect(found).toBeUndefined();
+          return;
+        }
+        for (const value of found!.values) expect(value).toMatch(/^<[^>]+>/);
+        const { body: built, headers } = sdpWithLocation(SDP, '<presence/>', found);
+        expect(bodyParts(headers['Content-Type'], built).length).toBe(found!.parts.length + 2);
+      }),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emergencyOffer } from '../../src/sip/emergencySdp.js';
 import { locatedBody, UDP_REQUEST_LIMIT } from '../../src/sip/locationByValue.js';
@@ -56,5 +57,23 @@ describe('the location by value', () => {
     const headerBytes = UDP_REQUEST_LIMIT - own - Buffer.byteLength(small.body);
     expect(locatedBody(sdp, '+441707284301', address, loc, headerBytes).fitsUdp).toBe(true);
     expect(locatedBody(sdp, '+441707284301', address, loc, headerBytes + 1).fitsUdp).toBe(false);
+  });
+});
+
+describe('the emergency offer on whatever a caller sends', () => {
+  // It runs inside drachtio-srf's event handlers (a caller's re-INVITE on a 999): a throw there would reach the process.
+  const sdpLine = fc.oneof(
+    fc.constantFrom('v=0', 'o=- 1 1 IN IP4 192.0.2.10', 's=-', 'c=IN IP4 192.0.2.10', 't=0 0', 'm=audio 4000 RTP/AVP 0 8 101', 'm=audio 0 RTP/AVP', 'm=video 5000 RTP/AVP 96', 'm=audio', 'm=audio 4000/2 RTP/SAVP 111', 'a=rtpmap:101 telephone-event/8000', 'a=rtpmap:0', 'a=fmtp:', 'a=sendonly', 'a=ssrc:1 cname:x', ''),
+    fc.string({ maxLength: 40 }),
+  );
+  it('never throws, and keeps at most as many m-lines as came', () => {
+    fc.assert(
+      fc.property(fc.array(sdpLine, { maxLength: 20 }), fc.constantFrom('\r\n', '\n'), (body, eol) => {
+        const offer = body.join(eol);
+        const out = emergencyOffer(offer);
+        expect(typeof out).toBe('string');
+        expect((out.match(/^m=/gm) ?? []).length).toBeLessThanOrEqual((offer.match(/^m=/gm) ?? []).length);
+      }),
+    );
   });
 });
