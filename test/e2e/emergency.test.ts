@@ -162,8 +162,13 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     }, 120_000);
   }
 
-  it("999 from a device sending its own location (RFC 6442: a PIDF-LO beside its offer, and a reference): the trunk gets both before the site's PIDF-LO, whole", async () => {
-    const { trunk } = await connectedEmergencyCall('answer', () => dial(stack, { from: '4101', to: '999', expect: 'call', located: true }));
+  it("999 from a device sending its own location (RFC 6442: a PIDF-LO beside its offer, and a reference): a trunk on TCP gets both before the site's PIDF-LO, whole", async () => {
+    const trunk = await peer(stack, 'emergency', 'answer', 1, { transport: 'tcp' });
+    const security = await peer(stack, 'security', 'answer', 1);
+    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', located: '<cid:gps@[local_ip]>, <https://lis.example.com/loc/7f3a>' });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    await finish(security, 10_000);
     const invite = requests(trunk, 'INVITE')[0];
     expect(invite, trunk.describe()).toBeDefined();
     expect(invite!.header('Geolocation'), invite!.raw).toBe('<cid:gps@127.0.0.1>, <https://lis.example.com/loc/7f3a>, <cid:loc@cg>');
@@ -173,17 +178,15 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     for (const element of ['College Lane', 'AL10 9AB', LOCATION_4101]) expect(parts[2]!.body).toContain(element);
   });
 
-  it("an emergency trunk refusing the device's location with 424: the INVITE goes again to the same trunk with the site's PIDF-LO alone, and the call connects", async () => {
-    const trunk = await peer(stack, 'emergency', 'refuse-located', 2);
-    const security = await peer(stack, 'security', 'answer', 1);
-    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', located: true });
-    expect(await uac.waitExit(), uac.describe()).toBe(0);
-    expect(await finish(trunk), trunk.describe()).toBe(0);
-    await finish(security, 10_000);
-    const invites = requests(trunk, 'INVITE');
-    expect(invites.map((i) => (i.header('Geolocation') ?? '').includes('cid:gps@')), trunk.describe()).toEqual([true, false]);
-    expectEmergencyInvite(invites[1], stack.ports.emergency, trunk.describe());
-    await stack.app.waitForLog('the resend', (l) => l.msg === "emergency INVITE refused with the caller's own location: sent again with the site's alone" && l.status === 424);
+  it("999 from a device sending its own location to a trunk without TCP: the INVITE goes over UDP with the site's PIDF-LO alone, in one datagram, and the call connects", async () => {
+    const logsBefore = stack.app.logs().length;
+    const { trunk } = await connectedEmergencyCall('answer', () => dial(stack, { from: '4101', to: '999', expect: 'call', located: '<cid:gps@[local_ip]>, <https://lis.example.com/loc/7f3a>' }));
+    const [invite] = requests(trunk, 'INVITE');
+    expectEmergencyInvite(invite, stack.ports.emergency, trunk.describe());
+    expect(invite!.header('Geolocation'), invite!.raw).toBe('<cid:loc@cg>');
+    expect(Buffer.byteLength(invite!.raw), invite!.raw).toBeLessThanOrEqual(1300);
+    const fallback = await stack.app.waitForLog('the UDP fallback', (e) => String(e.msg).startsWith('emergency trunk did not take the INVITE over TCP'), 20_000, logsBefore);
+    expect(fallback).toMatchObject({ withoutCallerLocation: true });
   });
 
   it('a caller sending an UPDATE without SDP while its 999 rings: answered 200 (not drachtio-srf\'s 500), and the call connects', async () => {

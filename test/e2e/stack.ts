@@ -168,8 +168,8 @@ export interface DialOptions {
   lateOffer?: boolean;
   /** With 'call': the INVITE says Require: 100rel (RFC 3262), and the caller PRACKs the reliable 180 or 183 it expects before the answer. */
   reliable?: 180 | 183;
-  /** With 'call': the INVITE carries the device's own location (RFC 6442): a PIDF-LO beside the offer, and a reference. */
-  located?: boolean;
+  /** With 'call': the INVITE carries a PIDF-LO of the device's beside the offer, and this Geolocation value (RFC 6442). */
+  located?: string;
   holdMs?: number;
   calls?: number;
   rate?: number;
@@ -180,7 +180,8 @@ export function dialTo(lab: LabPaths, remote: string, options: DialOptions, time
   const common = { role: 'uac' as const, remote, service: options.to, keys: { from: options.from }, calls: options.calls ?? 1, rate: options.rate ?? 10, timeoutSeconds };
   const hold = options.holdMs ?? 300;
   if (options.expect === 'call' && options.reliable) return startSipp(lab, { ...common, scenarioFile: 'uac-100rel.xml', template: { hold, provisional: options.reliable } });
-  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: options.lateOffer ? 'uac-late-offer.xml' : options.located ? 'uac-located.xml' : 'uac-call.xml', template: { hold } });
+  if (options.expect === 'call' && options.located) return startSipp(lab, { ...common, scenarioFile: 'uac-located.xml', template: { hold, geolocation: options.located } });
+  if (options.expect === 'call') return startSipp(lab, { ...common, scenarioFile: options.lateOffer ? 'uac-late-offer.xml' : 'uac-call.xml', template: { hold } });
   return startSipp(lab, { ...common, scenarioFile: 'uac-reject.xml', template: { status: options.expect } });
 }
 

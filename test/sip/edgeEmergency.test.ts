@@ -271,16 +271,29 @@ describe('SIP edge: emergency calls', () => {
       (await edge.nextRequest('BYE')).respond(200);
     });
 
+    it("a trunk that will not take TCP gets the INVITE over UDP with the site's location alone, rather than the caller's too in a fragmented datagram", async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', DEVICE_LOCATED);
+      const overTcp = await edge.nextInvite();
+      expect(overTcp.uri).toBe(`sip:999@${EMERGENCY_TRUNK};transport=tcp`);
+      expect(overTcp.get('Geolocation')).toContain('cid:gps@192.0.2.10');
+      overTcp.respond(503);
+      const overUdp = await edge.nextInvite();
+      expectEmergencyInvite(overUdp, { offer: SMALL_OFFER, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
+      expect(overUdp.get('Geolocation')).toBe('<cid:loc@cg>');
+      expect(await edge.waitForLog('the UDP fallback', (l) => l.msg === 'emergency trunk did not take the INVITE over TCP: sent over UDP')).toMatchObject({ withoutCallerLocation: true, status: 503 });
+      await answerAndHangUp(edge, a, overUdp);
+    });
+
     it("the trunk refusing the caller's location (424 Bad Location Information): sent again to the same trunk with the site's alone, and the call connects", async () => {
       edge = await Edge.start();
       const a = edge.invite('4101', '999', DEVICE_LOCATED);
       let b = await edge.nextInvite();
-      // Over TCP first when the device's PIDF-LO makes the INVITE too large for UDP, then over UDP.
-      while ((b.get('Geolocation') ?? '').includes('gps@192.0.2.10')) {
-        expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
-        b.respond(424);
-        b = await edge.nextInvite();
-      }
+      // Over TCP, the device's PIDF-LO making the INVITE too large for UDP; refused there, it is not sent over UDP too.
+      expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK};transport=tcp`);
+      expect(b.get('Geolocation')).toContain('cid:gps@192.0.2.10');
+      b.respond(424);
+      b = await edge.nextInvite();
       expectEmergencyInvite(b, { offer: SMALL_OFFER, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
       expect(b.body).not.toContain('gml:pos');
       await edge.waitForLog('the resend', (l) => l.msg === "emergency INVITE refused with the caller's own location: sent again with the site's alone" && l.status === 424);

@@ -15,6 +15,8 @@ const TRUNK_PROGRESS_TIMEOUT_MS = 5_000;
  * bad location information: RFC 6442 §4.3, message too large).
  */
 const CONTENT_REFUSALS = new Set([400, 413, 415, 424, 513]);
+/** What drachtio-server answers itself when it cannot reach the trunk over a transport. */
+const TRANSPORT_FAILURES = new Set([408, 503]);
 /** A PSAP answers; this only bounds a leg that rings for ever. */
 const ANSWER_TIMEOUT_MS = 600_000;
 
@@ -67,7 +69,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   // Only our own extensions present themselves; anyone else shows the callback number.
   const callingNumber = caller ? setup.callerNumber : callback;
   if (theirs) services.logger.info({ callId: session.callId, values: theirs.values.length, dropped: theirs.dropped }, "the caller sent its own location: passed on before the site's");
-  const located = (withTheirs: boolean) => {
+  const located = (withTheirs: boolean): Located => {
     const body = locatedBody(emergencyOffer(session.offer ?? ''), callback, decision.alert.address, decision.alert.location, otherHeaderBytes(ours, routes, setup.callerName, callingNumber), withTheirs ? theirs : undefined);
     const options = {
       headers: { ...body.headers, ...ours },
@@ -80,16 +82,19 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
       // A softphone's hold, resume or new address offers its whole codec list again: the trunk gets what it got first.
       reoffer: emergencyOffer,
     };
-    return (route: string) => placeWhole(ctx, routeTo(route, number), options, body.fitsUdp);
+    return { options, fitsUdp: body.fitsUdp };
   };
-  const withOurs = located(false);
-  const withBoth = theirs?.values.length ? located(true) : withOurs;
-  // A trunk refusing what the caller's location added gets the INVITE again with the site's alone.
+  const own = located(false);
+  const both = theirs?.values.length ? located(true) : undefined;
+  // Over UDP the caller's location goes only in an INVITE that still fits one datagram; a trunk
+  // refusing what it added gets the INVITE again with the site's alone.
   const place = async (route: string): Promise<ConnectResult> => {
-    const result = await withBoth(route);
-    if (withBoth === withOurs || result.kind !== 'failed' || !CONTENT_REFUSALS.has(result.status)) return result;
+    const uri = routeTo(route, number);
+    if (!both) return placeWhole(ctx, uri, own, own);
+    const result = await placeWhole(ctx, uri, both, both.fitsUdp || !own.fitsUdp ? both : own);
+    if (result.kind !== 'failed' || !CONTENT_REFUSALS.has(result.status)) return result;
     services.logger.warn({ callId: session.callId, route, status: result.status }, "emergency INVITE refused with the caller's own location: sent again with the site's alone");
-    return withOurs(route);
+    return placeWhole(ctx, uri, own, own);
   };
   const first = place(decision.trunk);
   // Shared once the INVITE is on its way: the emergency call never waits for Redis.
@@ -105,21 +110,30 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   answerFailure(ctx, result);
 }
 
+/** An emergency INVITE's options, and whether it fits one UDP datagram. */
+interface Located {
+  options: DialOptions;
+  fitsUdp: boolean;
+}
+
 /**
  * Places the emergency INVITE whole. One too large for a UDP datagram goes over TCP (RFC 3261
- * §18.1.1) unless the route names its transport; a trunk that will not take it over TCP gets it over
- * UDP as it is, fragmented, rather than with part of the caller's location.
+ * §18.1.1) unless the route names its transport; whatever goes over UDP instead (the route says so,
+ * or the trunk will not take TCP) is `overUdp`, sent as it is, fragmented if it must be, rather than
+ * with part of the site's location.
  */
-async function placeWhole(ctx: CallContext, uri: string, options: DialOptions, fitsUdp: boolean): Promise<ConnectResult> {
+async function placeWhole(ctx: CallContext, uri: string, whole: Located, overUdp: Located): Promise<ConnectResult> {
   const { logger } = ctx.services;
   const named = uriTransport(uri);
-  if (fitsUdp || named) {
-    if (!fitsUdp && named === 'udp') logger.warn({ callId: ctx.session.callId, uri }, 'emergency INVITE larger than one UDP datagram sent over UDP: the route names transport=udp');
-    return connectTo(ctx, uri, options);
+  if (whole.fitsUdp || (named && named !== 'udp')) return connectTo(ctx, uri, whole.options);
+  if (named === 'udp') {
+    if (!overUdp.fitsUdp) logger.warn({ callId: ctx.session.callId, uri }, 'emergency INVITE larger than one UDP datagram sent over UDP: the route names transport=udp');
+    return connectTo(ctx, uri, overUdp.options);
   }
   // drachtio-server would otherwise copy the transport into To as a header parameter.
-  const overTcp = await connectTo(ctx, `${uri};transport=tcp`, { ...options, headers: { ...options.headers, To: `<${uri}>` } });
-  if (overTcp.kind !== 'failed') return overTcp;
-  logger.warn({ callId: ctx.session.callId, uri, status: overTcp.status }, 'emergency trunk did not take the INVITE over TCP: sent over UDP as it is, larger than one datagram');
-  return connectTo(ctx, uri, options);
+  const overTcp = await connectTo(ctx, `${uri};transport=tcp`, { ...whole.options, headers: { ...whole.options.headers, To: `<${uri}>` } });
+  // A trunk that answered over TCP has taken TCP: only no connection (drachtio-server's 503) or no reply sends it over UDP.
+  if (overTcp.kind !== 'failed' || !TRANSPORT_FAILURES.has(overTcp.status)) return overTcp;
+  logger.warn({ callId: ctx.session.callId, uri, status: overTcp.status, withoutCallerLocation: overUdp !== whole }, `emergency trunk did not take the INVITE over TCP: sent over UDP${overUdp.fitsUdp ? '' : ' as it is, larger than one datagram'}`);
+  return connectTo(ctx, uri, overUdp.options);
 }
