@@ -47,12 +47,15 @@ export function callerLocation(message: { get(name: string): string | undefined;
         found.dropped.push(`${entry.uri}: no body part has that Content-ID`);
         continue;
       }
-      bytes += Buffer.byteLength(part.headers) + Buffer.byteLength(part.content);
-      if (bytes > CALLER_LOCATION_MAX_BYTES) {
-        found.dropped.push(`${entry.uri}: larger than ${CALLER_LOCATION_MAX_BYTES} bytes in all`);
-        continue;
+      if (!found.parts.includes(part)) {
+        const size = Buffer.byteLength(part.headers) + Buffer.byteLength(part.content);
+        if (bytes + size > CALLER_LOCATION_MAX_BYTES) {
+          found.dropped.push(`${entry.uri}: larger than ${CALLER_LOCATION_MAX_BYTES} bytes in all`);
+          continue;
+        }
+        bytes += size;
+        found.parts.push(part);
       }
-      if (!found.parts.includes(part)) found.parts.push(part);
     } else if (!BY_REFERENCE.has(scheme)) {
       found.dropped.push(scheme ? `a ${scheme}: URI, not one a location is conveyed by` : 'a value with no URI scheme');
       continue;

@@ -91,7 +91,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   const place = async (route: string): Promise<ConnectResult> => {
     const uri = routeTo(route, number);
     if (!both) return placeWhole(ctx, uri, own, own);
-    const result = await placeWhole(ctx, uri, both, both.fitsUdp || !own.fitsUdp ? both : own);
+    const result = await placeWhole(ctx, uri, both, both.fitsUdp ? both : own);
     if (result.kind !== 'failed' || !CONTENT_REFUSALS.has(result.status)) return result;
     services.logger.warn({ callId: session.callId, route, status: result.status }, "emergency INVITE refused with the caller's own location: sent again with the site's alone");
     return placeWhole(ctx, uri, own, own);
