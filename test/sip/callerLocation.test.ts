@@ -58,6 +58,13 @@ describe("a caller's own location (RFC 6442)", () => {
     expect(found.parts).toEqual([]);
     expect(found.dropped).toEqual([`cid:big@x: larger than ${CALLER_LOCATION_MAX_BYTES} bytes in all`]);
   });
+
+  it('a part named twice is passed once, and one too large does not crowd out a smaller one after it', () => {
+    const body = multipart('dev', `Content-Type: application/pidf+xml\r\nContent-ID: <big@x>\r\n\r\n${'<x/>'.repeat(CALLER_LOCATION_MAX_BYTES / 4)}`, `Content-Type: application/pidf+xml\r\nContent-ID: <gps@192.0.2.10>\r\n\r\n${DEVICE_PIDF}`);
+    const found = callerLocation(message({ 'Content-Type': 'multipart/mixed;boundary=dev', Geolocation: '<cid:big@x>, <cid:gps@192.0.2.10>, <cid:gps@192.0.2.10>' }, body), false)!;
+    expect(found.parts.map((p) => partHeader(p, 'content-id'))).toEqual(['<gps@192.0.2.10>']);
+    expect(found.dropped).toEqual([`cid:big@x: larger than ${CALLER_LOCATION_MAX_BYTES} bytes in all`]);
+  });
 });
 
 describe("the emergency INVITE's body with the caller's location", () => {
