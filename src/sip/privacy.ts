@@ -1,4 +1,4 @@
-import type { CallContext } from './context.js';
+import type { Plan } from '../policy/plan.js';
 
 /** RFC 3323 §4.2 privacy values that hide who calls (`id` is RFC 3325's); `none`, `session` and `critical` do not. */
 const HIDING = new Set(['id', 'user', 'header']);
@@ -9,11 +9,11 @@ const HIDING = new Set(['id', 'user', 'header']);
  * NANP *67). Read only for calls that are placed: a barred call pays nothing for it. Emergency and
  * hotline calls never ask: their callers are always shown.
  */
-export function callerIdWithheld(ctx: Pick<CallContext, 'session' | 'plan' | 'setup'>): boolean {
-  const privacy = ctx.session.req.get('privacy');
+export function callerIdWithheld(invite: { get(name: string): string | undefined }, plan: Plan, dialled: string): boolean {
+  const privacy = invite.get('privacy');
   // priv-value *(";" priv-value); some send a comma list.
   if (privacy?.split(/[;,]/).some((value) => HIDING.has(value.trim().toLowerCase()))) return true;
-  return ctx.plan.numbering.withholdsCallerId(ctx.plan.site, ctx.setup.call.to);
+  return plan.numbering.withholdsCallerId(plan.site, dialled);
 }
 
 /**

@@ -46,7 +46,7 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   const notice = decision.recording?.notice;
   const noticeAudio = notice === undefined ? undefined : plan.notices.get(notice)?.audio;
   if (noticeAudio) await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
-  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(ctx));
+  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(session.req, plan, setup.call.to));
   const meta: RecordingMeta | undefined = notice === undefined ? undefined : { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId };
   await connectThroughMedia(ctx, server, endpointMedia(endpoint), leg.uri, leg.options, meta && (() => begin(ctx, meta)));
 }

@@ -37,7 +37,7 @@ export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server
   if (!caller) return mediaFailed(ctx);
   if (!session.wanted) return;
   const party = recordedParty(ctx);
-  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(ctx));
+  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(session.req, plan, setup.call.to));
   const meta: RecordingMeta = { ...party, notice, at: services.now(), callId: session.callId };
   await connectThroughMedia(ctx, server, caller, leg.uri, leg.options, () => begin(ctx, meta));
 }

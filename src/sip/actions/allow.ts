@@ -22,7 +22,7 @@ export async function allowCall(ctx: CallContext<DecisionOf<'allow'>>): Promise<
     }
     services.logger.warn({ callId: session.callId, from: setup.call.from, to: setup.call.to, notice: decision.recording.notice, recordingUnavailable: true }, `recorded call connected without its notice: ${why}`);
   }
-  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(ctx));
+  const leg = allowedLeg(plan, decision, setup, callerIdWithheld(session.req, plan, setup.call.to));
   const result = await connectTo(ctx, leg.uri, { ...leg.options, progress: 'early-media' });
   if (result.kind === 'connected' && !setup.inbound && plan.extensions.has(setup.call.from)) {
     // Idle re-lock counts from the last call; a state outage must not touch the call itself.
