@@ -201,10 +201,13 @@ export class CallSession {
     const setup = this.phase;
     let sent: Srf.SrfRequest | undefined;
     let cancelled: 'caller' | 'timeout' | undefined;
+    let givenUp: () => void = () => {};
+    const gaveUp = new Promise<'given-up'>((resolve) => (givenUp = () => resolve('given-up')));
     const cancel = (why: 'caller' | 'timeout') => {
       if (cancelled) return;
       cancelled = why;
       if (sent) cancelSafely(sent);
+      givenUp();
     };
     setup.cancelLeg = () => cancel('caller');
     const answerTimer = setTimeout(() => cancel('timeout'), options.answerTimeoutMs);
@@ -223,24 +226,31 @@ export class CallSession {
       clearTimeout(progressTimer);
       this.passProgress(provisional, progress);
     };
+    const placing: Promise<AnsweredLeg> = offerless
+      ? placeOfferless(this.srf, uri, { headers, body, callingNumber: options.callingNumber, callingName: options.callingName }, { sent: onSent, provisional: onProvisional })
+      : this.srf
+          .createUAC(uri, { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, {
+            // drachtio-srf calls this as (err, req), whatever its typings say.
+            cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
+              onSent(req);
+              // Ahead of createUAC's own answer, which would carry the INVITE's body.
+              (req as (Srf.SrfRequest & EarlyUpdates) | undefined)?.on('update', (update, res) => answerEarlyUpdate(update, res, 491));
+            }) as unknown as (req: Srf.SrfRequest) => void,
+            cbProvisional: onProvisional,
+          })
+          .then((dialog) => ({ dialog }));
     try {
-      const leg: AnsweredLeg = offerless
-        ? await placeOfferless(this.srf, uri, { headers, body, callingNumber: options.callingNumber, callingName: options.callingName }, { sent: onSent, provisional: onProvisional })
-        : {
-            dialog: await this.srf.createUAC(uri, { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, {
-              // drachtio-srf calls this as (err, req), whatever its typings say.
-              cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
-                onSent(req);
-                // Ahead of createUAC's own answer, which would carry the INVITE's body.
-                (req as (Srf.SrfRequest & EarlyUpdates) | undefined)?.on('update', (update, res) => answerEarlyUpdate(update, res, 491));
-              }) as unknown as (req: Srf.SrfRequest) => void,
-              cbProvisional: onProvisional,
-            }),
-          };
-      if (cancelled || !this.wanted) {
-        // The answer crossed our CANCEL: hang the leg up again.
-        safely(() => leg.dialog.destroy());
+      const leg = await Promise.race([placing, gaveUp]);
+      if (leg === 'given-up') {
+        // A far end that has sent nothing cannot be CANCELled yet (RFC 3261 §9.1), and its INVITE would
+        // run to Timer B, 32 s: the call goes on without it now, and hangs it up should it answer late.
+        placing.then((late) => safely(() => late.dialog.destroy()), () => {});
         return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
+      }
+      if (!this.wanted) {
+        // The caller left as the answer came: hang the leg up again.
+        safely(() => leg.dialog.destroy());
+        return { kind: 'caller-gone' };
       }
       return { kind: 'answered', dialog: leg.dialog, ackWith: leg.ackWith };
     } catch (error) {

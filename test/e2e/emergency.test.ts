@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eLab, multipartParts, quietly, startSipp, waitFor, type SipMessage, type Sipp } from '../support/lab.js';
+import { SipSocket } from './rawSip.js';
 import { dial, displayNameOf, finish, peer, requests, startStack, startWebhook, stopStack, streamEntries, type PeerScenario, type Stack } from './stack.js';
 
 const lab = e2eLab();
@@ -237,6 +238,30 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     expect(retry?.uri, trunk.describe()).toBe(`sip:999@127.0.0.1:${stack.ports.trunk}`);
     expect(retry?.header('P-Asserted-Identity'), retry?.raw).toMatch(/[:<]\+441707284101[@>;]/);
     expect(code, uac.describe()).toBe(0);
+  }, 120_000);
+
+  it('an emergency trunk that is down (silent: not even a 100 Trying): the 999 goes to the public trunk while drachtio-server is still resending to the dead one, not once its INVITE has timed out', async () => {
+    const dead = await SipSocket.bind(stack.ports.emergency);
+    const datagrams: string[] = [];
+    dead.handle((d) => void datagrams.push(d.message?.method ?? 'unreadable'));
+    try {
+      const logsBefore = stack.app.logs().length;
+      const trunk = await peer(stack, 'trunk', 'answer', 1);
+      const security = await peer(stack, 'security', 'answer', 2);
+      const uac = await dial(stack, { from: '4101', to: '999', expect: 'call', holdMs: 500 });
+      await stack.app.waitForLog('the failover', (e) => e.msg === 'emergency trunk failed: trying the public trunk' && e.why === 'did not respond', 60_000, logsBefore);
+      // drachtio-server resends an unanswered INVITE until Timer B (32 s): one more resend after the
+      // failover shows it came while the dead trunk's INVITE was still alive.
+      const seenAtFailover = datagrams.length;
+      await waitFor('a resend to the dead trunk after the failover', () => datagrams.length > seenAtFailover, 40_000);
+      expect(datagrams.every((m) => m === 'INVITE' || m === 'CANCEL'), datagrams.join(' ')).toBe(true);
+      expect(await uac.waitExit(), uac.describe()).toBe(0);
+      expect(await finish(trunk), trunk.describe()).toBe(0);
+      expect(requests(trunk, 'INVITE')[0]?.uri, trunk.describe()).toBe(`sip:999@127.0.0.1:${stack.ports.trunk}`);
+      await finish(security, 10_000);
+    } finally {
+      await dead.close();
+    }
   }, 120_000);
 
   it('lift phone 2900 dialling anything reaches Security Control with From display name HOTLINE <location>', async () => {

@@ -359,6 +359,26 @@ describe('SIP edge: emergency calls', () => {
       (await edge.nextRequest('BYE')).respond(200);
     });
 
+    it('an emergency trunk that is dead (not even a 100 Trying, so no CANCEL can be sent): the public trunk is tried at the 5 s mark, not when the INVITE times out', async () => {
+      edge = await Edge.start({ farEndAnswersCancel: false });
+      const a = edge.invite('4101', '999', { sdp: SMALL_OFFER });
+      const dead = await edge.nextInvite();
+      expect(dead.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      // Nothing comes back from the trunk, ever (its INVITE transaction would run to Timer B, 32 s).
+      const fallback = await edge.nextInvite(20_000);
+      expect(fallback.uri).toBe(`sip:999@${EXTERNAL}`);
+      fallback.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      await edge.nextRequest('ACK');
+      // The dead trunk waking up and answering after all: that leg is hung up at once, the call stays on the public trunk.
+      dead.respond(200, { body: ANSWER });
+      const bye = await edge.nextRequest('BYE');
+      expect(bye.get('Call-ID')).toBe(dead.get('Call-ID'));
+      bye.respond(200);
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+    });
+
     it('emergency calls are routed even while draining', async () => {
       edge = await Edge.start({ drainSeconds: 30 });
       // a call in progress keeps the drain going

@@ -73,4 +73,19 @@ describe('SIP edge: hotline to Security Control', () => {
     expect((await a.bye().finalResponse()).status).toBe(200);
     (await edge.nextRequest('BYE')).respond(200);
   });
+
+  it('the Security desk dead (its phone sends nothing, not even 100 Trying): the first failover rings once answerTimeoutSeconds have passed, not when that INVITE times out', async () => {
+    await edge.stop();
+    edge = await Edge.start({ answerTimeoutSeconds: 5, farEndAnswersCancel: false });
+    const a = edge.invite('2900', '4202');
+    const dead = await edge.nextInvite();
+    expect(dead.uri).toBe(`sip:2222@${INTERNAL}`);
+    const second = await edge.nextInvite(20_000);
+    expect(second.uri).toBe(`sip:2223@${INTERNAL}`);
+    second.respond(200, { body: sip.sdp({ ip: '192.0.2.23' }) });
+    expect((await a.finalResponse()).status).toBe(200);
+    await edge.nextRequest('ACK');
+    expect((await a.bye().finalResponse()).status).toBe(200);
+    (await edge.nextRequest('BYE')).respond(200);
+  });
 });

@@ -37,6 +37,8 @@ export const APP_HOST = 'callguard.herts.example.ac.uk';
 const WAIT_MS = 10_000;
 
 export interface EdgeOptions {
+  /** False: a far end the app CANCELs stays silent (no 487), as a dead trunk does; answer by hand. */
+  farEndAnswersCancel?: boolean;
   /** The shared Redis by URL, as most tests give it; */
   redisUrl?: string;
   /** or any target (Sentinel, TLS). */
@@ -110,7 +112,7 @@ export class Edge {
     if (opts.limits !== undefined) plan.write('limits.yaml', opts.limits);
     const logs: LogLine[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
-    const fake = await FakeDrachtio.start({ secret: 'edge-secret', timeoutMs: WAIT_MS });
+    const fake = await FakeDrachtio.start({ secret: 'edge-secret', timeoutMs: WAIT_MS, autoRespond487OnCancel: opts.farEndAnswersCancel ?? true });
     // Call records and the alert outbox of this server alone (an alert one test left in the outbox must
     // not reach the next), unless the test chose CALLGUARD_DATA_DIR.
     const dataDir = process.env.CALLGUARD_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'callguard-data-'));
