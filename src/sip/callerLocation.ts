@@ -1,4 +1,4 @@
-import { bodyParts, partHeader, type BodyPart } from './multipart.js';
+import { bodyParts, contentId, type BodyPart } from './multipart.js';
 import { uriList, type UriWithParams } from './uri.js';
 
 /**
@@ -73,7 +73,7 @@ function partNamed(parts: BodyPart[], encodedId: string): BodyPart | undefined {
   } catch {
     return undefined;
   }
-  return parts.find((part) => partHeader(part, 'content-id')?.replace(/^<|>$/g, '') === id);
+  return parts.find((part) => contentId(part) === id);
 }
 
 function locationValue(entry: UriWithParams, trusted: boolean): string {

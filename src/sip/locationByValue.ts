@@ -1,6 +1,6 @@
 import type { CivicAddress } from '../policy/plan.js';
 import type { CallerLocation } from './callerLocation.js';
-import { partHeader, type BodyPart } from './multipart.js';
+import { contentId, type BodyPart } from './multipart.js';
 
 /** Content-ID of the PIDF-LO part; the Geolocation header points at it (RFC 6442 §4.1). */
 const CID = 'loc@cg';
@@ -79,7 +79,7 @@ export function sdpWithLocation(sdp: string, pidf: string, caller?: CallerLocati
 
 /** Our PIDF-LO's Content-ID, one no part of the caller's already has. */
 function ownContentId(callerParts: BodyPart[]): string {
-  const taken = new Set(callerParts.map((p) => partHeader(p, 'content-id')?.replace(/^<|>$/g, '')));
+  const taken = new Set(callerParts.map(contentId));
   let cid = CID;
   for (let n = 2; taken.has(cid); n++) cid = `loc${n}@cg`;
   return cid;

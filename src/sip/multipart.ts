@@ -27,6 +27,11 @@ export function bodyParts(contentType: string | undefined, body: string | undefi
   return parts;
 }
 
+/** A part's Content-ID without its angle brackets (RFC 2045 msg-id), as a `cid:` URL names it. */
+export function contentId(part: BodyPart): string | undefined {
+  return partHeader(part, 'content-id')?.replace(/^<|>$/g, '');
+}
+
 /** A header of a body part, trimmed; undefined when the part has none. */
 export function partHeader(part: BodyPart, name: string): string | undefined {
   for (const line of part.headers.split('\r\n')) {
