@@ -3,8 +3,9 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { CallOutAttempt, PhoneCall, PhoneResponder } from '../audit/callOut.js';
 import type { Plan } from '../policy/plan.js';
+import { createUac, outgoingInvite } from '../sip/outgoingInvite.js';
 import { securityUri } from '../sip/routing.js';
-import { cancelSafely, safely } from '../sip/session.js';
+import { safely } from '../sip/teardown.js';
 import type { CallOutAudio } from './callOutAudio.js';
 import { collectDigits, playBounded } from './prompts.js';
 
@@ -60,38 +61,26 @@ export function phoneThroughFreeswitch(deps: CallOutPhoneDeps): PhoneResponder {
   };
 }
 
-/** The INVITE, cancelled when the phone has not answered in time or the call-out is stopped. */
+/** The INVITE, given up when the phone has not answered in time or the call-out is stopped. */
 async function ring(srf: Srf, uri: string, sdp: string, callingNumber: string, call: PhoneCall): Promise<Ringing> {
-  let sent: Srf.SrfRequest | undefined;
+  const callingName = `EMERGENCY ${call.alert.location}`.replace(/["\\]/g, '').trim();
+  const invite = outgoingInvite((sent) => createUac(srf, uri, { localSdp: sdp, headers: { Priority: 'urgent' }, callingNumber, callingName } as Srf.CreateUACOptions, sent));
   let cancelled: string | undefined;
   const cancel = (why: string) => {
     if (cancelled) return;
     cancelled = why;
-    if (sent) cancelSafely(sent);
+    invite.abandon();
   };
   const timer = setTimeout(() => cancel(`no answer within ${RING_TIMEOUT_MS / 1000} s`), RING_TIMEOUT_MS);
   const stop = () => cancel('shutting down');
   call.signal.addEventListener('abort', stop);
   try {
-    const dialog = await srf.createUAC(
-      uri,
-      {
-        localSdp: sdp,
-        headers: { Priority: 'urgent' },
-        callingNumber,
-        callingName: `EMERGENCY ${call.alert.location}`.replace(/["\\]/g, '').trim(),
-      } as Srf.CreateUACOptions,
-      {
-        // drachtio-srf calls this as (err, req), whatever its typings say.
-        cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
-          sent = req;
-          if (cancelled && req) cancelSafely(req);
-        }) as unknown as (req: Srf.SrfRequest) => void,
-      },
-    );
-    if (!cancelled) return { kind: 'answered', dialog };
-    // The answer crossed our CANCEL.
-    safely(() => dialog.destroy());
+    const answer = await invite.answer;
+    if (answer !== 'abandoned') {
+      if (!cancelled) return { kind: 'answered', dialog: answer.dialog };
+      // The answer crossed our CANCEL.
+      safely(() => answer.dialog.destroy());
+    }
   } catch (error) {
     const status = (error as { status?: number }).status;
     if (!cancelled) return status ? { kind: 'unanswered', why: `answered ${status}` } : { kind: 'failed', why: `INVITE not sent: ${(error as Error).message}` };

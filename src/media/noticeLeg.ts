@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
-import { cancelSafely } from '../sip/session.js';
+import { createUac, outgoingInvite } from '../sip/outgoingInvite.js';
 import { BRIDGE_LEG_HEADER } from './bridgeLeg.js';
 import { apiSucceeded, type CallerMedia } from './callerMedia.js';
 import { RINGBACK } from './prompts.js';
@@ -48,44 +48,32 @@ export interface NoticeLegRequest {
 export async function createNoticeLeg(server: Mrf.MediaServer, request: NoticeLegRequest): Promise<NoticeLeg> {
   const address = server.sip.ipv4.udp.address;
   if (!address) throw new Error('media server not ready: its SIP address is not known yet');
-  let sent: Srf.SrfRequest | undefined;
-  let abandoned = false;
+  const headers: Record<string, string> = { [BRIDGE_LEG_HEADER]: NOTICE_LEG };
+  if (request.notice) headers[NOTICE_HEADER] = request.notice;
   let timedOut = false;
   let answered = false;
+  const invite = outgoingInvite((sent) =>
+    createUac(server.srf, `sip:${NOTICE_LEG}@${address}`, { localSdp: request.offer, headers }, sent, (provisional) => {
+      if (provisional.status === 183 && provisional.body && !request.earlyMedia(provisional.body)) abandon();
+    }),
+  );
   const abandon = () => {
-    if (answered) return; // the leg is the call's now, released with it by BYE
-    abandoned = true;
-    if (sent) cancelSafely(sent);
+    if (!answered) invite.abandon(); // once answered, the leg is the call's, released with it by BYE
   };
   request.own(abandon);
   const timer = setTimeout(() => {
     timedOut = true;
     abandon();
   }, request.limitMs);
-  const headers: Record<string, string> = { [BRIDGE_LEG_HEADER]: NOTICE_LEG };
-  if (request.notice) headers[NOTICE_HEADER] = request.notice;
-  let dialog: Srf.Dialog;
+  let answer: { dialog: Srf.Dialog } | 'abandoned';
   try {
-    dialog = await server.srf.createUAC(
-      `sip:${NOTICE_LEG}@${address}`,
-      { localSdp: request.offer, headers },
-      {
-        cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
-          sent = req;
-          if (abandoned && req) cancelSafely(req);
-        }) as unknown as (req: Srf.SrfRequest) => void,
-        cbProvisional: (provisional: Srf.SrfResponse) => {
-          if (provisional.status === 183 && provisional.body && !request.earlyMedia(provisional.body)) abandon();
-        },
-      },
-    );
-  } catch (error) {
-    if (timedOut) throw new Error(`no end of the notice from the media server after ${request.limitMs / 1000} s`);
-    throw error;
+    answer = await invite.answer;
   } finally {
     answered = true;
     clearTimeout(timer);
   }
+  if (answer === 'abandoned') throw new Error(timedOut ? `no end of the notice from the media server after ${request.limitMs / 1000} s` : 'the call ended while the notice played');
+  const { dialog } = answer;
   const uuid = dialog.sip.callId;
   const api = async (command: string) => apiSucceeded(await server.api(command));
   const result = (dialog as Srf.Dialog & { res?: Srf.SrfResponse }).res?.get(NOTICE_RESULT_HEADER);

@@ -1,4 +1,6 @@
 import type Srf from 'drachtio-srf';
+import { createUac, outgoingInvite } from '../sip/outgoingInvite.js';
+import { safely } from '../sip/teardown.js';
 
 export interface SecurityLegOptions {
   /** The media server's offer: Security's media goes to FreeSWITCH from the start. */
@@ -19,32 +21,24 @@ export interface SecurityRing {
 
 /**
  * Rings one Security Control phone with the media server's offer. Not answered in time, refused or
- * abandoned: CANCEL (or, if the answer crossed it, BYE) and say why; never rejects.
+ * abandoned: CANCEL (or, if the answer crossed it, BYE) and say why at once; never rejects.
  */
 export function ringSecurity(srf: Srf, uri: string, options: SecurityLegOptions): SecurityRing {
-  let sent: Srf.SrfRequest | undefined;
+  const invite = outgoingInvite((sent) => createUac(srf, uri, { localSdp: options.sdp, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, sent));
   let stopped: 'timeout' | 'abandoned' | undefined;
   const stop = (why: 'timeout' | 'abandoned') => {
     if (stopped) return;
     stopped = why;
-    if (sent) cancel(sent);
+    invite.abandon();
   };
   const timer = setTimeout(() => stop('timeout'), options.answerTimeoutMs);
   const outcome = (async (): Promise<SecurityLegOutcome> => {
     try {
-      const dialog = await srf.createUAC(
-        uri,
-        { localSdp: options.sdp, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
-        {
-          // drachtio-srf calls this as (err, req), whatever its typings say.
-          cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
-            sent = req;
-            if (stopped && req) cancel(req);
-          }) as unknown as (req: Srf.SrfRequest) => void,
-        },
-      );
-      if (!stopped) return { kind: 'answered', dialog };
-      dialog.destroy(undefined, () => {});
+      const answer = await invite.answer;
+      if (answer !== 'abandoned') {
+        if (!stopped) return { kind: 'answered', dialog: answer.dialog };
+        safely(() => answer.dialog.destroy());
+      }
     } catch (error) {
       if (!stopped) return { kind: 'not-answered', why: `answered ${(error as { status?: number }).status ?? (error as Error).message}` };
     } finally {
@@ -53,12 +47,4 @@ export function ringSecurity(srf: Srf, uri: string, options: SecurityLegOptions)
     return stopped === 'timeout' ? { kind: 'not-answered', why: `no answer in ${options.answerTimeoutMs / 1000} s` } : { kind: 'abandoned' };
   })();
   return { outcome, abandon: () => stop('abandoned') };
-}
-
-function cancel(req: Srf.SrfRequest): void {
-  try {
-    req.cancel(() => {});
-  } catch {
-    // the transaction had already ended
-  }
 }

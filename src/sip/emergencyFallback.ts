@@ -4,11 +4,12 @@ import type { EdgeServices } from './context.js';
 import { emergencyOffer } from './emergencySdp.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
+import { outgoingInvite } from './outgoingInvite.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
-import { cancelSafely, safely } from './session.js';
 import { dialledNumber } from './serviceUrn.js';
+import { safely } from './teardown.js';
 import { routeTo } from './uri.js';
 
 /**
@@ -73,26 +74,22 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
  * answered with that offer, and the caller's answer goes on in the trunk's ACK.
  */
 async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, headers: Record<string, string>, body: string | undefined): Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }> {
-  let sent: Srf.SrfRequest | undefined;
   let cancelled = false;
   const progress = new CallerProgress(res, requiresReliable(req));
   (req as Srf.SrfRequest & EarlyUpdates).on('update', answerCallerEarlyUpdate);
+  const invite = outgoingInvite((sent) =>
+    placeOfferless(srf, uri, { headers, body, callingNumber: req.callingNumber, callingName: (req as Srf.SrfRequest & { callingName?: string }).callingName }, { sent, provisional: (provisional) => progress.ring(provisional.status) }),
+  );
   req.on('cancel', () => {
     cancelled = true;
     res.send(487);
-    if (sent) cancelSafely(sent);
+    invite.abandon();
   });
   let leg: OfferlessLeg;
   try {
-    leg = await placeOfferless(srf, uri, { headers, body, callingNumber: req.callingNumber, callingName: (req as Srf.SrfRequest & { callingName?: string }).callingName }, {
-      sent: (invite) => {
-        sent = invite;
-        if (cancelled) cancelSafely(invite);
-      },
-      provisional: (provisional) => {
-        progress.ring(provisional.status);
-      },
-    });
+    const answer = await invite.answer;
+    if (answer === 'abandoned') throw new Error('the caller left while the trunk was called');
+    leg = answer;
   } catch (error) {
     // As drachtio-srf's B2BUA does: the trunk's failure is the caller's answer.
     if (!res.finalResponseSent) res.send(error instanceof LegFailure ? error.status : 500);

@@ -2,10 +2,12 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
+import { createUac, outgoingInvite } from './outgoingInvite.js';
 import { CallerProgress, requiresReliable } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
+import { safely } from './teardown.js';
 import { parsedNameAddr } from './uri.js';
 
 type Dialog = Srf.Dialog;
@@ -199,54 +201,44 @@ export class CallSession {
   async dial(uri: string, options: DialOptions): Promise<LegOutcome> {
     if (this.phase.name !== 'setup') return { kind: 'caller-gone' };
     const setup = this.phase;
-    let sent: Srf.SrfRequest | undefined;
-    let cancelled: 'caller' | 'timeout' | undefined;
-    let givenUp: () => void = () => {};
-    const gaveUp = new Promise<'given-up'>((resolve) => (givenUp = () => resolve('given-up')));
-    const cancel = (why: 'caller' | 'timeout') => {
-      if (cancelled) return;
-      cancelled = why;
-      if (sent) cancelSafely(sent);
-      givenUp();
-    };
-    setup.cancelLeg = () => cancel('caller');
-    const answerTimer = setTimeout(() => cancel('timeout'), options.answerTimeoutMs);
-    const progressTimer = options.progressTimeoutMs === undefined ? undefined : setTimeout(() => cancel('timeout'), options.progressTimeoutMs);
     const body = options.body ?? this.offer;
     const headers: Record<string, string> = { 'Max-Forwards': String(this.hops - 1), ...(this.sessionExpires ? offerHeaders(this.sessionExpires) : {}), ...options.headers };
     const offerless = sdpOf(headers['Content-Type'], body) === undefined;
     // SDP in a 1xx to an INVITE without an offer would be an offer the caller could answer only in a PRACK: it hears ringing.
     const progress = offerless && options.progress === 'early-media' ? 'ringing' : (options.progress ?? 'ringing');
-    const onSent = (req: Srf.SrfRequest | undefined) => {
-      sent = req;
-      if (cancelled && req) cancelSafely(req);
-    };
+    let progressTimer: NodeJS.Timeout | undefined;
     const onProvisional = (provisional: Srf.SrfResponse) => {
       if (provisional.status < 180) return;
       clearTimeout(progressTimer);
       this.passProgress(provisional, progress);
     };
-    const placing: Promise<AnsweredLeg> = offerless
-      ? placeOfferless(this.srf, uri, { headers, body, callingNumber: options.callingNumber, callingName: options.callingName }, { sent: onSent, provisional: onProvisional })
-      : this.srf
-          .createUAC(uri, { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, {
-            // drachtio-srf calls this as (err, req), whatever its typings say.
-            cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => {
-              onSent(req);
+    const invite = outgoingInvite<AnsweredLeg>((sent) =>
+      offerless
+        ? placeOfferless(this.srf, uri, { headers, body, callingNumber: options.callingNumber, callingName: options.callingName }, { sent, provisional: onProvisional })
+        : createUac(
+            this.srf,
+            uri,
+            { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
+            (req) => {
+              sent(req);
               // Ahead of createUAC's own answer, which would carry the INVITE's body.
               (req as (Srf.SrfRequest & EarlyUpdates) | undefined)?.on('update', (update, res) => answerEarlyUpdate(update, res, 491));
-            }) as unknown as (req: Srf.SrfRequest) => void,
-            cbProvisional: onProvisional,
-          })
-          .then((dialog) => ({ dialog }));
+            },
+            onProvisional,
+          ),
+    );
+    let cancelled: 'caller' | 'timeout' | undefined;
+    const cancel = (why: 'caller' | 'timeout') => {
+      if (cancelled) return;
+      cancelled = why;
+      invite.abandon();
+    };
+    setup.cancelLeg = () => cancel('caller');
+    const answerTimer = setTimeout(() => cancel('timeout'), options.answerTimeoutMs);
+    if (options.progressTimeoutMs !== undefined) progressTimer = setTimeout(() => cancel('timeout'), options.progressTimeoutMs);
     try {
-      const leg = await Promise.race([placing, gaveUp]);
-      if (leg === 'given-up') {
-        // A far end that has sent nothing cannot be CANCELled yet (RFC 3261 §9.1), and its INVITE would
-        // run to Timer B, 32 s: the call goes on without it now, and hangs it up should it answer late.
-        placing.then((late) => safely(() => late.dialog.destroy()), () => {});
-        return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
-      }
+      const leg = await invite.answer;
+      if (leg === 'abandoned') return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
       if (!this.wanted) {
         // The caller left as the answer came: hang the leg up again.
         safely(() => leg.dialog.destroy());
@@ -375,19 +367,3 @@ function hungUp(dialog: Dialog): boolean {
   return (dialog as Dialog & { connected?: boolean }).connected === false;
 }
 
-export function cancelSafely(req: Srf.SrfRequest): void {
-  safely(() => req.cancel(() => {}));
-}
-
-/**
- * Tearing down a leg that is already gone must not take the process with it: drachtio-srf throws, or
- * (Dialog#destroy without a callback) returns a promise that rejects with ENODIALOG.
- */
-export function safely(fn: () => unknown): void {
-  try {
-    const result = fn();
-    if (result instanceof Promise) result.catch(() => {});
-  } catch {
-    // the dialog or transaction had already ended
-  }
-}

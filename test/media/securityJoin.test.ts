@@ -16,6 +16,8 @@ const TRUNK_SDP = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
 const SECURITY_SDP = sip.sdp({ ip: '192.0.2.22', port: 52000, sessionId: 2222 });
 /** The sample plan's Security Control desk, through the PBX. */
 const SECURITY = 'sip:2222@pbx.herts.example.ac.uk:5060';
+/** Its first failover. */
+const SECURITY_FAILOVER = 'sip:2223@pbx.herts.example.ac.uk:5060';
 
 let m: MediaEdge | undefined;
 afterEach(async () => {
@@ -187,6 +189,26 @@ describe('Security joined to an emergency call (drachtio-srf on the fake drachti
     await security.waitForCancel();
     await fs.allReleased();
     await expectNothingLeft(m);
+  });
+
+  it('the Security desk dead (its phone sends nothing, not even 100 Trying): the failover is rung once answerTimeoutSeconds have passed, not when that INVITE times out, and joins', async () => {
+    m = await startMediaEdge({ site: withMode('talk'), answerTimeoutSeconds: 5, farEndAnswersCancel: false });
+    const { edge } = m;
+    const call = await emergencyCall(edge);
+    const dead = await securityRung(edge);
+    await trunkAnswers(call);
+    const failover = await until('the failover rung', () => edge.fake.outboundRequests.find((r) => r.method === 'INVITE' && r.uri === SECURITY_FAILOVER), 20_000);
+    expect(dead.finalStatus).toBeUndefined();
+    expect(failover.body).toBe(m.fs.endpoints[0]!.local.sdp);
+    failover.respond(200, { body: SECURITY_SDP });
+    (await sent(edge, 're-INVITE to the caller', (r) => r.method === 'INVITE' && r.get('call-id') === call.callerCallId)).respond(200, { body: CALLER_SDP });
+    (await sent(edge, 're-INVITE to the trunk', (r) => r.method === 'INVITE' && r.get('call-id') === call.trunk.get('call-id'), 2)).respond(200, { body: TRUNK_SDP });
+    await edge.waitForLog('Security joined', (l) => l.msg === 'Security Control joined to the emergency call');
+    // The dead desk answers after all: hung up at once, the call goes on.
+    dead.respond(200, { body: SECURITY_SDP });
+    await byeTo(edge, dead, 'the BYE to the late desk');
+    expect(await edge.callsInProgress).toBe(1);
+    await hangUp({ ...call, security: failover }, true);
   });
 
   it('notify (the default): Security gets the alert only; no FreeSWITCH endpoint is made', async () => {
