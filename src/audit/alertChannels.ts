@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { RedisConnection } from '../state/redisConnection.js';
 import type { AlertChannel, LateDelivery } from './alertDispatcher.js';
 import { alertFields, alertText, type SecurityAlert } from './securityAlert.js';
@@ -28,15 +29,42 @@ export function lateFromFields(fields: Record<string, string>): LateDelivery | u
   return fields.late === 'true' ? { deliveredAt: fields.deliveredAt ?? '' } : undefined;
 }
 
-/** A SIP MESSAGE (text/plain) to Security Control's target; anything but 2xx counts as a failure. */
-export function sipMessageChannel(target: () => string, send: SendSipMessage): AlertChannel {
+/** How long one Security phone has to take a MESSAGE: a phone answers at once, or is off and would hold it for 32 s. */
+const MESSAGE_ANSWER_MS = 4_000;
+
+/**
+ * A SIP MESSAGE (text/plain) to Security Control's target and, when it does not take it (anything but
+ * 2xx, or no answer in time: a desk phone switched off or not registered), to each failover in turn, as
+ * a call to Security would go. It fails only when none took it.
+ */
+export function sipMessageChannel(phones: () => readonly string[], send: SendSipMessage, logger: Logger, answerMs = MESSAGE_ANSWER_MS): AlertChannel {
   return {
     name: 'sip-message',
     async deliver(alert: SecurityAlert, late?: LateDelivery) {
-      const status = await send(target(), { 'Content-Type': 'text/plain' }, late ? alertText(alert) + lateLine(late) : alertText(alert));
-      if (status < 200 || status >= 300) throw new Error(`MESSAGE answered ${status}`);
+      const text = late ? alertText(alert) + lateLine(late) : alertText(alert);
+      const missed: string[] = [];
+      for (const uri of phones()) {
+        const outcome = await answered(send(uri, { 'Content-Type': 'text/plain' }, text), answerMs);
+        if (typeof outcome === 'number' && outcome >= 200 && outcome < 300) {
+          if (missed.length > 0) logger.warn({ callId: alert.callId, kind: alert.kind, to: uri, missed }, "security alert MESSAGE taken by a failover: Security Control's target did not take it");
+          return;
+        }
+        missed.push(`${uri} ${typeof outcome === 'number' ? `answered ${outcome}` : outcome}`);
+      }
+      throw new Error(`MESSAGE not taken: ${missed.join('; ')}`);
     },
   };
+}
+
+/** The final status, or why there is none. */
+async function answered(status: Promise<number>, withinMs: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer in ${withinMs / 1000} s`), withinMs)));
+  try {
+    return await Promise.race([status.catch((error: unknown) => `not sent: ${error instanceof Error ? error.message : String(error)}`), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -99,7 +99,12 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
   const alertRedis = settings.redis && RedisConnection.open(settings.redis);
 
   const sendMessage: SendSipMessage = (uri, headers, body) => drachtio.request(uri, 'MESSAGE', headers, body);
-  const channels: AlertChannel[] = [sipMessageChannel(() => securityUri(plan(), plan().site.securityControl.target), sendMessage)];
+  const securityPhones = () => {
+    const now = plan();
+    const { target, failover } = now.site.securityControl;
+    return [target, ...failover].map((each) => securityUri(now, each));
+  };
+  const channels: AlertChannel[] = [sipMessageChannel(securityPhones, sendMessage, logger)];
   if (alertRedis) channels.push(redisStreamChannel(alertRedis));
   if (settings.alertWebhook) channels.push(webhookChannel(settings.alertWebhook));
   const email = settings.email && emailChannel(settings.email, () => plan().site.security.email, logger);

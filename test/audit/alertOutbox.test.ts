@@ -268,7 +268,7 @@ describe('late alerts on every channel', () => {
 
   it('the MESSAGE keeps its first word and time and ends with a late line; the webhook JSON carries late and deliveredAt', async () => {
     const bodies: string[] = [];
-    const message = sipMessageChannel(() => 'sip:security@192.0.2.1', async (_uri, _headers, body) => (bodies.push(body), 200));
+    const message = sipMessageChannel(() => ['sip:security@192.0.2.1'], async (_uri, _headers, body) => (bodies.push(body), 200), pino({ level: 'silent' }));
     await message.deliver(alert('m'), late);
     await message.deliver(alert('m'));
     expect(bodies[0]).toMatch(/^EMERGENCY 999\r\n/);

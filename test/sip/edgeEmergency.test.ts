@@ -444,6 +444,22 @@ describe('SIP edge: emergency calls', () => {
       await answerAndHangUp(edge, a, b);
     });
 
+    it("Security Control's desk not registered (480 to the MESSAGE): the alert goes to the first failover, and the log says so", async () => {
+      edge = await Edge.start({ redisUrl: redis.url });
+      const a = edge.invite('4101', '999', { sdp: OFFER });
+      const b = await edge.nextInvite();
+      const desk = await edge.nextRequest('MESSAGE');
+      expect(desk.uri).toBe(`sip:2222@${INTERNAL}`);
+      desk.respond(480);
+      const failover = await edge.nextRequest('MESSAGE');
+      expect(failover.uri).toBe(`sip:2223@${INTERNAL}`);
+      expect(failover.body).toBe(desk.body);
+      failover.respond(200);
+      await edge.waitForLog('the failover noted', (l) => l.msg === "security alert MESSAGE taken by a failover: Security Control's target did not take it" && l.to === `sip:2223@${INTERNAL}`);
+      expect(await edge.metric('callguard_security_alerts_total', { channel: 'sip-message', outcome: 'sent' })).toBe(1);
+      await answerAndHangUp(edge, a, b);
+    });
+
     it('a webhook that hangs, an unanswered MESSAGE: the call is placed and connected regardless', async () => {
       edge = await Edge.start({ redisUrl: redis.url, alertWebhook: webhook.url });
       webhook.hold = true;
