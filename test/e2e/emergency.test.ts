@@ -264,6 +264,21 @@ describe.skipIf(!lab)('callguard serve: emergency and hotline calls (real dracht
     }
   }, 120_000);
 
+  it("Security Control's desk not registered (its PBX answers the MESSAGE 480): the 999's alert goes to the failover desk", async () => {
+    const trunk = await peer(stack, 'emergency', 'answer', 1);
+    const desk = await peer(stack, 'security', 'unregistered', 1);
+    const backup = await peer(stack, 'backup', 'answer', 1);
+    const uac = await dial(stack, { from: '4101', to: '999', expect: 'call' });
+    expect(await uac.waitExit(), uac.describe()).toBe(0);
+    expect(await finish(trunk), trunk.describe()).toBe(0);
+    expect(await finish(desk), desk.describe()).toBe(0);
+    expect(await finish(backup), backup.describe()).toBe(0);
+    const [message] = requests(backup, 'MESSAGE');
+    expect(message?.uri, backup.describe()).toBe(`sip:security-backup@127.0.0.1:${stack.ports.backup}`);
+    expect(message?.body.trimStart(), backup.describe()).toMatch(/^EMERGENCY 999\b/);
+    expect(message?.body, backup.describe()).toContain(LOCATION_4101);
+  }, 120_000);
+
   it('lift phone 2900 dialling anything reaches Security Control with From display name HOTLINE <location>', async () => {
     // Security gets the call and, as for every hotline call, the alert MESSAGE.
     const security = await peer(stack, 'security', 'answer', 2);

@@ -135,7 +135,7 @@ export async function stopStack(stack: Partial<Stack> | undefined): Promise<void
  * ringing, refuse it,
  * or answer with RFC 4028 session timers, refresh them, and end its side when a refresh fails.
  */
-export type PeerScenario = 'answer' | 'no-answer' | 'reinvite' | 'early-update' | '100rel' | 'refuse-located' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
+export type PeerScenario = 'answer' | 'no-answer' | 'reinvite' | 'early-update' | '100rel' | 'refuse-located' | 'unregistered' | { ringMs: number; silentMs?: number } | { reject: number; phrase: string } | { sessionTimerSeconds: number };
 
 /**
  * Starts a SIPp UAS playing one of the peers, for `calls` calls (a Security alert MESSAGE counts as one);
