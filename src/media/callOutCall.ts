@@ -63,8 +63,8 @@ export function phoneThroughFreeswitch(deps: CallOutPhoneDeps): PhoneResponder {
 
 /** The INVITE, given up when the phone has not answered in time or the call-out is stopped. */
 async function ring(srf: Srf, uri: string, sdp: string, callingNumber: string, call: PhoneCall): Promise<Ringing> {
-  const callingName = `EMERGENCY ${call.alert.location}`.replace(/["\\]/g, '').trim();
-  const invite = outgoingInvite((sent) => createUac(srf, uri, { localSdp: sdp, headers: { Priority: 'urgent' }, callingNumber, callingName } as Srf.CreateUACOptions, sent));
+  const callingName = `EMERGENCY ${call.alert.location}`.trim();
+  const invite = outgoingInvite((sent) => createUac(srf, uri, { localSdp: sdp, headers: { Priority: 'urgent' }, callingNumber, callingName }, sent));
   let cancelled: string | undefined;
   const cancel = (why: string) => {
     if (cancelled) return;

@@ -97,7 +97,7 @@ export class SecurityJoin {
       this.ring = ringSecurity(services.srf, securityUri(plan, each), {
         sdp,
         callingNumber: setup.callerNumber,
-        callingName: `EMERGENCY ${location}`.trim().replace(/["\\]/g, ''),
+        callingName: `EMERGENCY ${location}`.trim(),
         answerTimeoutMs: answerTimeoutSeconds * 1000,
       });
       const outcome = await this.ring.outcome;

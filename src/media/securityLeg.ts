@@ -24,7 +24,7 @@ export interface SecurityRing {
  * abandoned: CANCEL (or, if the answer crossed it, BYE) and say why at once; never rejects.
  */
 export function ringSecurity(srf: Srf, uri: string, options: SecurityLegOptions): SecurityRing {
-  const invite = outgoingInvite((sent) => createUac(srf, uri, { localSdp: options.sdp, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions, sent));
+  const invite = outgoingInvite((sent) => createUac(srf, uri, { localSdp: options.sdp, callingNumber: options.callingNumber, callingName: options.callingName }, sent));
   let stopped: 'timeout' | 'abandoned' | undefined;
   const stop = (why: 'timeout' | 'abandoned') => {
     if (stopped) return;

@@ -12,6 +12,7 @@ import { callerState, countCall } from './callerState.js';
 import { carryOut } from './carryOut.js';
 import type { EdgeServices } from './context.js';
 import { routeEmergencyAnyway } from './emergencyFallback.js';
+import { unfoldCopiedHeaders } from './foldedHeaders.js';
 import { refuseLoops } from './maxForwards.js';
 import { heldCallback } from './psapCallback.js';
 import { CallSession } from './session.js';
@@ -84,6 +85,12 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     next();
   };
 
+  srf.use(
+    guarded(services, (req, res, next) => {
+      unfoldCopiedHeaders(req, res);
+      next();
+    }),
+  );
   // INFO digits in an early dialog reach no drachtio-srf dialog yet: hand them to their call.
   srf.use('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const session = calls.find(req.get('call-id') ?? '');
@@ -111,7 +118,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
         record?.ended(disposition, services.now());
       },
     // The emergency action drops it: the emergency service, not a lapsed timer, decides when a 999 ends.
-    }, services.sessionTimerSeconds);
+    }, services.trusted, services.sessionTimerSeconds);
     calls.add(session, {
       from: setup.call.from,
       user: plan.extensions.get(setup.call.from)?.user,

@@ -5,12 +5,12 @@ import { emergencyOffer } from './emergencySdp.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
 import { outgoingInvite } from './outgoingInvite.js';
-import { CallerProgress, requiresReliable } from './reliableProgress.js';
+import { CallerProgress, NO_PRACK, progressMode, type ProgressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
 import { dialledNumber } from './serviceUrn.js';
 import { safely } from './teardown.js';
-import { routeTo } from './uri.js';
+import { parsedNameAddr, routeTo } from './uri.js';
 
 /**
  * The last line for 999/112/911: when the pipeline itself fails (a bug, a throw anywhere before or
@@ -51,8 +51,11 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   }
   const uri = routeTo(plan.site.emergencyTrunk, number);
   // drachtio-srf's B2BUA sends a 1xx reliably, and waits for its PRACK before the 2xx, when it carries Require: 100rel.
-  const responseHeaders = requiresReliable(req) ? (response: Srf.SrfResponse) => (response.status < 200 ? { require: '100rel' } : {}) : undefined;
-  const placed = offer ? services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders } as Srf.CreateB2BUAOptions) : offerlessB2bua(services.srf, req, res, uri, headers, body);
+  const mode = progressMode(req, services.trusted);
+  const responseHeaders = mode === 'reliable' ? (response: Srf.SrfResponse) => (response.status < 200 ? { require: '100rel' } : {}) : undefined;
+  const placed = offer
+    ? services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders, passProvisionalResponses: mode !== 'silent' } as Srf.CreateB2BUAOptions)
+    : offerlessB2bua(services.srf, req, res, uri, headers, body, mode);
   placed.then(
     ({ uas, uac }) => {
       uas.on('destroy', () => uac.destroy(undefined, () => {}));
@@ -73,17 +76,20 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
  * were an offer and ACK the trunk's offer with nothing. The trunk offers in its 2xx, the caller is
  * answered with that offer, and the caller's answer goes on in the trunk's ACK.
  */
-async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, headers: Record<string, string>, body: string | undefined): Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }> {
+async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, uri: string, headers: Record<string, string>, body: string | undefined, mode: ProgressMode): Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }> {
   let cancelled = false;
-  const progress = new CallerProgress(res, requiresReliable(req));
+  const progress = new CallerProgress(res, mode);
   (req as Srf.SrfRequest & EarlyUpdates).on('update', answerCallerEarlyUpdate);
   const invite = outgoingInvite((sent) =>
-    placeOfferless(srf, uri, { headers, body, callingNumber: req.callingNumber, callingName: (req as Srf.SrfRequest & { callingName?: string }).callingName }, { sent, provisional: (provisional) => progress.ring(provisional.status) }),
+    placeOfferless(srf, uri, { headers, body, callingNumber: req.callingNumber, callingName: callerName(req) }, { sent, provisional: (provisional) => progress.ring(provisional.status) }),
   );
+  let left: () => void = () => {};
+  const gone = new Promise<void>((resolve) => (left = resolve));
   req.on('cancel', () => {
     cancelled = true;
     res.send(487);
     invite.abandon();
+    left();
   });
   let leg: OfferlessLeg;
   try {
@@ -97,7 +103,10 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
   }
   let uas: Srf.Dialog;
   try {
-    await progress.acknowledged();
+    if (!(await progress.acknowledged(gone))) {
+      if (!res.finalResponseSent) res.send(NO_PRACK.status, { headers: NO_PRACK.headers });
+      throw new Error('the caller did not PRACK its reliable provisional response');
+    }
     if (cancelled) throw new Error('the caller left while the trunk answered');
     uas = await srf.createUAS(req, res, { localSdp: leg.dialog.remote.sdp });
   } catch (error) {
@@ -106,4 +115,9 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
   }
   uas.once('ack', (ack: Srf.SrfRequest | Srf.SrfResponse) => leg.ackWith(sdpOfMessage(ack)));
   return { uas, uac: leg.dialog };
+}
+
+/** The display name drachtio-srf's own B2BUA would give the trunk (P-Asserted-Identity's, else From's), unescaped. */
+function callerName(req: Srf.SrfRequest): string | undefined {
+  return parsedNameAddr(req, req.has('p-asserted-identity') ? 'p-asserted-identity' : 'from')?.name;
 }

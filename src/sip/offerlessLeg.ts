@@ -1,5 +1,6 @@
 import Srf from 'drachtio-srf';
 import { answerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
+import { quotedContent } from './uri.js';
 
 /**
  * A leg placed for a caller that made no SDP offer (a PBX trunk set to delayed offer, as Cisco CUCM's
@@ -59,7 +60,7 @@ export function placeOfferless(
 ): Promise<OfferlessLeg> {
   // The caller's number and name as createUAC writes them: drachtio-server puts its own address for localhost.
   const address = `sip:${request.callingNumber}@localhost`;
-  const from = request.callingName ? `"${request.callingName}" <${address}>` : address;
+  const from = request.callingName ? `"${quotedContent(request.callingName)}" <${address}>` : address;
   const headers = { From: from, Contact: from, ...request.headers };
   return new Promise((resolve, reject) => {
     const sent = (error: unknown, req: Srf.SrfRequest) => {

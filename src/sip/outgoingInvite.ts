@@ -1,5 +1,6 @@
 import type Srf from 'drachtio-srf';
 import { cancelSafely, safely } from './teardown.js';
+import { quotedContent } from './uri.js';
 
 /** An INVITE we send, which may be given up at any moment. */
 export interface OutgoingInvite<Leg> {
@@ -41,10 +42,14 @@ export function outgoingInvite<Leg extends { dialog: Srf.Dialog }>(send: (sent: 
   };
 }
 
-/** drachtio-srf's createUAC, telling `sent` the request it sends and `provisional` each 1xx. */
-export function createUac(srf: Srf, uri: string, options: Srf.CreateUACOptions, sent: SentRequest, provisional?: (res: Srf.SrfResponse) => void): Promise<{ dialog: Srf.Dialog }> {
+/** What createUAC takes: drachtio-srf's typings miss the caller's number and name it writes into From. */
+export type UacOptions = Partial<Srf.CreateUACOptions> & { callingNumber?: string | undefined; callingName?: string | undefined };
+
+/** drachtio-srf's createUAC, telling `sent` the request it sends and `provisional` each 1xx; `callingName` as written. */
+export function createUac(srf: Srf, uri: string, options: UacOptions, sent: SentRequest, provisional?: (res: Srf.SrfResponse) => void): Promise<{ dialog: Srf.Dialog }> {
+  const named = options.callingName ? { ...options, callingName: quotedContent(options.callingName) } : options;
   return srf
-    .createUAC(uri, options, {
+    .createUAC(uri, named as Srf.CreateUACOptions, {
       // drachtio-srf calls this as (err, req), whatever its typings say.
       cbRequest: ((_err: unknown, req: Srf.SrfRequest | undefined) => sent(req)) as unknown as (req: Srf.SrfRequest) => void,
       ...(provisional ? { cbProvisional: provisional } : {}),

@@ -3,13 +3,30 @@ import type Srf from 'drachtio-srf';
 /** drachtio-srf's `send` with its fifth argument, called with the PRACK; its typings miss it. */
 type SendWithPrack = (status: number, reason: string | undefined, opts: { headers?: Record<string, string>; body?: string }, callback: null, onPrack: () => void) => void;
 
-/** How long an answer waits for the PRACK of a reliable 1xx: past the 1xx's third retransmission (RFC 3262 §3, T1 doubling). */
-const PRACK_WAIT_MS = 4_000;
+/** How long an answer waits for the PRACK of a reliable 1xx: past the end of its retransmissions, 64*T1 (RFC 3262 §3). */
+const PRACK_WAIT_MS = 34_000;
+
+/** The refusal of a caller that never PRACKed its reliable 1xx (RFC 3262 §3). */
+export const NO_PRACK = { status: 500, headers: { Reason: 'SIP;cause=500;text="no PRACK for the reliable provisional response"' } } as const;
 
 /** Whether an INVITE says `Require: 100rel` (RFC 3262): then every 18x it gets must be sent reliably. */
 export function requiresReliable(req: { get(name: string): string | undefined }): boolean {
   const require = req.get('require');
   return require !== undefined && require.split(',').some((tag) => tag.trim().toLowerCase() === '100rel');
+}
+
+/**
+ * How the 18x go to a caller: plainly to most; reliably to one that requires 100rel from a trusted
+ * source (a PBX, which PRACKs); and not at all to any other caller that requires it. drachtio-server
+ * 0.9.10 dies (SIGSEGV) when an INVITE whose reliable 1xx was never PRACKed ends, however it ends, so a
+ * phone that never PRACKs would take every call down with it, 999s included. Such a caller hears no
+ * ringing and no early media; its calls still connect.
+ */
+export type ProgressMode = 'plain' | 'reliable' | 'silent';
+
+export function progressMode(req: { get(name: string): string | undefined; source_address: string }, trusted: ReadonlySet<string>): ProgressMode {
+  if (!requiresReliable(req)) return 'plain';
+  return trusted.has(req.source_address) ? 'reliable' : 'silent';
 }
 
 /**
@@ -26,12 +43,12 @@ export class CallerProgress {
 
   constructor(
     private readonly res: Srf.SrfResponse,
-    private readonly reliable: boolean,
+    readonly mode: ProgressMode,
   ) {}
 
   send(status: number, body?: string): void {
-    if (this.res.finalResponseSent) return;
-    if (!this.reliable) {
+    if (this.res.finalResponseSent || this.mode === 'silent') return;
+    if (this.mode === 'plain') {
       this.res.send(status, body === undefined ? {} : { body });
       return;
     }
@@ -59,11 +76,18 @@ export class CallerProgress {
     if (status >= 180 && status <= 183) this.send(180);
   }
 
-  /** Resolves once the last reliable 1xx is PRACKed, or after `limitMs` (the answer then goes anyway). */
-  async acknowledged(limitMs = PRACK_WAIT_MS): Promise<void> {
-    if (!this.unacknowledged) return;
+  /**
+   * Whether the answer may go: true once the last reliable 1xx is PRACKed (or none was sent); false when
+   * its PRACK has not come within `limitMs`, or `gone` resolves first (the caller left). RFC 3262 §3:
+   * a caller that never PRACKs is refused with a 5xx (`NO_PRACK`).
+   */
+  async acknowledged(gone?: Promise<void>, limitMs = PRACK_WAIT_MS): Promise<boolean> {
+    const waiting = this.unacknowledged;
+    if (!waiting) return true;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.unacknowledged, new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+    const limit = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limitMs)));
+    const pracked = await Promise.race([waiting.then(() => true), limit, ...(gone ? [gone.then(() => false as const)] : [])]);
     clearTimeout(timer);
+    return pracked;
   }
 }

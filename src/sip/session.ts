@@ -3,7 +3,7 @@ import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
 import { createUac, outgoingInvite } from './outgoingInvite.js';
-import { CallerProgress, requiresReliable } from './reliableProgress.js';
+import { CallerProgress, NO_PRACK, progressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
@@ -111,6 +111,8 @@ export class CallSession {
     readonly req: Srf.SrfRequest,
     private readonly res: Srf.SrfResponse,
     private readonly events: SessionEvents,
+    /** Sources trusted as PBXs: the only callers requiring 100rel whose 18x go reliably (`progressMode`). */
+    private readonly trusted: ReadonlySet<string>,
     /** RFC 4028 Session-Expires offered on this call's legs, in seconds; absent: no session timers. */
     private sessionExpires?: number,
   ) {
@@ -132,6 +134,16 @@ export class CallSession {
    */
   get madeOffer(): boolean {
     return this.offer !== undefined;
+  }
+
+  /**
+   * Why the caller cannot hear early media (a prompt, a notice, a spoken refusal), if it cannot: it made
+   * no offer (we make none in a 1xx), or it requires 100rel from an untrusted source and gets no 18x.
+   */
+  get earlyMediaUnheard(): { reason: string; why: string } | undefined {
+    if (!this.madeOffer) return { reason: 'needs-offer', why: 'the caller made no offer, so it cannot hear early media before the answer' };
+    if (this.progress.mode === 'silent') return { reason: 'needs-reliable-progress', why: 'the caller requires 100rel but is not a trusted source, so it gets no early media' };
+    return undefined;
   }
 
   /**
@@ -218,7 +230,7 @@ export class CallSession {
         : createUac(
             this.srf,
             uri,
-            { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName } as Srf.CreateUACOptions,
+            { localSdp: body, headers, callingNumber: options.callingNumber, callingName: options.callingName },
             (req) => {
               sent(req);
               // Ahead of createUAC's own answer, which would carry the INVITE's body.
@@ -265,9 +277,10 @@ export class CallSession {
   async bridge(answered: AnsweredLeg, options: BridgeOptions = {}): Promise<boolean> {
     const callee = answered.dialog;
     const others = [callee, ...(options.alsoEnd ?? [])];
-    await this.callerProgress?.acknowledged();
-    if (!this.wanted) {
+    const pracked = this.callerProgress ? await this.callerProgress.acknowledged(new Promise((resolve) => this.own(resolve))) : true;
+    if (!this.wanted || !pracked) {
       for (const d of others) safely(() => d.destroy());
+      if (this.wanted) this.respond(NO_PRACK.status, NO_PRACK.headers, 'failed');
       return false;
     }
     let caller: Dialog;
@@ -344,7 +357,7 @@ export class CallSession {
   }
 
   private get progress(): CallerProgress {
-    return (this.callerProgress ??= new CallerProgress(this.res, requiresReliable(this.req)));
+    return (this.callerProgress ??= new CallerProgress(this.res, progressMode(this.req, this.trusted)));
   }
 
   private passProgress(provisional: Srf.SrfResponse, progress: 'early-media' | 'ringing' | 'none'): void {

@@ -87,6 +87,22 @@ function unquoted(name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/**
+ * A display name as the content of the quoted-string drachtio-srf puts it in (RFC 3261 §25.1): quotes
+ * and backslashes escaped, whitespace runs one space, other control characters dropped. Unescaped, a
+ * name such as `J"oe` makes drachtio-server refuse the INVITE, and a 999 fail.
+ */
+export function quotedContent(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').replace(/["\\]/g, '\\$&');
+}
+
+/**
+ * An IPv6 reference ending in dotted IPv4 (`[::ffff:192.0.2.1]`), which RFC 3261's grammar allows and
+ * drachtio-srf's URI parser refuses: the user part is read with another host standing in.
+ */
+const IPV6_WITH_IPV4_TAIL = /@\[[0-9a-f:]*:\d{1,3}(?:\.\d{1,3}){3}\]/i;
+
 export type UserPart = { ok: true; user: string } | { ok: false; problem: 'unsupported-scheme' | 'no-user' | 'malformed' };
 
 /**
@@ -99,7 +115,8 @@ export function uriUser(uri: string): UserPart {
   if (scheme === undefined) return { ok: false, problem: 'malformed' };
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { ok: false, problem: 'unsupported-scheme' };
   // drachtio-srf matches schemes in lower case only.
-  const parsed = parser.parseUri(scheme + uri.slice(scheme.length));
+  const lower = scheme + uri.slice(scheme.length);
+  const parsed = parser.parseUri(lower) ?? parser.parseUri(lower.replace(IPV6_WITH_IPV4_TAIL, '@[::1]'));
   if (!parsed) return { ok: false, problem: 'malformed' };
   let user = parsed.scheme === 'tel' ? parsed.number : parsed.user;
   if (user === undefined) return { ok: false, problem: 'no-user' };

@@ -106,3 +106,42 @@ describe('media: a caller that made no offer', () => {
     await expectNothingLeft(m);
   });
 });
+
+describe('media: a phone (not a trusted source) that requires 100rel, so gets no 18x', () => {
+  const REQUIRE_100REL = { Require: '100rel', Supported: '100rel' };
+  let m: MediaEdge | undefined;
+  let redis: RedisServer;
+  let state: StateUnderTest | undefined;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  afterEach(async () => {
+    await m?.stop();
+    await state?.close();
+    m = undefined;
+    state = undefined;
+  });
+
+  it('recorded extension, noticeUnavailable refuse: 488 recording-notice-needs-reliable-progress, nothing dialled', async () => {
+    m = await startMediaEdge({ site: (yaml) => yaml.replace('noticeUnavailable: connect-flagged', 'noticeUnavailable: refuse') });
+    const final = await m.edge.invite('4101', '3000', { headers: REQUIRE_100REL }).finalResponse();
+    expect(final.status).toBe(488);
+    expect(final.get('Reason')).toBe('Q.850;cause=65;text="recording-notice-needs-reliable-progress"');
+    expect(invitesSent(m.edge)).toHaveLength(0);
+    expect(m.fs.journal).toEqual([]);
+  });
+
+  it('a locked phone calling abroad: 488 pin-entry-needs-reliable-progress, no prompt to nobody', async () => {
+    ({ m, state } = await pinnedMediaEdge(redis.url, await samplePlan(), PIN));
+    const final = await m.edge.invite('4101', '90033142685300', { headers: REQUIRE_100REL }).finalResponse();
+    expect(final.status).toBe(488);
+    expect(final.get('Reason')).toBe('Q.850;cause=65;text="pin-entry-needs-reliable-progress"');
+    expect(m.fs.journal).toEqual([]);
+  });
+});

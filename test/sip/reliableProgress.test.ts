@@ -6,11 +6,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallerProgress, requiresReliable } from '../../src/sip/reliableProgress.js';
-import { EMERGENCY_TRUNK, Edge, withoutTransport } from '../support/edgeFixture.js';
+import { EMERGENCY_TRUNK, Edge, TRUSTED_SOURCE, withoutTransport } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest, RecordedResponse } from '../support/fakeDrachtio.js';
 import * as sip from '../support/sipText.js';
 
 const REQUIRE_100REL = { Require: '100rel', Supported: '100rel' };
+/** A PBX requiring 100rel: the only kind of caller whose 18x go reliably. */
+const FROM_PBX = { headers: REQUIRE_100REL, source: TRUSTED_SOURCE, pai: 'sip:4101@pbx.herts.example.ac.uk' };
 const FAR_SDP = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
 
 let edge: Edge | undefined;
@@ -59,7 +61,7 @@ async function ringThenAnswer(a: InboundTransaction, b: OutboundRequest): Promis
 describe('SIP edge: callers requiring 100rel', () => {
   it('4101 -> 999 requiring 100rel: the trunk\'s early media goes to the caller in a reliable 183, and the answer waits for its PRACK', async () => {
     edge = await Edge.start();
-    const a = edge.invite('4101', '999', { headers: REQUIRE_100REL });
+    const a = edge.invite('4101', '999', FROM_PBX);
     const b = await edge.nextInvite();
     expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
     await earlyMediaThenAnswer(a, b);
@@ -67,13 +69,13 @@ describe('SIP edge: callers requiring 100rel', () => {
 
   it('4101 -> 4202 requiring 100rel, the PBX ringing: the caller gets a reliable 180', async () => {
     edge = await Edge.start();
-    const a = edge.invite('4101', '4202', { headers: REQUIRE_100REL });
+    const a = edge.invite('4101', '4202', FROM_PBX);
     expect((await ringThenAnswer(a, await edge.nextInvite())).status).toBe(200);
   });
 
   it('999 when call handling fails, requiring 100rel: the direct route sends the 183 reliably and answers after its PRACK', async () => {
     edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
-    const a = edge.invite('4101', '999', { headers: REQUIRE_100REL });
+    const a = edge.invite('4101', '999', FROM_PBX);
     const b = await edge.nextInvite();
     expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
     await earlyMediaThenAnswer(a, b);
@@ -82,10 +84,25 @@ describe('SIP edge: callers requiring 100rel', () => {
 
   it('999 with no offer when call handling fails, requiring 100rel: the ringing goes reliably, and the trunk\'s offer in the 200', async () => {
     edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
-    const a = edge.invite('4101', '999', { headers: REQUIRE_100REL, sdp: null, autoAck: false });
+    const a = edge.invite('4101', '999', { ...FROM_PBX, sdp: null, autoAck: false });
     const final = await ringThenAnswer(a, await edge.nextInvite());
     expect([final.status, final.body]).toEqual([200, FAR_SDP]);
   });
+
+  for (const failing of [false, true]) {
+    it(`a phone (not a trusted source) requiring 100rel dials 999${failing ? ' when call handling fails' : ''}: it gets no 18x at all, so none can be left unPRACKed (drachtio-server dies when such an INVITE ends), and the call connects`, async () => {
+      edge = await Edge.start(failing ? { now: () => { throw new Error('injected clock failure'); } } : {});
+      const a = edge.invite('4101', '999', { headers: REQUIRE_100REL });
+      const b = await edge.nextInvite();
+      expect(withoutTransport(b.uri)).toBe(`sip:999@${EMERGENCY_TRUNK}`);
+      b.respond(180);
+      b.respond(183, { body: FAR_SDP });
+      b.respond(200, { body: FAR_SDP });
+      const final = await a.finalResponse();
+      expect(final.status).toBe(200);
+      expect(a.responses.map((r) => r.status)).toEqual([200]);
+    });
+  }
 
   it('a caller that only supports 100rel gets its 18x as before, unreliable', async () => {
     edge = await Edge.start();
@@ -124,33 +141,36 @@ describe('CallerProgress', () => {
 
   it('sends no second reliable 1xx before the first is PRACKed: the latest goes then', async () => {
     const { res, sent } = fakeResponse();
-    const progress = new CallerProgress(res, true);
+    const progress = new CallerProgress(res, 'reliable');
     progress.send(180);
     progress.send(183, 'v=0 first');
     progress.send(183, 'v=0 latest');
     expect(sent.map((s) => s.status)).toEqual([180]);
     expect(sent[0]!.headers).toEqual({ Require: '100rel' });
-    const answered = progress.acknowledged(60_000);
+    const answered = progress.acknowledged(undefined, 60_000);
     sent[0]!.onPrack!();
     expect(sent.map((s) => [s.status, s.body])).toEqual([[180, undefined], [183, 'v=0 latest']]);
     // The 183 is unPRACKed now: the answer still waits, until its PRACK.
     let done = false;
     void answered.then(() => (done = true));
-    const afterBoth = progress.acknowledged(60_000).then(() => done);
+    const afterBoth = progress.acknowledged(undefined, 60_000).then(() => done);
     sent[1]!.onPrack!();
     expect(await afterBoth).toBe(true);
+    expect(await answered).toBe(true);
   });
 
-  it('an answer waits no longer than its limit for a PRACK that never comes', async () => {
+  it('an answer waits no longer than its limit for a PRACK that never comes, nor once the caller has left; then it may not go', async () => {
     const { res } = fakeResponse();
-    const progress = new CallerProgress(res, true);
+    const progress = new CallerProgress(res, 'reliable');
+    expect(await progress.acknowledged(undefined, 5)).toBe(true);
     progress.send(183, 'v=0');
-    await progress.acknowledged(5);
+    expect(await progress.acknowledged(undefined, 5)).toBe(false);
+    expect(await progress.acknowledged(Promise.resolve(), 60_000)).toBe(false);
   });
 
   it('to a caller that does not require 100rel, each 18x goes at once, without Require', () => {
     const { res, sent } = fakeResponse();
-    const progress = new CallerProgress(res, false);
+    const progress = new CallerProgress(res, 'plain');
     progress.send(180);
     progress.send(183, 'v=0');
     expect(sent).toEqual([{ status: 180 }, { status: 183, body: 'v=0' }]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nameAddr, nameAddrList, routeTo, uriUser } from '../../src/sip/uri.js';
+import { nameAddr, nameAddrList, quotedContent, routeTo, uriUser } from '../../src/sip/uri.js';
 
 describe('reading numbers from SIP URIs', () => {
   it.each([
@@ -14,6 +14,8 @@ describe('reading numbers from SIP URIs', () => {
     ['sip:4101:secret@pbx', '4101'],
     ["sip:~!*'()@host", "~!*'()"],
     ['sip:999@[2001:db8::1]:5060', '999'],
+    ['sip:999@[::ffff:192.0.2.1]', '999'],
+    ['sip:999@[2001:db8::192.0.2.1]:5060;transport=udp', '999'],
   ])('%s dials %s', (uri, user) => {
     expect(uriUser(uri)).toEqual({ ok: true, user });
   });
@@ -45,6 +47,19 @@ describe('reading numbers from SIP URIs', () => {
       { uri: 'sip:4101@pbx', name: undefined },
       { uri: 'sip:4202@pbx', name: 'B' },
     ]);
+  });
+
+  it('writes any display name back as a quoted-string that drachtio-srf reads as that name (quotes, backslashes, line breaks)', () => {
+    expect(quotedContent('J"oe"')).toBe('J\\"oe\\"');
+    expect(quotedContent('Ward 3 \\')).toBe('Ward 3 \\\\');
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\r\n ', '\t', '\u0001', '<', '>'), fc.string({ unit: 'grapheme', maxLength: 1 })), maxLength: 30 }), (name) => {
+        // eslint-disable-next-line no-control-regex
+        const expected = name.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim() || undefined;
+        expect(nameAddr(`"${quotedContent(name)}" <sip:4101@localhost>;tag=1`)?.name, JSON.stringify(name)).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('puts the number in front of a route', () => {

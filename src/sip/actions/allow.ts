@@ -5,17 +5,18 @@ import { allowedLeg, reasonHeader } from '../routing.js';
 
 /**
  * A permitted call, B2BUA to the plan's route with the caller's identity. A recorded call goes through
- * the media server (notice, then recording); without one, or for a caller that made no offer (the notice
- * plays before the answer, in early media), the plan's `noticeUnavailable` says whether it connects
+ * the media server (notice, then recording); without one, or for a caller that cannot hear early media
+ * (the notice plays before the answer), the plan's `noticeUnavailable` says whether it connects
  * (flagged in the log) or is refused.
  */
 export async function allowCall(ctx: CallContext<DecisionOf<'allow'>>): Promise<void> {
   const { session, decision, plan, setup, services } = ctx;
-  if (decision.recording && services.media.available && session.madeOffer) return services.media.recordedCall(ctx, decision.recording.notice);
+  const unheard = session.earlyMediaUnheard;
+  if (decision.recording && services.media.available && !unheard) return services.media.recordedCall(ctx, decision.recording.notice);
   if (decision.recording) {
-    const why = services.media.available ? 'the caller made no offer, so it cannot hear a notice before the answer' : 'no media server';
+    const why = services.media.available ? unheard!.why : 'no media server';
     if (plan.site.recording.noticeUnavailable === 'refuse') {
-      if (services.media.available) session.respond(488, reasonHeader(488, 'recording-notice-needs-offer'), 'failed');
+      if (services.media.available) session.respond(488, reasonHeader(488, `recording-notice-${unheard!.reason}`), 'failed');
       else session.respond(503, { ...reasonHeader(503, 'recording-notice-unavailable'), 'Retry-After': '60' }, 'failed');
       services.logger.warn({ callId: session.callId, from: setup.call.from, to: setup.call.to, notice: decision.recording.notice }, `recorded call refused: ${why}`);
       return;

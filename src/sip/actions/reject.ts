@@ -7,6 +7,6 @@ import { reasonHeader } from '../routing.js';
  */
 export async function rejectCall(ctx: CallContext<DecisionOf<'reject'>>): Promise<void> {
   const { session, decision, plan, services } = ctx;
-  if (plan.site.announceRejects && services.media.available && session.madeOffer && (await services.media.announceReject(ctx))) return;
+  if (plan.site.announceRejects && services.media.available && !session.earlyMediaUnheard && (await services.media.announceReject(ctx))) return;
   session.respond(decision.sipStatus, reasonHeader(decision.sipStatus, decision.reason));
 }

@@ -45,7 +45,7 @@ export async function ringSecurityControl(ctx: CallContext, ring: SecurityRing, 
   for (const [i, target] of ring.targets.entries()) {
     result = await connectTo(ctx, securityUri(plan, target), {
       callingNumber: setup.callerNumber,
-      callingName: ring.callingName.replace(/["\\]/g, ''),
+      callingName: ring.callingName,
       answerTimeoutMs: ring.answerTimeoutSeconds * 1000,
     });
     if (result.kind === 'connected') {
