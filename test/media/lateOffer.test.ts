@@ -1,10 +1,10 @@
 /**
- * Media paths for a caller that made no SDP offer (a delayed-offer PBX), CI level: the FreeSWITCH
- * stand-in is up, but such a caller can take an offer only in the 2xx (we send no reliable 1xx), so it
- * hears nothing in early media. A recorded call follows `noticeUnavailable` (connected and flagged, or
- * refused 488), PIN entry is refused 488 rather than prompted to nobody, a barred call is refused
- * without its spoken reason, and a feature code, answered at once, works: the endpoint is offered the
- * caller's answer from its ACK.
+ * Media paths for a caller that cannot hear early media, CI level, the FreeSWITCH stand-in up: one that
+ * made no SDP offer (a delayed-offer PBX) can take an offer only in the 2xx, as we make none in a 1xx;
+ * a phone requiring 100rel gets no 18x at all (src/sip/reliableProgress.ts). A recorded call follows
+ * `noticeUnavailable` (connected and flagged, or refused 488), PIN entry is refused 488 rather than
+ * prompted to nobody, a barred call is refused without its spoken reason, and a feature code, answered
+ * at once, works: the endpoint is offered the caller's answer from its ACK.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/policy/plan.js';
@@ -19,27 +19,28 @@ const CALLEE_OFFER = sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2000 })
 const CALLER_ANSWER = sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 4000 });
 const PIN = '538271';
 
+let m: MediaEdge | undefined;
+let redis: RedisServer;
+let plan: Plan;
+let state: StateUnderTest | undefined;
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  plan = await samplePlan();
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+afterEach(async () => {
+  await m?.stop();
+  await state?.close();
+  m = undefined;
+  state = undefined;
+});
+
 describe('media: a caller that made no offer', () => {
-  let m: MediaEdge | undefined;
-  let redis: RedisServer;
-  let plan: Plan;
-  let state: StateUnderTest | undefined;
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    plan = await samplePlan();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
-
-  afterEach(async () => {
-    await m?.stop();
-    await state?.close();
-    m = undefined;
-    state = undefined;
-  });
 
   it('recorded extension, noticeUnavailable connect-flagged (the sample): connected straight to the callee, the log says why', async () => {
     m = await startMediaEdge();
@@ -60,24 +61,6 @@ describe('media: a caller that made no offer', () => {
     answerByes(m.edge);
     a.bye();
     await expectNothingLeft(m);
-  });
-
-  it('recorded extension, noticeUnavailable refuse: 488 with a Reason, nothing dialled, FreeSWITCH untouched', async () => {
-    m = await startMediaEdge({ site: (yaml) => yaml.replace('noticeUnavailable: connect-flagged', 'noticeUnavailable: refuse') });
-    const final = await m.edge.invite('4101', '3000', { sdp: null }).finalResponse();
-    expect(final.status).toBe(488);
-    expect(final.get('Reason')).toBe('Q.850;cause=65;text="recording-notice-needs-offer"');
-    expect(invitesSent(m.edge)).toHaveLength(0);
-    expect(m.fs.journal).toEqual([]);
-  });
-
-  it('a locked phone calling abroad: 488 with a Reason, no PIN prompt, nothing dialled', async () => {
-    ({ m, state } = await pinnedMediaEdge(redis.url, plan, PIN));
-    const final = await m.edge.invite('4101', '90033142685300', { sdp: null }).finalResponse();
-    expect(final.status).toBe(488);
-    expect(final.get('Reason')).toBe('Q.850;cause=65;text="pin-entry-needs-offer"');
-    expect(invitesSent(m.edge)).toHaveLength(0);
-    expect(m.fs.journal).toEqual([]);
   });
 
   it('a barred number (announceRejects on in the sample): the plain 403 with its Reason, no 183', async () => {
@@ -107,41 +90,25 @@ describe('media: a caller that made no offer', () => {
   });
 });
 
-describe('media: a phone (not a trusted source) that requires 100rel, so gets no 18x', () => {
-  const REQUIRE_100REL = { Require: '100rel', Supported: '100rel' };
-  let m: MediaEdge | undefined;
-  let redis: RedisServer;
-  let state: StateUnderTest | undefined;
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
-
-  afterEach(async () => {
-    await m?.stop();
-    await state?.close();
-    m = undefined;
-    state = undefined;
-  });
-
-  it('recorded extension, noticeUnavailable refuse: 488 recording-notice-needs-reliable-progress, nothing dialled', async () => {
+describe.each([
+  ['a caller that made no offer', { sdp: null }, 'needs-offer'],
+  ['a phone (not a trusted source) requiring 100rel, which gets no 18x', { headers: { Require: '100rel', Supported: '100rel' } }, 'needs-reliable-progress'],
+] as const)('media: %s', (_who, invite, reason) => {
+  it(`recorded extension, noticeUnavailable refuse: 488 recording-notice-${reason}, nothing dialled, FreeSWITCH untouched`, async () => {
     m = await startMediaEdge({ site: (yaml) => yaml.replace('noticeUnavailable: connect-flagged', 'noticeUnavailable: refuse') });
-    const final = await m.edge.invite('4101', '3000', { headers: REQUIRE_100REL }).finalResponse();
+    const final = await m.edge.invite('4101', '3000', invite).finalResponse();
     expect(final.status).toBe(488);
-    expect(final.get('Reason')).toBe('Q.850;cause=65;text="recording-notice-needs-reliable-progress"');
+    expect(final.get('Reason')).toBe(`Q.850;cause=65;text="recording-notice-${reason}"`);
     expect(invitesSent(m.edge)).toHaveLength(0);
     expect(m.fs.journal).toEqual([]);
   });
 
-  it('a locked phone calling abroad: 488 pin-entry-needs-reliable-progress, no prompt to nobody', async () => {
-    ({ m, state } = await pinnedMediaEdge(redis.url, await samplePlan(), PIN));
-    const final = await m.edge.invite('4101', '90033142685300', { headers: REQUIRE_100REL }).finalResponse();
+  it(`a locked phone calling abroad: 488 pin-entry-${reason}, no PIN prompt, nothing dialled`, async () => {
+    ({ m, state } = await pinnedMediaEdge(redis.url, plan, PIN));
+    const final = await m.edge.invite('4101', '90033142685300', invite).finalResponse();
     expect(final.status).toBe(488);
-    expect(final.get('Reason')).toBe('Q.850;cause=65;text="pin-entry-needs-reliable-progress"');
+    expect(final.get('Reason')).toBe(`Q.850;cause=65;text="pin-entry-${reason}"`);
+    expect(invitesSent(m.edge)).toHaveLength(0);
     expect(m.fs.journal).toEqual([]);
   });
 });
