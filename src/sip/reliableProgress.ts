@@ -30,12 +30,11 @@ export function progressMode(req: { get(name: string): string | undefined; sourc
 }
 
 /**
- * The 18x responses to the caller. Plain ones to most callers; to a caller that requires 100rel,
- * each carries `Require: 100rel`, which makes drachtio-server send it reliably with a Contact and
- * hand us the PRACK. Left to the stack alone, such a 1xx went out reliable but without a Contact: the
- * caller could not PRACK it, and the 2xx after a 183 with SDP could not be sent (a 999 never connected).
- * RFC 3262 §3: no second reliable 1xx goes before the first is PRACKed (the latest waits its turn),
- * and no 2xx while a 1xx with SDP is unPRACKed (`acknowledged`).
+ * The 18x responses to the caller, as its `ProgressMode` says. Reliable ones carry `Require: 100rel`,
+ * which makes drachtio-server send them with RSeq and a Contact and hand us the PRACK (left to the
+ * stack alone, they went without a Contact, so could not be PRACKed). RFC 3262 §3: no second reliable
+ * 1xx goes before the first is PRACKed (the latest waits its turn), and no answer before the PRACK
+ * (`acknowledged`).
  */
 export class CallerProgress {
   private unacknowledged: Promise<void> | undefined;
