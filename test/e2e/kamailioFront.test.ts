@@ -90,12 +90,14 @@ describe.skipIf(!lab || !kamailio)('Kamailio in front of pairs, one gone while a
   let answerAfter6s = false;
 
   beforeAll(async () => {
-    // Probes every second, as the scale-out lab has them.
+    // Probes every second, as the scale-out lab has them. A probe may take up to 5 s to be answered, not
+    // 2 (the apps answer OPTIONS from this test's own process, on a busy machine): the pair a call moves
+    // to must not be probed down meanwhile.
     lab_ = await startAppPairs((pair, req, res) => {
       reached.push(pair);
       if (!answerAfter6s) return void res.send(180);
       setTimeout(() => void lab_.apps[pair]!.createUAS(req, res, { localSdp: ANSWER_SDP }).catch(() => {}), 6_000);
-    }, { probeIntervalSeconds: 1 });
+    }, { probeIntervalSeconds: 1, defines: { NO_REPLY_TIMEOUT_MS: '5000' } });
   }, 60_000);
 
   afterAll(() => stopAppPairs(lab_), 60_000);
@@ -109,7 +111,7 @@ describe.skipIf(!lab || !kamailio)('Kamailio in front of pairs, one gone while a
     answerAfter6s = true;
     // drachtio-server stays and keeps the INVITE open; its OPTIONS answers turn 503 and the pair goes down.
     lab_.apps[first]!.disconnect();
-    expect(await caller.waitExit(60_000), caller.describe()).toBe(0);
+    expect(await caller.waitExit(60_000), `${caller.describe()}\n${lab_.front.process.tail()}`).toBe(0);
     expect(reached, 'the call moved to the other pair').toEqual([first, 1 - first]);
   }, 90_000);
 
