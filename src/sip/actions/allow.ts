@@ -11,12 +11,13 @@ import { allowedLeg, reasonHeader } from '../routing.js';
  */
 export async function allowCall(ctx: CallContext<DecisionOf<'allow'>>): Promise<void> {
   const { session, decision, plan, setup, services } = ctx;
-  const unheard = session.earlyMediaUnheard;
-  if (decision.recording && services.media.available && !unheard) return services.media.recordedCall(ctx, decision.recording.notice);
   if (decision.recording) {
-    const why = services.media.available ? unheard!.why : 'no media server';
+    // Read only for a recorded call: the caller's offer and progress mode cost nothing on other calls.
+    const unheard = services.media.available && session.earlyMediaUnheard;
+    if (services.media.available && !unheard) return services.media.recordedCall(ctx, decision.recording.notice);
+    const why = unheard ? unheard.why : 'no media server';
     if (plan.site.recording.noticeUnavailable === 'refuse') {
-      if (services.media.available) session.respond(488, reasonHeader(488, `recording-notice-${unheard!.reason}`), 'failed');
+      if (unheard) session.respond(488, reasonHeader(488, `recording-notice-${unheard.reason}`), 'failed');
       else session.respond(503, { ...reasonHeader(503, 'recording-notice-unavailable'), 'Retry-After': '60' }, 'failed');
       services.logger.warn({ callId: session.callId, from: setup.call.from, to: setup.call.to, notice: decision.recording.notice }, `recorded call refused: ${why}`);
       return;
