@@ -1,5 +1,5 @@
 import type { Destination, PublicClass } from '../numbering/destination.js';
-import type { Decision, Reason, RuleRef } from './decision.js';
+import type { Decision, EmergencyAlert, Reason, RuleRef } from './decision.js';
 import { grantIsActive, type Grant } from './grant.js';
 import { ABROAD, limitBreach } from './limits.js';
 import { NO_HIT } from './listIndex.js';
@@ -118,7 +118,6 @@ function isLockManaged(plan: Plan, phone: PhoneState, caller: Extension): boolea
 }
 
 function emergencyCall(plan: Plan, destination: Destination, caller: Extension | undefined): Decision {
-  const location = caller?.role.kind === 'emergency-line' ? caller.role.location : caller?.location;
   return {
     action: 'emergency',
     class: 'emergency',
@@ -126,14 +125,19 @@ function emergencyCall(plan: Plan, destination: Destination, caller: Extension |
     reason: 'emergency-number',
     rule: sourceRule('emergency', destination),
     trunk: plan.site.emergencyTrunk,
+    alert: emergencyAlert(plan, caller),
+  };
+}
+
+/** Who the emergency service and Security are told of: the caller's callback number and location. */
+export function emergencyAlert(plan: Plan, caller: Extension | undefined): EmergencyAlert {
+  return {
     // The PSAP calls back the DDI, else a callback number of the site's (leading back to this phone for a
     // while), else for an unknown caller the switchboard: always a number of ours, never what a From says.
-    alert: {
-      callback: caller?.ddi ?? (caller ? plan.site.emergency.callbackNumbers[0]! : plan.site.mainNumber),
-      pooled: caller !== undefined && caller.ddi === undefined,
-      location,
-      address: caller?.address ?? plan.site.address,
-    },
+    callback: caller?.ddi ?? (caller ? plan.site.emergency.callbackNumbers[0]! : plan.site.mainNumber),
+    pooled: caller !== undefined && caller.ddi === undefined,
+    location: caller?.role.kind === 'emergency-line' ? caller.role.location : caller?.location,
+    address: caller?.address ?? plan.site.address,
   };
 }
 

@@ -1,10 +1,16 @@
 import type Srf from 'drachtio-srf';
+import { emergencyAlert } from '../policy/decide.js';
+import type { EmergencyAlert } from '../policy/decision.js';
+import type { Extension, Plan } from '../policy/plan.js';
+import type { CallbackHold } from '../policy/psapCallback.js';
+import { callSetup } from './callSetup.js';
 import { callPathError } from './callPathError.js';
 import type { EdgeServices } from './context.js';
 import { emergencyOffer } from './emergencySdp.js';
 import { pidfLo, sdpWithLocation } from './locationByValue.js';
 import { LegFailure, placeOfferless, type OfferlessLeg } from './offerlessLeg.js';
 import { outgoingInvite } from './outgoingInvite.js';
+import { emergencyCallback, shareCallback } from './psapCallback.js';
 import { CallerProgress, NO_PRACK, progressMode, type ProgressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
@@ -15,14 +21,15 @@ import { parsedNameAddr, routeTo } from './uri.js';
 /**
  * The last line for 999/112/911: when the pipeline itself fails (a bug, a throw anywhere before or
  * while the call is carried out), an emergency number in the Request-URI still goes to the emergency
- * trunk. It takes none of our call handling: drachtio-srf's own B2BUA places it, with the site's
- * callback number and address, and Security is told. Returns false when the call is not an emergency
- * call or has already been answered, so the caller gets the usual 500.
+ * trunk. It takes none of our call handling: drachtio-srf's own B2BUA places it, with the caller's
+ * callback number and location when the caller can still be read (else the site's), and Security is
+ * told. Returns false when the call is not an emergency call or has already been answered, so the
+ * caller gets the usual 500.
  */
 export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest, res: Srf.SrfResponse, error: unknown): boolean {
   if (res.finalResponseSent) return false;
   let number: string;
-  let plan: ReturnType<EdgeServices['plan']>;
+  let plan: Plan;
   try {
     plan = services.plan();
     const user = dialledNumber(plan, req.uri);
@@ -36,13 +43,13 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   const callId = req.get('call-id') ?? '';
   logger.error({ callId, dialled: number, err: (error as Error)?.message, stack: (error as Error)?.stack }, 'call handling failed on an emergency call: routing it to the emergency trunk directly');
   metrics.emergencyFallbacks.inc();
-  const callback = plan.site.mainNumber;
+  const { caller, alert, callback, hold } = whoCalled(services, plan, req, callId, number);
   const headers: Record<string, string> = { 'P-Asserted-Identity': `<tel:${callback}>`, Priority: 'emergency' };
   const offer = sdpOfMessage(req);
   let body = offer;
   try {
     // The trunk is offered G.711 audio, as on the usual route: a softphone's whole offer beside the PIDF-LO is too large for one datagram.
-    const located = sdpWithLocation(offer ? emergencyOffer(offer) : '', pidfLo(callback, plan.site.address, undefined));
+    const located = sdpWithLocation(offer ? emergencyOffer(offer) : '', pidfLo(callback, alert.address, alert.location));
     Object.assign(headers, located.headers);
     body = located.body;
   } catch (locationError) {
@@ -63,12 +70,44 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
     },
     (failure: { status?: number }) => logger.error({ callId, status: failure?.status }, 'emergency call failed on the direct route too'),
   );
+  // This route must not throw once the call is placed.
+  if (hold) safely(() => shareCallback(services, hold));
   try {
-    services.alerts.send({ kind: 'emergency', ext: '', dialled: number, callback, location: `${Object.values(plan.site.address).join(', ')} (caller unknown)`, at: new Date().toISOString(), callId, note: 'routed directly after a call-handling failure' });
+    services.alerts.send({
+      kind: 'emergency',
+      ext: caller?.ext ?? '',
+      name: caller?.name,
+      dialled: number,
+      callback,
+      callbackUntil: hold && new Date(hold.until).toISOString(),
+      location: caller ? (alert.location ?? '') : `${Object.values(plan.site.address).join(', ')} (caller unknown)`,
+      at: new Date().toISOString(),
+      callId,
+      note: 'routed directly after a call-handling failure',
+    });
   } catch (alertError) {
     callPathError(services, 'emergency-alert', alertError, 'could not alert Security of an emergency call', { callId });
   }
   return true;
+}
+
+/**
+ * The caller as the pipeline reads it, their callback number (a phone without a DDI holds one of the
+ * site's, as on the usual route) and location, while that can still be done; whatever fails, an unknown
+ * caller: the site's main number and address.
+ */
+function whoCalled(services: EdgeServices, plan: Plan, req: Srf.SrfRequest, callId: string, dialled: string): { caller?: Extension | undefined; alert: EmergencyAlert; callback: string; hold?: CallbackHold | undefined } {
+  try {
+    const read = callSetup(plan, req, services.trusted);
+    const caller = read.ok ? plan.extensions.get(read.setup.call.from) : undefined;
+    const alert = emergencyAlert(plan, caller);
+    if (!caller) return { alert, callback: alert.callback };
+    return { caller, alert, ...emergencyCallback(services, plan, { callId, ext: caller.ext, dialled }, alert) };
+  } catch (error) {
+    callPathError(services, 'emergency-location', error, "emergency call sent with the site's callback number and address: its caller could not be read", { callId });
+    const alert = emergencyAlert(plan, undefined);
+    return { alert, callback: alert.callback };
+  }
 }
 
 /**

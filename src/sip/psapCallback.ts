@@ -1,7 +1,8 @@
+import type { EmergencyAlert } from '../policy/decision.js';
 import type { Plan } from '../policy/plan.js';
 import type { CallbackHold } from '../policy/psapCallback.js';
 import { byPublicNumber, type CallSetup } from './callSetup.js';
-import type { CallContext, DecisionOf, EdgeServices } from './context.js';
+import type { EdgeServices } from './context.js';
 import { uriUser } from './uri.js';
 
 /**
@@ -20,20 +21,19 @@ export function heldCallback(services: EdgeServices, plan: Plan, requestUri: str
  * site's callback numbers, held for that phone in memory (no I/O). Never throws: whatever goes wrong, the
  * call goes out with the decision's number.
  */
-export function emergencyCallback(ctx: CallContext<DecisionOf<'emergency'>>, dialled: string): { callback: string; hold?: CallbackHold } {
-  const { decision, plan, setup, services, session } = ctx;
-  if (!decision.alert.pooled) return { callback: decision.alert.callback };
+export function emergencyCallback(services: EdgeServices, plan: Plan, call: { callId: string; ext: string; dialled: string }, alert: EmergencyAlert): { callback: string; hold?: CallbackHold } {
+  if (!alert.pooled) return { callback: alert.callback };
+  const { callId } = call;
   try {
-    const call = { callId: session.callId, dialled, location: decision.alert.location };
-    const { hold, displaced } = services.state.takeCallback(plan.site.emergency, setup.call.from, services.now(), call);
-    const logged = { callId: session.callId, ext: hold.ext, callback: hold.number, until: new Date(hold.until).toISOString() };
+    const { hold, displaced } = services.state.takeCallback(plan.site.emergency, call.ext, services.now(), { callId, dialled: call.dialled, location: alert.location });
+    const logged = { callId, ext: hold.ext, callback: hold.number, until: new Date(hold.until).toISOString() };
     if (displaced) {
       services.logger.warn({ ...logged, displacedExt: displaced.ext, displacedCallId: displaced.callId }, `PSAP callback numbers exhausted: ${hold.number} is reused, so a callback to it now reaches ${hold.ext}, no longer ${displaced.ext}`);
     } else services.logger.info(logged, 'PSAP callback number held for the caller');
     return { callback: hold.number, hold };
   } catch (error) {
-    services.logger.error({ callId: session.callId, err: (error as Error).message }, 'PSAP callback number could not be held: the call presents the first callback number');
-    return { callback: decision.alert.callback };
+    services.logger.error({ callId, err: (error as Error).message }, 'PSAP callback number could not be held: the call presents the first callback number');
+    return { callback: alert.callback };
   }
 }
 

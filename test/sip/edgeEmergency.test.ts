@@ -188,6 +188,52 @@ describe('SIP edge: emergency calls', () => {
       await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
     });
 
+    // The direct route reads the caller again, guarded: the PSAP calls back the phone and is sent its room, not the switchboard and the site.
+    it.each([
+      ['4101', '+441707284101', COLLEGE_LANE, 'Lindop Building, room 2F410'],
+      ['4301', '+441707284301', MOSQUITO_WAY, 'De Havilland campus, Business School, room N204'],
+      ['2900', '+441707284000', COLLEGE_LANE, 'Main Building, lift 1 car'],
+    ])("call handling failing on %s's 999: the direct route still sends its callback %s and its location, and Security is told who called", async (from, callback, address, loc) => {
+      edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+      const a = edge.invite(from, '999', { sdp: SMALL_OFFER });
+      const b = await edge.nextInvite();
+      expectEmergencyInvite(b, { uri: `sip:999@${EMERGENCY_TRUNK}`, callback, address, loc, offer: SMALL_OFFER });
+      await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
+      const message = await edge.nextRequest('MESSAGE');
+      expect(message.body).toMatch(/^EMERGENCY/);
+      expect(message.body).toContain(from);
+      expect(message.body).toContain(loc);
+      expect(message.body).not.toContain('caller unknown');
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+    });
+
+    it("call handling failing on a 999 whose caller cannot be read: the direct route sends the site's main number and address", async () => {
+      edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+      const a = edge.invite('', '999', { sdp: SMALL_OFFER, fromUri: '<>' });
+      const b = await edge.nextInvite();
+      expect(b.get('P-Asserted-Identity')).toBe('<tel:+441707284000>');
+      const pidf = multipartParts(b.get('Content-Type') ?? '', b.body).find((p) => p.headers.get('content-type') === 'application/pidf+xml')!.body;
+      for (const part of COLLEGE_LANE) expect(pidf).toContain(part);
+      expect(pidf).not.toContain('<LOC>');
+      expect((await edge.nextRequest('MESSAGE')).body).toContain('caller unknown');
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+    });
+
+    it('call handling failing on the 999 of a phone without a DDI: the direct route still holds a callback number for it', async () => {
+      let reads = 0;
+      // Only the decision's read of the clock fails: the direct route can then hold the number.
+      edge = await Edge.start({ now: () => { if (reads++ === 0) throw new Error('injected clock failure'); return Date.now(); } });
+      const a = edge.invite('4150', '999', { sdp: SMALL_OFFER });
+      const b = await edge.nextInvite();
+      expectEmergencyInvite(b, { uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284000', address: COLLEGE_LANE, loc: 'Lindop Building, room 1L100', offer: SMALL_OFFER });
+      expect(await edge.waitForLog('the hold', (l) => l.msg === 'PSAP callback number held for the caller')).toMatchObject({ ext: '4150', callback: '+441707284000' });
+      expect((await edge.nextRequest('MESSAGE')).body).toContain('reaches this extension until');
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+    });
+
     it("call handling failing on a softphone's 999: the direct route offers the trunk G.711 audio beside the PIDF-LO, not the whole offer", async () => {
       edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
       const a = edge.invite('4101', '999', { sdp: BARESIP_VIDEO_OFFER });

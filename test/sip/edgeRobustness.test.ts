@@ -135,7 +135,8 @@ describe('SIP edge: a bug in the pipeline', () => {
       const a = edge.invite('4101', '999');
       const b = await edge.nextInvite();
       expect(b.uri).toBe(`sip:999@${EMERGENCY_TRUNK}`);
-      expect(b.get('P-Asserted-Identity')).toBe(`<tel:${SITE_MAIN_NUMBER}>`);
+      // 4101's own DDI: the direct route still reads the caller.
+      expect(b.get('P-Asserted-Identity')).toBe('<tel:+441707284101>');
       expect(b.get('Geolocation')).toBeDefined();
       b.respond(200, { body: sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 }) });
       expect((await a.finalResponse()).status).toBe(200);

@@ -42,7 +42,7 @@ export async function emergencyCall(ctx: CallContext<DecisionOf<'emergency'>>): 
   session.dropSessionTimer();
   const caller = plan.extensions.get(setup.call.from);
   const number = (decision.destination?.class === 'emergency' && decision.destination.shortCode) || setup.call.to;
-  const { callback, hold } = emergencyCallback(ctx, number);
+  const { callback, hold } = emergencyCallback(services, plan, { callId: session.callId, ext: setup.call.from, dialled: number }, decision.alert);
   const theirs = callerLocation(session.req, services.trusted.has(session.req.source_address));
   const notes = [
     setup.callerUnreadable && `caller unknown (${setup.callerUnreadable}): the site's callback number and address were sent`,
