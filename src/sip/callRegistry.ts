@@ -1,3 +1,4 @@
+import type Srf from 'drachtio-srf';
 import type { LiveCall, LiveCallSource } from '../state/liveCalls.js';
 import type { CallSession } from './session.js';
 
@@ -25,6 +26,21 @@ export class CallRegistry implements LiveCallSource {
   /** The call an in-dialog request (an INFO in the early dialog) belongs to. */
   find(callId: string): CallSession | undefined {
     return this.byCallId.get(callId);
+  }
+
+  /**
+   * The other leg of the connected call one of whose dialogs is `callId` with our tag `localTag` and
+   * the far end's `remoteTag`. A scan of the calls in progress: only an INVITE with Replaces asks.
+   */
+  otherLeg(callId: string, localTag: string, remoteTag: string): Srf.Dialog | undefined {
+    const named = (d: Srf.Dialog) => d.sip.callId === callId && d.sip.localTag === localTag && d.sip.remoteTag === remoteTag;
+    for (const session of this.sessions.keys()) {
+      const call = session.connected;
+      if (!call || session.ended) continue;
+      if (named(call.caller)) return call.callee;
+      if (named(call.callee)) return call.caller;
+    }
+    return undefined;
   }
 
   remove(session: CallSession): void {

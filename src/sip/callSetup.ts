@@ -1,5 +1,6 @@
 import type { Call } from '../policy/decide.js';
 import type { Extension, Plan } from '../policy/plan.js';
+import type { LegReplaces } from './replaces.js';
 import { dialledNumber } from './serviceUrn.js';
 import { nameAddrList, parsedNameAddr, uriUser, type ParsedHeaders } from './uri.js';
 
@@ -22,6 +23,8 @@ export interface CallSetup {
   callerUnreadable?: string | undefined;
   /** The emergency service URN (RFC 5031) the Request-URI held; `call.to` is then the site's emergency number. */
   serviceUrn?: string | undefined;
+  /** A transfer completing (RFC 3891 Replaces): the dialog the callee's leg replaces, named as the callee knows it. */
+  replaces?: LegReplaces | undefined;
 }
 
 export type SetupResult = { ok: true; setup: CallSetup } | { ok: false; status: 400 | 404 | 416 | 484; problem: string };

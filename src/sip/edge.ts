@@ -14,6 +14,7 @@ import type { EdgeServices } from './context.js';
 import { routeEmergencyAnyway } from './emergencyFallback.js';
 import { unfoldCopiedHeaders } from './foldedHeaders.js';
 import { refuseLoops } from './maxForwards.js';
+import { replacesOnLeg } from './replaces.js';
 import { heldCallback } from './psapCallback.js';
 import { CallSession } from './session.js';
 
@@ -105,7 +106,10 @@ export function attachEdge(services: EdgeServices): CallRegistry {
   srf.invite(guarded(services, (req, res) => {
     const { reading } = req as ReadRequest;
     if (!reading) return;
-    const { plan, setup, decision, at, lock, usage } = reading;
+    const { plan, decision, at, lock, usage } = reading;
+    // Read only for a call that is placed: a barred call looks for no Replaces.
+    const replaces = decision.action === 'allow' ? replacesOnLeg(calls, req) : undefined;
+    const setup = replaces === undefined ? reading.setup : { ...reading.setup, replaces };
     const record = services.callRecords?.begin({ callId: req.get('call-id') ?? '', call: setup.call, decision, plan, lock, usage, at });
     const session = new CallSession(srf, req, res, {
       finalResponse: (_s, status) => {
@@ -130,7 +134,7 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     });
     metrics.callsInProgress.inc();
     countCall(services, plan, session, setup.call.from, setup.call.to, decision, at);
-    carryOut({ session, setup: reading.setup, decision: reading.decision, plan: reading.plan, services }).catch((error: Error) => {
+    carryOut({ session, setup, decision, plan, services }).catch((error: Error) => {
       if (session.wanted && routeEmergencyAnyway(services, req, res, error)) return;
       callPathError(services, 'call-handling', error, 'call handling failed', { callId: session.callId, stack: error.stack });
       session.respond(500, {}, 'failed');

@@ -25,9 +25,10 @@ const PROGRESS_TIMEOUT_MS = 32_000;
  */
 export function allowedLeg(plan: Plan, decision: Extract<Decision, { action: 'allow' }>, setup: CallSetup, withheld: boolean): { uri: string; options: Omit<DialOptions, 'body' | 'progress'> } {
   const target = allowedTarget(plan, decision, setup);
+  const headers = setup.replaces ? { ...target.headers, Replaces: setup.replaces.header, ...(setup.replaces.required ? { Require: 'replaces' } : {}) } : target.headers;
   const identity = withheld
-    ? { headers: { ...target.headers, ...WITHHELD.headers }, callingNumber: WITHHELD.callingNumber, callingName: WITHHELD.callingName }
-    : { headers: target.headers, callingNumber: setup.callerNumber, callingName: setup.callerName };
+    ? { headers: { ...headers, ...WITHHELD.headers }, callingNumber: WITHHELD.callingNumber, callingName: WITHHELD.callingName }
+    : { headers, callingNumber: setup.callerNumber, callingName: setup.callerName };
   return { uri: target.uri, options: { ...identity, answerTimeoutMs: RING_TIMEOUT_MS, progressTimeoutMs: PROGRESS_TIMEOUT_MS } };
 }
 

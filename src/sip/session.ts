@@ -174,6 +174,11 @@ export class CallSession {
     else this.releases.push(release);
   }
 
+  /** The connected call's two dialogs; undefined until the caller is answered. */
+  get connected(): ConnectedCall | undefined {
+    return this.connectedCall;
+  }
+
   /** Calls `listener` once the caller is connected (now, if it is); never for a call that ends unanswered. */
   whenConnected(listener: (call: ConnectedCall) => void): void {
     if (this.connectedCall) listener(this.connectedCall);

@@ -130,3 +130,77 @@ describe('SIP edge: REFER and 3xx', () => {
     expect((await a.finalResponse()).status).toBeGreaterThanOrEqual(400);
   });
 });
+
+/**
+ * An attended transfer completing through callguard (RFC 5589 §7): the transferee's INVITE carries
+ * Replaces naming the transferor's consultation dialog as we hold it; the target knows only our other
+ * leg of that call, so that is what its INVITE must name.
+ */
+describe('SIP edge: INVITE with Replaces (RFC 3891)', () => {
+  let edge: Edge;
+
+  beforeAll(async () => {
+    edge = await Edge.start();
+  });
+
+  afterAll(async () => {
+    await edge.stop();
+  });
+
+  const tag = (header: string | undefined) => /;\s*tag=([^;>\s]+)/i.exec(header ?? '')?.[1];
+
+  /**
+   * 4101 talking to 4150, then consulting 4202, then transferring 4150 to 4202 (RFC 5589 §7.1): the
+   * REFER on the first call carries the consultation dialog, named as the transferor holds it.
+   */
+  async function consultedTransfer() {
+    const first = await edge.connect('4101', '4150');
+    const consultation = await edge.connect('4101', '4202');
+    const answered = consultation.a.responses.find((r) => r.status === 200)!;
+    const replaces = `${consultation.a.request!.callId};to-tag=${tag(answered.message.get('To'))};from-tag=${tag(consultation.a.request!.get('From'))}`;
+    const refer = first.a.sendInDialog('REFER', { headers: { 'Refer-To': `<sip:4202@pbx.herts.example.ac.uk?Replaces=${encodeURIComponent(replaces)}>` } });
+    const forwarded = await edge.nextRequest('REFER');
+    forwarded.respond(202);
+    expect((await refer.finalResponse()).status).toBe(202);
+    const farEndTag = tag(consultation.b.responses.find((r) => r.status === 200)!.message.get('To'));
+    return { first, consultation, replaces, calleeLeg: `${consultation.b.get('Call-ID')};to-tag=${farEndTag};from-tag=${tag(consultation.b.get('From'))}` };
+  }
+
+  async function hangUp(a: InboundTransaction): Promise<void> {
+    expect((await a.bye().finalResponse()).status).toBe(200);
+    (await edge.nextRequest('BYE')).respond(200);
+  }
+
+  it("the transferee's INVITE reaches the target naming our leg to the target, with the tags as the target holds them", async () => {
+    const { first, consultation, replaces, calleeLeg } = await consultedTransfer();
+    const transferee = await edge.connect('4150', '4202', { headers: { Replaces: replaces, Require: 'replaces' } });
+    expect(transferee.b.get('Replaces')).toBe(calleeLeg);
+    expect(transferee.b.get('Require')).toBe('replaces');
+    // The target ends the call it replaced: the transferor's side goes with it.
+    expect((await consultation.b.sendInDialog('BYE').finalResponse()).status).toBe(200);
+    (await edge.nextRequest('BYE')).respond(200);
+    await hangUp(first.a);
+    await hangUp(transferee.a);
+  });
+
+  it('early-only is kept, and the call is decided as usual: a barred transferee gets 403 and the target nothing', async () => {
+    const { first, consultation, replaces, calleeLeg } = await consultedTransfer();
+    const transferee = await edge.connect('4150', '4202', { headers: { Replaces: `${replaces};early-only` } });
+    expect(transferee.b.get('Replaces')).toBe(`${calleeLeg};early-only`);
+    expect(transferee.b.get('Require')).toBeUndefined();
+    await hangUp(transferee.a);
+    const before = edge.fake.outboundRequests.length;
+    const barred = await edge.invite('4101', '909012345678', { headers: { Replaces: replaces } }).finalResponse();
+    expect(barred.status).toBe(403);
+    expect(edge.fake.outboundRequests.slice(before).filter((r) => r.method === 'INVITE')).toHaveLength(0);
+    await hangUp(first.a);
+    await hangUp(consultation.a);
+  });
+
+  it('a Replaces naming no dialog of ours (another instance, or a call that never came through us) is passed on as written', async () => {
+    const elsewhere = 'a84b4c76e66710@pc33.example.com;to-tag=1928301774;from-tag=776asdhds';
+    const transferee = await edge.connect('4150', '4202', { headers: { Replaces: elsewhere } });
+    expect(transferee.b.get('Replaces')).toBe(elsewhere);
+    await hangUp(transferee.a);
+  });
+});
