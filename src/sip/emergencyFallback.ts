@@ -15,6 +15,7 @@ import { CallerProgress, NO_PRACK, progressMode, type ProgressMode } from './rel
 import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
 import { dialledNumber } from './serviceUrn.js';
+import { sendableStatus } from './sipStatus.js';
 import { safely } from './teardown.js';
 import { parsedNameAddr, routeTo } from './uri.js';
 
@@ -61,14 +62,18 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   const mode = progressMode(req, services.trusted);
   const responseHeaders = mode === 'reliable' ? (response: Srf.SrfResponse) => (response.status < 200 ? { require: '100rel' } : {}) : undefined;
   const placed = offer
-    ? services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders, passProvisionalResponses: mode !== 'silent' } as Srf.CreateB2BUAOptions)
+    ? // The trunk's failure is answered below, not by drachtio-srf: it throws on a status it does not know (608).
+      services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders, passProvisionalResponses: mode !== 'silent', passFailure: false } as Srf.CreateB2BUAOptions)
     : offerlessB2bua(services.srf, req, res, uri, headers, body, mode);
   placed.then(
     ({ uas, uac }) => {
       uas.on('destroy', () => uac.destroy(undefined, () => {}));
       uac.on('destroy', () => uas.destroy(undefined, () => {}));
     },
-    (failure: { status?: number }) => logger.error({ callId, status: failure?.status }, 'emergency call failed on the direct route too'),
+    (failure: { status?: number }) => {
+      logger.error({ callId, status: failure?.status }, 'emergency call failed on the direct route too');
+      if (!res.finalResponseSent) safely(() => res.send(sendableStatus(failure?.status ?? 500)));
+    },
   );
   // This route must not throw once the call is placed.
   if (hold) safely(() => shareCallback(services, hold));
@@ -137,7 +142,7 @@ async function offerlessB2bua(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfRespons
     leg = answer;
   } catch (error) {
     // As drachtio-srf's B2BUA does: the trunk's failure is the caller's answer.
-    if (!res.finalResponseSent) res.send(error instanceof LegFailure ? error.status : 500);
+    if (!res.finalResponseSent) res.send(error instanceof LegFailure ? sendableStatus(error.status) : 500);
     throw error;
   }
   let uas: Srf.Dialog;

@@ -1,4 +1,5 @@
 import type Srf from 'drachtio-srf';
+import { sendableStatus } from './sipStatus.js';
 
 /** drachtio-srf's `send` with its fifth argument, called with the PRACK; its typings miss it. */
 type SendWithPrack = (status: number, reason: string | undefined, opts: { headers?: Record<string, string>; body?: string }, callback: null, onPrack: () => void) => void;
@@ -45,8 +46,9 @@ export class CallerProgress {
     readonly mode: ProgressMode,
   ) {}
 
-  send(status: number, body?: string): void {
+  send(farEndStatus: number, body?: string): void {
     if (this.res.finalResponseSent || this.mode === 'silent') return;
+    const status = sendableStatus(farEndStatus, body !== undefined);
     if (this.mode === 'plain') {
       this.res.send(status, body === undefined ? {} : { body });
       return;

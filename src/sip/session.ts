@@ -6,6 +6,7 @@ import { createUac, outgoingInvite } from './outgoingInvite.js';
 import { CallerProgress, NO_PRACK, progressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
+import { sendableStatus } from './sipStatus.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
 import { safely } from './teardown.js';
 import { parsedNameAddr } from './uri.js';
@@ -210,7 +211,8 @@ export class CallSession {
     // Set on the response itself: headers given to send() make drachtio-srf copy the whole response
     // into a new message first.
     for (const name in headers) this.res.set(name, headers[name]!);
-    this.res.send(status);
+    // A far end's failure passed on may be one drachtio-srf cannot send (608).
+    this.res.send(sendableStatus(status));
     this.end(disposition);
   }
 

@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import type { CallContext } from './context.js';
 import { decideFor, partyOf } from './onBehalf.js';
 import { reasonHeader } from './routing.js';
+import { sendableStatus } from './sipStatus.js';
 import type { Side } from './session.js';
 import { parsedNameAddr, uriUser } from './uri.js';
 
@@ -29,7 +30,7 @@ export function handleRefer(ctx: CallContext, side: Side, req: Srf.SrfRequest, r
   const referredBy = req.get('referred-by');
   if (referredBy) headers['Referred-By'] = referredBy;
   other.request({ method: 'REFER', headers } as unknown as Srf.SrfRequest).then(
-    (answer) => res.send(answer.status),
+    (answer) => res.send(sendableStatus(answer.status)),
     () => res.send(503),
   );
 }

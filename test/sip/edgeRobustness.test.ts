@@ -3,8 +3,8 @@
  * that look like markup, unreadable callers on 999, Max-Forwards, OPTIONS probes, PBX forwards, and a
  * bug in the pipeline itself. An emergency number is routed whatever else the request says.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_HOST, EMERGENCY_TRUNK, Edge, EXTERNAL, PHONE_SOURCE, TRUSTED_SOURCE, withoutTransport } from '../support/edgeFixture.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { APP_HOST, EMERGENCY_TRUNK, Edge, EXTERNAL, PHONE_SOURCE, TRUSTED_SOURCE, until, withoutTransport } from '../support/edgeFixture.js';
 import * as sip from '../support/sipText.js';
 
 const SITE_MAIN_NUMBER = '+441707284000';
@@ -164,5 +164,49 @@ describe('SIP edge: OPTIONS while draining', () => {
     } finally {
       await edge.stop();
     }
+  });
+});
+
+/**
+ * drachtio-srf's Response#send throws on a status its list does not name, and a throw inside its
+ * response handling ends the process: every status a far end sends must reach the caller as one it
+ * can send (RFC 3261 §8.1.3.2, §21: unknown 1xx as 183, unknown finals as the class's x00).
+ */
+describe('SIP edge: statuses drachtio-srf does not know', () => {
+  const FAR_SDP = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+  let edge: Edge | undefined;
+
+  afterEach(async () => {
+    await edge?.stop();
+    edge = undefined;
+  });
+
+  it('a phone answering 184 with SDP: the caller gets it as 183 early media, the call connects, and the next call is served', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202');
+    const b = await edge.nextInvite();
+    b.respond(184, { body: FAR_SDP });
+    const early = await a.nextResponse();
+    expect(early.status).toBe(183);
+    expect(early.body).toBe(FAR_SDP);
+    b.respond(200, { body: FAR_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+    expect((await edge.invite('4101', '909012345678').finalResponse()).status).toBe(403);
+  });
+
+  it('both emergency routes answering 608 Rejected (RFC 8688): the 999 caller gets 600, and Security hears it failed everywhere', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '999', { sdp: sip.sdp() });
+    (await edge.nextInvite()).respond(608);
+    (await edge.nextInvite()).respond(608);
+    expect((await a.finalResponse()).status).toBe(600);
+    await until('the alert', () => edge!.fake.outboundRequests.some((r) => r.method === 'MESSAGE' && r.body.includes('failed on every route')));
+  });
+
+  it('the direct route taken when call handling fails, the trunk answering 608: the caller gets 600', async () => {
+    edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+    const a = edge.invite('4101', '999', { sdp: sip.sdp() });
+    (await edge.nextInvite()).respond(608);
+    expect((await a.finalResponse()).status).toBe(600);
   });
 });
