@@ -14,11 +14,13 @@ export type ConnectResult = { kind: 'connected' } | { kind: 'refused' } | { kind
 /**
  * Dials `uri` and, on answer, bridges the caller to it. A 3xx is not followed blindly: its Contact is
  * decided as a call from the redirecting party and, when allowed, placed through our own routes (never
- * to the host the redirect names); when refused the caller gets 403 with the reason.
+ * to the host the redirect names); when refused the caller gets 403 with the reason. With `redirects`
+ * 'fail' (an emergency trunk) a 3xx is that route failing, for the caller to try the next.
  */
-export async function connectTo(ctx: CallContext, uri: string, options: DialOptions): Promise<ConnectResult> {
+export async function connectTo(ctx: CallContext, uri: string, options: DialOptions, redirects: 'follow' | 'fail' = 'follow'): Promise<ConnectResult> {
   let outcome = await ctx.session.dial(uri, options);
-  for (let hop = 0; hop < MAX_REDIRECTS && outcome.kind === 'failed' && outcome.status >= 300 && outcome.status < 400; hop++) {
+  const hops = redirects === 'follow' ? MAX_REDIRECTS : 0;
+  for (let hop = 0; hop < hops && outcome.kind === 'failed' && outcome.status >= 300 && outcome.status < 400; hop++) {
     const next = outcome.contact ? uriUser(outcome.contact) : undefined;
     if (!next?.ok) break;
     const party = partyOf(ctx, 'callee');

@@ -27,7 +27,8 @@ export type LegOutcome =
   | ({ kind: 'answered' } & AnsweredLeg)
   /** `contact`: the URI a 3xx redirects to. */
   | { kind: 'failed'; status: number; contact?: string | undefined }
-  | { kind: 'no-answer' }
+  /** `rang`: false when the far end never even rang within `progressTimeoutMs` (it may not have had the INVITE at all). */
+  | { kind: 'no-answer'; rang: boolean }
   | { kind: 'caller-gone' };
 
 export interface DialOptions {
@@ -246,18 +247,19 @@ export class CallSession {
             onProvisional,
           ),
     );
-    let cancelled: 'caller' | 'timeout' | undefined;
-    const cancel = (why: 'caller' | 'timeout') => {
+    let cancelled: 'caller' | 'timeout' | 'silence' | undefined;
+    const cancel = (why: 'caller' | 'timeout' | 'silence') => {
       if (cancelled) return;
       cancelled = why;
       invite.abandon();
     };
     setup.cancelLeg = () => cancel('caller');
     const answerTimer = setTimeout(() => cancel('timeout'), options.answerTimeoutMs);
-    if (options.progressTimeoutMs !== undefined) progressTimer = setTimeout(() => cancel('timeout'), options.progressTimeoutMs);
+    if (options.progressTimeoutMs !== undefined) progressTimer = setTimeout(() => cancel('silence'), options.progressTimeoutMs);
+    const unanswered = (): LegOutcome | undefined => (cancelled === 'timeout' || cancelled === 'silence' ? { kind: 'no-answer', rang: cancelled === 'timeout' } : undefined);
     try {
       const leg = await invite.answer;
-      if (leg === 'abandoned') return cancelled === 'timeout' && this.wanted ? { kind: 'no-answer' } : { kind: 'caller-gone' };
+      if (leg === 'abandoned') return (this.wanted && unanswered()) || { kind: 'caller-gone' };
       if (!this.wanted) {
         // The caller left as the answer came: hang the leg up again.
         safely(() => leg.dialog.destroy());
@@ -266,7 +268,8 @@ export class CallSession {
       return { kind: 'answered', dialog: leg.dialog, ackWith: leg.ackWith };
     } catch (error) {
       if (cancelled === 'caller' || !this.wanted) return { kind: 'caller-gone' };
-      if (cancelled === 'timeout') return { kind: 'no-answer' };
+      const timedOut = unanswered();
+      if (timedOut) return timedOut;
       const failure = error as { status?: number; res?: Srf.SrfResponse };
       return { kind: 'failed', status: failure.status ?? 500, contact: failure.res && parsedNameAddr(failure.res, 'contact')?.uri };
     } finally {

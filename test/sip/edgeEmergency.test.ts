@@ -331,6 +331,46 @@ describe('SIP edge: emergency calls', () => {
       await answerAndHangUp(edge, a, overUdp);
     });
 
+    it('a TCP connection to the trunk that takes the INVITE and never answers (a firewall dropping TCP): sent over UDP to the same trunk after the progress timeout, not to the public trunk', async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', DEVICE_LOCATED);
+      const overTcp = await edge.nextInvite();
+      expect(overTcp.uri).toBe(`sip:999@${EMERGENCY_TRUNK};transport=tcp`);
+      const overUdp = await edge.nextInvite(15_000);
+      expectEmergencyInvite(overUdp, { offer: SMALL_OFFER, uri: `sip:999@${EMERGENCY_TRUNK}`, callback: '+441707284101', address: COLLEGE_LANE, loc: 'Lindop Building, room 2F410' });
+      expect(await edge.waitForLog('the UDP fallback', (l) => l.msg === 'emergency trunk did not take the INVITE over TCP: sent over UDP')).toMatchObject({ status: 'no reply' });
+      await answerAndHangUp(edge, a, overUdp);
+    });
+
+    it('the trunk ringing over TCP and then refusing is not tried over UDP: it has taken TCP', async () => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', DEVICE_LOCATED);
+      const overTcp = await edge.nextInvite();
+      overTcp.respond(180);
+      expect((await a.nextResponse()).status).toBe(180);
+      overTcp.respond(486);
+      const next = await edge.nextInvite();
+      expect(withoutTransport(next.uri)).toBe(`sip:999@${EXTERNAL}`);
+      next.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+    });
+
+    // A redirect followed would be decided again: to an emergency number, another emergency call to the same trunk, without end.
+    it.each([
+      ['an alternate server', '<sip:999@sbc2.example.net>'],
+      ['a premium number', '<sip:09011234567@sbc2.example.net>'],
+    ])('the emergency trunk redirecting the 999 (302 to %s): that route has failed, the public trunk gets it, once', async (_what, contact) => {
+      edge = await Edge.start();
+      const a = edge.invite('4101', '999', { sdp: SMALL_OFFER });
+      (await edge.nextInvite()).respond(302, { headers: { Contact: contact } });
+      const next = await edge.nextInvite();
+      expect(withoutTransport(next.uri)).toBe(`sip:999@${EXTERNAL}`);
+      next.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      expect(edge.fake.outboundRequests.filter((r) => r.method === 'INVITE')).toHaveLength(2);
+      await until('the alert', () => edge.fake.outboundRequests.some((r) => r.method === 'MESSAGE' && r.body.includes('routed via the public trunk')));
+    });
+
     it("the trunk refusing the caller's location (424 Bad Location Information): sent again to the same trunk with the site's alone, and the call connects", async () => {
       edge = await Edge.start();
       const a = edge.invite('4101', '999', DEVICE_LOCATED);

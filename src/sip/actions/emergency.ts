@@ -124,16 +124,22 @@ interface Located {
  */
 async function placeWhole(ctx: CallContext, uri: string, whole: Located, overUdp: Located): Promise<ConnectResult> {
   const { logger } = ctx.services;
+  // A trunk redirecting a 999 has failed it: the call goes on to the next route. Followed, a redirect
+  // to an emergency number is another emergency call, to the same trunk, without end.
+  const dial = (to: string, options: DialOptions) => connectTo(ctx, to, options, 'fail');
   const named = uriTransport(uri);
-  if (whole.fitsUdp || (named && named !== 'udp')) return connectTo(ctx, uri, whole.options);
+  if (whole.fitsUdp || (named && named !== 'udp')) return dial(uri, whole.options);
   if (named === 'udp') {
     if (!overUdp.fitsUdp) logger.warn({ callId: ctx.session.callId, uri }, 'emergency INVITE larger than one UDP datagram sent over UDP: the route names transport=udp');
-    return connectTo(ctx, uri, overUdp.options);
+    return dial(uri, overUdp.options);
   }
   // drachtio-server would otherwise copy the transport into To as a header parameter.
-  const overTcp = await connectTo(ctx, `${uri};transport=tcp`, { ...whole.options, headers: { ...whole.options.headers, To: `<${uri}>` } });
-  // A trunk that answered over TCP has taken TCP: only no connection (drachtio-server's 503) or no reply sends it over UDP.
-  if (overTcp.kind !== 'failed' || !TRANSPORT_FAILURES.has(overTcp.status)) return overTcp;
-  logger.warn({ callId: ctx.session.callId, uri, status: overTcp.status, withoutCallerLocation: overUdp !== whole }, `emergency trunk did not take the INVITE over TCP: sent over UDP${overUdp.fitsUdp ? '' : ' as it is, larger than one datagram'}`);
-  return connectTo(ctx, uri, overUdp.options);
+  const overTcp = await dial(`${uri};transport=tcp`, { ...whole.options, headers: { ...whole.options.headers, To: `<${uri}>` } });
+  // A trunk that answered over TCP has taken TCP: only no connection (drachtio-server's 503), its
+  // timeout (408) or silence until the progress timeout (a firewall dropping TCP) sends it over UDP.
+  const unreached = overTcp.kind === 'failed' ? TRANSPORT_FAILURES.has(overTcp.status) : overTcp.kind === 'no-answer' && !overTcp.rang;
+  if (!unreached) return overTcp;
+  const status = overTcp.kind === 'failed' ? overTcp.status : 'no reply';
+  logger.warn({ callId: ctx.session.callId, uri, status, withoutCallerLocation: overUdp !== whole }, `emergency trunk did not take the INVITE over TCP: sent over UDP${overUdp.fitsUdp ? '' : ' as it is, larger than one datagram'}`);
+  return dial(uri, overUdp.options);
 }

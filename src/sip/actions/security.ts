@@ -41,7 +41,7 @@ export interface SecurityRing {
  */
 export async function ringSecurityControl(ctx: CallContext, ring: SecurityRing, alert: SecurityAlert): Promise<ConnectResult> {
   const { session, plan, setup, services } = ctx;
-  let result: ConnectResult = { kind: 'no-answer' };
+  let result: ConnectResult = { kind: 'no-answer', rang: false };
   for (const [i, target] of ring.targets.entries()) {
     result = await connectTo(ctx, securityUri(plan, target), {
       callingNumber: setup.callerNumber,
