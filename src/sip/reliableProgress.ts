@@ -83,12 +83,18 @@ export class CallerProgress {
    * a caller that never PRACKs is refused with a 5xx (`NO_PRACK`).
    */
   async acknowledged(gone?: Promise<void>, limitMs = PRACK_WAIT_MS): Promise<boolean> {
-    const waiting = this.unacknowledged;
-    if (!waiting) return true;
+    if (!this.unacknowledged) return true;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limitMs)));
-    const pracked = await Promise.race([waiting.then(() => true), limit, ...(gone ? [gone.then(() => false as const)] : [])]);
-    clearTimeout(timer);
-    return pracked;
+    const left = gone?.then(() => false as const);
+    try {
+      // A 1xx queued behind the one just PRACKed goes out reliably as that PRACK comes: the answer waits for its PRACK too.
+      while (this.unacknowledged) {
+        if (!(await Promise.race([this.unacknowledged.then(() => true), limit, ...(left ? [left] : [])]))) return false;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
