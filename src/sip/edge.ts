@@ -135,7 +135,8 @@ export function attachEdge(services: EdgeServices): CallRegistry {
     metrics.callsInProgress.inc();
     countCall(services, plan, session, setup.call.from, setup.call.to, decision, at);
     carryOut({ session, setup, decision, plan, services }).catch((error: Error) => {
-      if (session.wanted && routeEmergencyAnyway(services, req, res, error)) return;
+      const direct = session.wanted && routeEmergencyAnyway(services, req, res, error);
+      if (direct) return session.handOver(direct);
       callPathError(services, 'call-handling', error, 'call handling failed', { callId: session.callId, stack: error.stack });
       session.respond(500, {}, 'failed');
     });

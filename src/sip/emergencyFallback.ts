@@ -16,6 +16,7 @@ import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
 import { dialledNumber } from './serviceUrn.js';
 import { sendableStatus } from './sipStatus.js';
+import type { Disposition, HandedOverCall } from './session.js';
 import { safely } from './teardown.js';
 import { parsedNameAddr, routeTo } from './uri.js';
 
@@ -27,7 +28,7 @@ import { parsedNameAddr, routeTo } from './uri.js';
  * told. Returns false when the call is not an emergency call or has already been answered, so the
  * caller gets the usual 500.
  */
-export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest, res: Srf.SrfResponse, error: unknown): boolean {
+export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest, res: Srf.SrfResponse, error: unknown): HandedOverCall | false {
   if (res.finalResponseSent) return false;
   let number: string;
   let plan: Plan;
@@ -65,14 +66,20 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
     ? // The trunk's failure is answered below, not by drachtio-srf: it throws on a status it does not know (608).
       services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders, passProvisionalResponses: mode !== 'silent', passFailure: false } as Srf.CreateB2BUAOptions)
     : offerlessB2bua(services.srf, req, res, uri, headers, body, mode);
-  placed.then(
+  let connected: Srf.Dialog[] = [];
+  const ended = placed.then(
     ({ uas, uac }) => {
+      connected = [uas, uac];
       uas.on('destroy', () => uac.destroy(undefined, () => {}));
       uac.on('destroy', () => uas.destroy(undefined, () => {}));
+      return new Promise<Disposition>((resolve) => {
+        for (const dialog of connected) dialog.on('destroy', () => resolve('answered'));
+      });
     },
-    (failure: { status?: number }) => {
+    (failure: { status?: number }): Disposition => {
       logger.error({ callId, status: failure?.status }, 'emergency call failed on the direct route too');
       if (!res.finalResponseSent) safely(() => res.send(sendableStatus(failure?.status ?? 500)));
+      return failure?.status === 487 ? 'cancelled' : 'failed';
     },
   );
   // This route must not throw once the call is placed.
@@ -93,7 +100,8 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   } catch (alertError) {
     callPathError(services, 'emergency-alert', alertError, 'could not alert Security of an emergency call', { callId });
   }
-  return true;
+  // Hung up from our side (a shutdown, the console): once connected, both dialogs; before, the caller's leg ends with the trunk's.
+  return { ended, hangUp: () => connected.forEach((dialog) => safely(() => dialog.destroy())) };
 }
 
 /**

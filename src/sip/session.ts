@@ -86,7 +86,15 @@ export interface SessionEvents {
 type Phase =
   | { name: 'setup'; cancelLeg?: (() => void) | undefined }
   | { name: 'connected'; legs: Dialog[] }
+  /** Carried on by a route that is not the session's (the direct emergency route): nothing more is sent from here. */
+  | { name: 'handed-over'; hangUp: () => void }
   | { name: 'ended'; disposition: Disposition };
+
+/** A call carried on outside its session: how it ends, and how to end it. */
+export interface HandedOverCall {
+  ended: Promise<Disposition>;
+  hangUp(): void;
+}
 
 /**
  * One call's lifetime, the same for every action: the caller may CANCEL at any moment, every
@@ -346,6 +354,18 @@ export class CallSession {
     return true;
   }
 
+  /**
+   * The call goes on outside this session (the direct emergency route, after its handling failed):
+   * the session sends nothing more, and ends, for the registry, the metrics and the call record, when
+   * that call does.
+   */
+  handOver(call: HandedOverCall): void {
+    if (this.phase.name !== 'setup') return;
+    this.phase = { name: 'handed-over', hangUp: () => call.hangUp() };
+    // Off the call's path: a throw here would be an unhandled rejection, which ends the process.
+    void call.ended.then((disposition) => safely(() => this.end(disposition)));
+  }
+
   /** Ends the call from our side: CANCELs or BYEs whatever is up (drain, shutdown). */
   hangUp(): void {
     const phase = this.phase;
@@ -355,7 +375,7 @@ export class CallSession {
     } else if (phase.name === 'connected') {
       for (const leg of phase.legs) safely(() => leg.destroy());
       this.end('answered');
-    }
+    } else if (phase.name === 'handed-over') safely(phase.hangUp);
   }
 
   private callerLeft(): void {

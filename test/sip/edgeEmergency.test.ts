@@ -234,6 +234,21 @@ describe('SIP edge: emergency calls', () => {
       expect((await a.finalResponse()).status).toBe(200);
     });
 
+    it("call handling failing once the 999 is decided: the direct route carries it, and the call's session ends with it (calls in progress, the call record)", async () => {
+      let reads = 0;
+      // The decision reads the clock; the emergency action's next read fails, inside the call's handling.
+      edge = await Edge.start({ now: () => { if (reads++ > 0) throw new Error('injected clock failure'); return Date.now(); } });
+      const a = edge.invite('4101', '999', { sdp: SMALL_OFFER });
+      const b = await edge.nextInvite();
+      await edge.waitForLog('the fallback', (l) => l.msg?.startsWith('call handling failed on an emergency call') === true);
+      expect(await edge.metric('callguard_calls_in_progress')).toBe(1);
+      b.respond(200, { body: ANSWER });
+      expect((await a.finalResponse()).status).toBe(200);
+      expect((await a.bye().finalResponse()).status).toBe(200);
+      (await edge.nextRequest('BYE')).respond(200);
+      await until('the session ended', async () => (await edge.metric('callguard_calls_in_progress')) === 0);
+    });
+
     it("call handling failing on a softphone's 999: the direct route offers the trunk G.711 audio beside the PIDF-LO, not the whole offer", async () => {
       edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
       const a = edge.invite('4101', '999', { sdp: BARESIP_VIDEO_OFFER });
