@@ -60,6 +60,10 @@ export function callerLocation(message: { get(name: string): string | undefined;
       found.dropped.push(scheme ? `a ${scheme}: URI, not one a location is conveyed by` : 'a value with no URI scheme');
       continue;
     }
+    if (CONTROL_OR_SPACE.test(entry.uri)) {
+      found.dropped.push('a URI with whitespace or control characters in it');
+      continue;
+    }
     found.values.push(locationValue(entry, trusted));
   }
   return found;
@@ -76,10 +80,17 @@ function partNamed(parts: BodyPart[], encodedId: string): BodyPart | undefined {
   return parts.find((part) => contentId(part) === id);
 }
 
+/** Characters no URI in our own header may carry: a folded line (RFC 3261 §7.3.1) would reach drachtio-server, which will not send one. */
+const CONTROL_OR_SPACE = /[\x00-\x20\x7f]/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
 function locationValue(entry: UriWithParams, trusted: boolean): string {
   const params = Object.entries(entry.params)
     .filter(([name]) => trusted || name.toLowerCase() !== 'loc-src')
-    .map(([name, value]) => `;${name}=${value}`)
+    // A folded parameter value goes on one line, as RFC 3261 §7.3.1 reads it; anything else unprintable is left out.
+    .map(([name, value]) => [name, value === undefined ? undefined : value.replace(/\r?\n[ \t]+/g, ' ')] as const)
+    .filter(([, value]) => value === undefined || !CONTROL.test(value))
+    .map(([name, value]) => (value === undefined ? `;${name}` : `;${name}=${value}`))
     .join('');
   return `<${entry.uri}>${params}`;
 }

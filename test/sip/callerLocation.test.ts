@@ -45,6 +45,12 @@ describe("a caller's own location (RFC 6442)", () => {
     expect(callerLocation(message({ Geolocation: '<>' }), false)).toEqual({ values: [], parts: [], dropped: ['Geolocation header unreadable'] });
   });
 
+  it('a parameter folded over lines goes on one line, a flag parameter keeps no "=", and a URI with whitespace in it is dropped: our own header must be one drachtio-server sends', () => {
+    const found = callerLocation(message({ Geolocation: '<https://lis.example.com/x>;note="a\r\n b";inserted-by, <https://lis.example.com/a\r\n b>' }), false)!;
+    expect(found.values).toEqual(['<https://lis.example.com/x>;note="a b";inserted-by']);
+    expect(found.dropped).toEqual(['a URI with whitespace or control characters in it']);
+  });
+
   it("RFC 8787's loc-src is kept from a trusted source only: a phone cannot pass its location off as the network's", () => {
     const headers = { ...deviceHeaders, Geolocation: '<cid:gps@192.0.2.10>;loc-src=edge.example.com' };
     expect(callerLocation(message(headers, deviceBody), false)!.values).toEqual(['<cid:gps@192.0.2.10>']);
