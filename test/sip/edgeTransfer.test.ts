@@ -8,6 +8,12 @@ import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, withoutTransport } from '../
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import * as sip from '../support/sipText.js';
 
+/** The caller hangs up a connected call; its callee gets the BYE. */
+async function hangUp(edge: Edge, a: InboundTransaction): Promise<void> {
+  expect((await a.bye().finalResponse()).status).toBe(200);
+  (await edge.nextRequest('BYE')).respond(200);
+}
+
 describe('SIP edge: REFER and 3xx', () => {
   let edge: Edge;
 
@@ -18,11 +24,6 @@ describe('SIP edge: REFER and 3xx', () => {
   afterAll(async () => {
     await edge.stop();
   });
-
-  async function hangUp(a: InboundTransaction): Promise<void> {
-    expect((await a.bye().finalResponse()).status).toBe(200);
-    (await edge.nextRequest('BYE')).respond(200);
-  }
 
   /** A REFER from `side` of a connected 4101 → 4202 call. */
   function refer(side: 'caller' | 'callee', call: { a: InboundTransaction; b: OutboundRequest }, target: string): InboundTransaction {
@@ -38,7 +39,7 @@ describe('SIP edge: REFER and 3xx', () => {
       expect(answer.status).toBe(403);
       expect(answer.get('Reason')).toBe('Q.850;cause=21;text="premium-barred"');
       expect(edge.fake.outboundRequests.slice(before).filter((r) => r.method === 'REFER')).toHaveLength(0);
-      await hangUp(call.a);
+      await hangUp(edge, call.a);
     });
 
     it('to an allowed internal number: forwarded to the other party, whose answer comes back', async () => {
@@ -49,7 +50,7 @@ describe('SIP edge: REFER and 3xx', () => {
       expect(forwarded.get('Refer-To')).toContain('sip:4150@');
       forwarded.respond(202);
       expect((await transfer.finalResponse()).status).toBe(202);
-      await hangUp(call.a);
+      await hangUp(edge, call.a);
     });
 
     it('to 999: never refused', async () => {
@@ -59,7 +60,7 @@ describe('SIP edge: REFER and 3xx', () => {
       expect(forwarded.get('Refer-To')).toContain('sip:999@');
       forwarded.respond(202);
       expect((await transfer.finalResponse()).status).toBe(202);
-      await hangUp(call.a);
+      await hangUp(edge, call.a);
     });
   });
 
@@ -67,7 +68,7 @@ describe('SIP edge: REFER and 3xx', () => {
     const call = await edge.connect('4101', '4202');
     const answer = await refer('caller', call, '90033142685300').finalResponse();
     expect(answer.status).toBe(403);
-    await hangUp(call.a);
+    await hangUp(edge, call.a);
   });
 
   it('3xx to a premium number: not followed, the caller gets 403 with the reason', async () => {
@@ -89,7 +90,7 @@ describe('SIP edge: REFER and 3xx', () => {
     next.respond(200, { body: sip.sdp({ ip: '192.0.2.40' }) });
     expect((await a.finalResponse()).status).toBe(200);
     await edge.nextRequest('ACK');
-    await hangUp(a);
+    await hangUp(edge, a);
   });
 
   it('3xx to an allowed public number: followed through routes.external', async () => {
@@ -114,7 +115,7 @@ describe('SIP edge: REFER and 3xx', () => {
     next.respond(200, { body: sip.sdp({ ip: '192.0.2.50' }) });
     expect((await a.finalResponse()).status).toBe(200);
     await edge.nextRequest('ACK');
-    await hangUp(a);
+    await hangUp(edge, a);
   });
 
   it('a redirect loop ends after a few hops with a failure for the caller', async () => {
@@ -166,11 +167,6 @@ describe('SIP edge: INVITE with Replaces (RFC 3891)', () => {
     return { first, consultation, replaces, calleeLeg: `${consultation.b.get('Call-ID')};to-tag=${farEndTag};from-tag=${tag(consultation.b.get('From'))}` };
   }
 
-  async function hangUp(a: InboundTransaction): Promise<void> {
-    expect((await a.bye().finalResponse()).status).toBe(200);
-    (await edge.nextRequest('BYE')).respond(200);
-  }
-
   it("the transferee's INVITE reaches the target naming our leg to the target, with the tags as the target holds them", async () => {
     const { first, consultation, replaces, calleeLeg } = await consultedTransfer();
     const transferee = await edge.connect('4150', '4202', { headers: { Replaces: replaces, Require: 'replaces' } });
@@ -179,8 +175,8 @@ describe('SIP edge: INVITE with Replaces (RFC 3891)', () => {
     // The target ends the call it replaced: the transferor's side goes with it.
     expect((await consultation.b.sendInDialog('BYE').finalResponse()).status).toBe(200);
     (await edge.nextRequest('BYE')).respond(200);
-    await hangUp(first.a);
-    await hangUp(transferee.a);
+    await hangUp(edge, first.a);
+    await hangUp(edge, transferee.a);
   });
 
   it('early-only is kept, and the call is decided as usual: a barred transferee gets 403 and the target nothing', async () => {
@@ -188,19 +184,19 @@ describe('SIP edge: INVITE with Replaces (RFC 3891)', () => {
     const transferee = await edge.connect('4150', '4202', { headers: { Replaces: `${replaces};early-only` } });
     expect(transferee.b.get('Replaces')).toBe(`${calleeLeg};early-only`);
     expect(transferee.b.get('Require')).toBeUndefined();
-    await hangUp(transferee.a);
+    await hangUp(edge, transferee.a);
     const before = edge.fake.outboundRequests.length;
     const barred = await edge.invite('4101', '909012345678', { headers: { Replaces: replaces } }).finalResponse();
     expect(barred.status).toBe(403);
     expect(edge.fake.outboundRequests.slice(before).filter((r) => r.method === 'INVITE')).toHaveLength(0);
-    await hangUp(first.a);
-    await hangUp(consultation.a);
+    await hangUp(edge, first.a);
+    await hangUp(edge, consultation.a);
   });
 
   it('a Replaces naming no dialog of ours (another instance, or a call that never came through us) is passed on as written', async () => {
     const elsewhere = 'a84b4c76e66710@pc33.example.com;to-tag=1928301774;from-tag=776asdhds';
     const transferee = await edge.connect('4150', '4202', { headers: { Replaces: elsewhere } });
     expect(transferee.b.get('Replaces')).toBe(elsewhere);
-    await hangUp(transferee.a);
+    await hangUp(edge, transferee.a);
   });
 });
