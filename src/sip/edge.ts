@@ -14,8 +14,8 @@ import type { EdgeServices } from './context.js';
 import { routeEmergencyAnyway } from './emergencyFallback.js';
 import { unfoldCopiedHeaders } from './foldedHeaders.js';
 import { refuseLoops } from './maxForwards.js';
-import { replacesOnLeg } from './replaces.js';
 import { heldCallback } from './psapCallback.js';
+import { replacesOnLeg } from './replaces.js';
 import { CallSession } from './session.js';
 
 // drachtio-srf's own typing of the middleware continuation.

@@ -6,8 +6,8 @@ import { createUac, outgoingInvite } from './outgoingInvite.js';
 import { CallerProgress, NO_PRACK, progressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
-import { sendableStatus } from './sipStatus.js';
 import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
+import { sendableStatus } from './sipStatus.js';
 import { safely } from './teardown.js';
 import { parsedNameAddr } from './uri.js';
 
