@@ -1,8 +1,9 @@
 /**
  * 999s in legal forms a fuzzing campaign found failing, raw over UDP to a real drachtio-server in front
  * of `callguard serve`: each must reach the emergency trunk and connect. A display name with escaped
- * quotes, headers folded over lines (RFC 3261 §7.3.1), an IPv6 Request-URI host with an IPv4 tail, and
- * a phone that requires 100rel but never PRACKs (which must not take drachtio-server down with it).
+ * quotes, headers folded over lines (RFC 3261 §7.3.1), an IPv6 Request-URI host with an IPv4 tail, a
+ * phone that requires 100rel but never PRACKs (which must not take drachtio-server down with it), and a
+ * far end's status drachtio-srf does not know (which must not take callguard down).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,20 @@ describe.skipIf(!lab)('999s in legal forms from the field, raw over UDP to a rea
       await connects(emergencyInvite(fold));
     });
   }
+
+  it('the emergency centre answering 184 with SDP, a status drachtio-srf does not know: the caller gets 183 early media, the 999 connects, and so does the next', async () => {
+    const unknownProgress = (invite: AnsweredRequest): string =>
+      [...responseHead('SIP/2.0 184 Unknown Progress', invite), `Contact: <${invite.contact}>`, 'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(TRUNK_SDP)}`, '', TRUNK_SDP].join('\r\n');
+    trunk.answer = [unknownProgress, answer];
+    try {
+      const invite = emergencyInvite();
+      await connects(invite);
+      expect(caller.responses(invite.callId).map((r) => r.status)).toContain(183);
+    } finally {
+      trunk.answer = [ringing, answer];
+    }
+    await connects(emergencyInvite());
+  }, 120_000);
 
   it('a Request-URI host that is IPv6 with an IPv4 tail (sip:999@[::ffff:127.0.0.1], RFC 3261 IPv6reference)', async () => {
     await connects(emergencyInvite((t) => t, 'sip:999@[::ffff:127.0.0.1]'));
