@@ -180,7 +180,7 @@ function kamailioEvents(lines: string[]): Array<[string, number]> {
 
 /** The step ladder through a Kamailio in front of `pairs`: the highest clean rate, undefined if none. */
 async function ladder(lab: LabPaths, bin: string, pairs: Pair[]): Promise<{ maxClean?: number; capped: boolean }> {
-  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort), sharedMemoryMb: KAMAILIO_SHM_MB });
+  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort), sharedMemoryMb: KAMAILIO_SHM_MB, workers: 2 });
   try {
     await barredCalls(lab, kamailio, 50, 100); // warm-up (JIT), not counted
     let maxClean: number | undefined;
@@ -218,7 +218,7 @@ interface Failover {
 
 async function killOneCallguard(lab: LabPaths, bin: string, pairs: [Pair, Pair]): Promise<Failover> {
   const [a] = pairs;
-  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort), sharedMemoryMb: KAMAILIO_SHM_MB });
+  const kamailio = await startKamailio(bin, { pairs: pairs.map((p) => p.drachtio.sipPort), sharedMemoryMb: KAMAILIO_SHM_MB, workers: 2 });
   const deadUri = pairUri(a.drachtio.sipPort);
   // Kamailio's stderr lines are stamped as they arrive (it writes them unbuffered), every 2 ms.
   const stamped: Array<{ at: number; line: string }> = [];

@@ -44,6 +44,12 @@ export interface KamailioOptions {
   probeIntervalSeconds?: number;
   /** Shared memory in MB (`-m`, default 64 as Debian's): transactions live there, so high call rates need more. */
   sharedMemoryMb?: number;
+  /**
+   * Processes per listening socket (`-n`, default 1). With two, one may forward a 200 before the 180
+   * another holds (a phone ignores the late 180; a SIPp caller aborts on it), so the tests keep one;
+   * the scale bench takes 2.
+   */
+  workers?: number;
   /** More of the configuration's `-A` defines (e.g. FIRST_TIMEOUT_MS). */
   defines?: Record<string, string>;
 }
@@ -55,7 +61,7 @@ export async function startKamailio(bin: string, options: KamailioOptions): Prom
   const sipPort = await freeSipPort();
   const defines = { LISTEN_IP: '127.0.0.1', SIP_PORT: String(sipPort), DISPATCHER_LIST: `"${list}"`, PROBE_INTERVAL: String(options.probeIntervalSeconds ?? 1), ...options.defines };
   // -DD: stay in the foreground (children forked as usual); -E: log to stderr; -Y: runtime files here.
-  const args = ['-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-n', '2', '-m', String(options.sharedMemoryMb ?? 64), '-M', '8', ...Object.entries(defines).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
+  const args = ['-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-n', String(options.workers ?? 1), '-m', String(options.sharedMemoryMb ?? 64), '-M', '8', ...Object.entries(defines).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
   const proc = new LabProcess('kamailio', spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     await waitFor('kamailio listening', async () => {
