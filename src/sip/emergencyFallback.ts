@@ -15,7 +15,7 @@ import { CallerProgress, NO_PRACK, progressMode, type ProgressMode } from './rel
 import { answerCallerEarlyUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOfMessage } from './sdpOffer.js';
 import { dialledNumber } from './serviceUrn.js';
-import { sendableStatus } from './sipStatus.js';
+import { sendableStatus, sendingKnownStatuses } from './sipStatus.js';
 import type { Disposition, HandedOverCall } from './session.js';
 import { safely } from './teardown.js';
 import { parsedNameAddr, routeTo } from './uri.js';
@@ -63,8 +63,8 @@ export function routeEmergencyAnyway(services: EdgeServices, req: Srf.SrfRequest
   const mode = progressMode(req, services.trusted);
   const responseHeaders = mode === 'reliable' ? (response: Srf.SrfResponse) => (response.status < 200 ? { require: '100rel' } : {}) : undefined;
   const placed = offer
-    ? // The trunk's failure is answered below, not by drachtio-srf: it throws on a status it does not know (608).
-      services.srf.createB2BUA(req, res, uri, { headers, localSdpB: body, responseHeaders, passProvisionalResponses: mode !== 'silent', passFailure: false } as Srf.CreateB2BUAOptions)
+    ? // drachtio-srf throws on a status it does not know: the trunk's 1xx go through sendingKnownStatuses, its failure is answered below (608).
+      services.srf.createB2BUA(req, sendingKnownStatuses(res), uri, { headers, localSdpB: body, responseHeaders, passProvisionalResponses: mode !== 'silent', passFailure: false } as Srf.CreateB2BUAOptions)
     : offerlessB2bua(services.srf, req, res, uri, headers, body, mode);
   let connected: Srf.Dialog[] = [];
   const ended = placed.then(

@@ -12,3 +12,19 @@ export function sendableStatus(status: number, hasBody = false): number {
   const base = Math.floor(status / 100) * 100;
   return base in phrases ? base : 500;
 }
+
+type Send = (status: number, ...rest: unknown[]) => unknown;
+
+/**
+ * `res` for drachtio-srf's own B2BUA, which passes a far end's provisional statuses to Response#send
+ * as they come: each is sent as `sendableStatus` makes it, with its own phrase when it changed.
+ */
+export function sendingKnownStatuses<Response extends { send: unknown }>(res: Response): Response {
+  const send = (res.send as Send).bind(res);
+  (res as { send: Send }).send = (status, ...rest) => {
+    const sendable = sendableStatus(status, rest.some((arg) => typeof arg === 'object' && arg !== null && 'body' in arg && Boolean(arg.body)));
+    if (sendable !== status && typeof rest[0] === 'string') rest[0] = undefined;
+    return send(sendable, ...rest);
+  };
+  return res;
+}

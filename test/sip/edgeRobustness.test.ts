@@ -209,4 +209,17 @@ describe('SIP edge: statuses drachtio-srf does not know', () => {
     (await edge.nextInvite()).respond(608);
     expect((await a.finalResponse()).status).toBe(600);
   });
+
+  it.each([
+    ['without a body', 180, undefined],
+    ['with SDP', 183, FAR_SDP],
+  ] as const)('the direct route, the trunk answering 184 %s: the 999 caller hears %s and the call connects', async (_form, heard, body) => {
+    edge = await Edge.start({ now: () => { throw new Error('injected clock failure'); } });
+    const a = edge.invite('4101', '999', { sdp: sip.sdp() });
+    const trunk = await edge.nextInvite();
+    trunk.respond(184, body ? { body } : {});
+    expect((await a.nextResponse()).status).toBe(heard);
+    trunk.respond(200, { body: FAR_SDP });
+    expect((await a.finalResponse()).status).toBe(200);
+  });
 });
