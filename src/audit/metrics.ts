@@ -38,6 +38,7 @@ export class Metrics {
   readonly emergencyFallbacks = new Counter({ name: 'callguard_emergency_fallbacks_total', help: 'Emergency calls routed directly to the emergency trunk after their call handling failed', registers: [this.registry] });
   readonly sipRefusals = new Counter({ name: 'callguard_sip_refusals_total', help: 'Requests refused before any decision, by status (malformed, too many hops)', labelNames: ['status'] as const, registers: [this.registry] });
   readonly callPathErrors = new Counter({ name: 'callguard_call_path_errors_total', help: "Failures on a call's path, each also logged, by where", labelNames: ['where'] as const, registers: [this.registry] });
+  readonly unhandledRejections = new Counter({ name: 'callguard_unhandled_rejections_total', help: 'Rejections nothing handled, each logged with its stack: a bug, survived rather than ending every call', registers: [this.registry] });
   readonly drachtioConnected = new Gauge({ name: 'callguard_drachtio_connected', help: '1 while connected to drachtio-server', registers: [this.registry] });
   /** The media pool as it is at each scrape (set once the pool exists). */
   private mediaServers: () => readonly MediaServerGaugeReading[] = () => [];

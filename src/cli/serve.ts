@@ -19,7 +19,7 @@ export function registerServe(program: Command): void {
       // A plain copy holds the same variables (children and workers get them); serve never changes them.
       process.env = { ...process.env };
       const [{ pino }, { NEVER_LOGGED_OPTIONS }, { logDestination }] = await Promise.all([import('pino'), import('../audit/neverLogged.js'), import('../audit/logDestination.js')]);
-      const [{ startServer }, { dialplanDir }] = await Promise.all([import('../server/serve.js'), import('../dialplan/load.js')]);
+      const [{ startServer }, { dialplanDir }, { keepServingThrough }] = await Promise.all([import('../server/serve.js'), import('../dialplan/load.js'), import('../server/unhandledRejections.js')]);
       // Buffered, asynchronous writes: a synchronous write(2) per decision line was the largest cost of a
       // barred call (bench:sip profile). Flushed every 250 ms and before exit.
       const destination = logDestination();
@@ -40,6 +40,7 @@ export function registerServe(program: Command): void {
         logger.fatal({ err: (error as Error).message }, 'callguard cannot start: no calls taken');
         return exit(2);
       }
+      keepServingThrough(process, logger, () => server.countUnhandledRejection());
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -43,6 +43,8 @@ export interface RunningServer {
   http: Server;
   /** SIGTERM: refuse new calls (503) except emergencies, let calls finish, then close everything. */
   drain(): Promise<void>;
+  /** Counts a rejection nothing handled (`callguard_unhandled_rejections_total`). */
+  countUnhandledRejection(): void;
 }
 
 /** `callguard serve`: the plan, the runtime state, the SIP edge, Security alerts and HTTP, wired together. */
@@ -232,6 +234,7 @@ export async function startServer(settings: ServeSettings, dialplanDir: string, 
 
   return {
     http,
+    countUnhandledRejection: () => metrics.unhandledRejections.inc(),
     async drain() {
       if (draining) return;
       draining = true;
