@@ -147,6 +147,24 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
     expect(Math.abs(callee.hz - 1_000), JSON.stringify({ caller, callee })).toBeLessThan(100);
   }, 180_000);
 
+  it("a caller keying * (FreeSWITCH's default playback terminator), # or 1 during the notice cannot cut it short: the callee is INVITEd only once the whole notice has played", async () => {
+    const noticeSeconds = await audioSeconds(join(stack.dialplan.dir, 'audio/notices/service-desk.wav'));
+    const calleePcap = join(work, 'callee-1k-keyed.pcap');
+    writeRtpPcap(calleePcap, [{ kind: 'tone', hz: 1_000, ms: 20_000 }]);
+    const pbx = await startSipp(lab!, { role: 'uas', scenarioFile: 'uas-media.xml', template: { pcap: calleePcap }, port: stack.ports.pbx, service: 'pbx', calls: 1, timeoutSeconds: 120 });
+    const uac = await earlyCall(RECORDED, [{ kind: 'silence', ms: 1_500 }, { kind: 'digits', digits: '*#1*' }, { kind: 'tone', hz: 440, ms: 60_000 }], { holdMs: 2_000 });
+    expect(await uac.waitExit(120_000), uac.describe()).toBe(0);
+    expect(await finish(pbx, 30_000), pbx.describe()).toBe(0);
+    await noChannelLeft();
+    const early = uac.received((m) => m.status === 183)[0];
+    const [invite] = requests(pbx, 'INVITE');
+    expect(early, uac.describe()).toBeDefined();
+    expect(invite, pbx.describe()).toBeDefined();
+    const gapMs = traceTime(invite!) - traceTime(early!);
+    process.stdout.write(`notice service-desk ${noticeSeconds.toFixed(3)} s, keyed into; 183 -> callee INVITE ${(gapMs / 1000).toFixed(3)} s\n`);
+    expect(gapMs, `183 at ${early!.at}, callee INVITE at ${invite!.at}`).toBeGreaterThanOrEqual(noticeSeconds * 1000 - 50);
+  }, 180_000);
+
   it('a caller requiring 100rel (RFC 3262) to the recorded extension: FreeSWITCH\'s 183 reaches it reliably, with a Contact to PRACK; the notice plays and the call connects', async () => {
     const pbx = await peer(stack, 'pbx', 'answer', 1);
     // The caller's scenario fails unless its PRACK of the 183 is answered before the 200 comes.
