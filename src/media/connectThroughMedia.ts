@@ -8,6 +8,7 @@ import type { CallerMedia } from './callerMedia.js';
 import { mediaFailed } from './earlyMedia.js';
 import { endWithCall, releaseWithCall } from './endpointRelease.js';
 import type { CallMediaServer } from './mediaPool.js';
+import { mediaStep } from './mediaStep.js';
 
 export interface MediaRecording {
   /** Absolute path of the stereo WAV: the caller on one channel, the callee on the other. */
@@ -46,14 +47,16 @@ export async function connectThroughMedia(
     if (session.wanted) failed('ringback', 'ringback could not be played: the caller hears silence while the callee rings')(error);
   });
   const outcome = await session.dial(uri, { ...options, body: calleeLeg.local.sdp, progress: 'none' });
-  await caller.stopRingback().catch(() => undefined);
+  // A ringback that will not stop is no failure; an event socket that answers nothing is: the callee's answer waits for no command.
+  const ringbackStopped = caller.stopRingback().catch(() => undefined);
   if (outcome.kind !== 'answered') {
     answerFailure(ctx, outcome);
     return;
   }
   try {
-    await calleeLeg.dialog.modify(outcome.dialog.remote.sdp);
-    await caller.bridge(calleeLeg.uuid);
+    await mediaStep(ringbackStopped, 'stopping the ringback');
+    await mediaStep(calleeLeg.dialog.modify(outcome.dialog.remote.sdp), "the callee's media");
+    await mediaStep(caller.bridge(calleeLeg.uuid), 'bridging the call');
   } catch (error) {
     failed('media-bridge', 'media server could not bridge the call')(error);
     outcome.dialog.destroy();

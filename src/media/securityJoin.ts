@@ -5,6 +5,7 @@ import type { CallContext } from '../sip/context.js';
 import { securityUri } from '../sip/routing.js';
 import type { ConnectedCall, Side } from '../sip/session.js';
 import type { CallMediaServer } from './mediaPool.js';
+import { mediaStep } from './mediaStep.js';
 import { ringSecurity, type SecurityRing } from './securityLeg.js';
 
 export type JoinMode = 'listen' | 'talk';
@@ -23,9 +24,6 @@ export interface JoinState {
 
 /** Where join states go: the console of every instance. */
 export type ReportJoin = (state: JoinState) => void;
-
-/** A FreeSWITCH command that has not answered by then is a FreeSWITCH failure (a join, a media update). */
-const MEDIA_STEP_TIMEOUT_MS = 10_000;
 
 /**
  * Security Control joined to one emergency call through a FreeSWITCH conference. Security's phone is
@@ -79,8 +77,8 @@ export class SecurityJoin {
       if (!this.active) return;
       const leg = await this.callSecurity(security.local.sdp);
       if (!leg || !this.active) return;
-      await this.step(security.modify(leg.remote.sdp), "Security's media");
-      await this.step(security.join(this.conference, { profile: 'default', flags: { mute: this.mode === 'listen' } }), 'joining Security to the conference');
+      await mediaStep(security.modify(leg.remote.sdp), "Security's media");
+      await mediaStep(security.join(this.conference, { profile: 'default', flags: { mute: this.mode === 'listen' } }), 'joining Security to the conference');
       if (this.active) session.whenConnected((call) => void this.moveIn(server, call));
     } catch (error) {
       this.fail(error);
@@ -120,12 +118,12 @@ export class SecurityJoin {
   private async moveIn(server: CallMediaServer, call: ConnectedCall): Promise<void> {
     try {
       const [caller, callee] = await Promise.all([this.endpoint(server), this.endpoint(server)]);
-      await this.step(Promise.all([caller.join(this.conference, { profile: 'default' }), callee.join(this.conference, { profile: 'default' })]), 'joining the call to the conference');
+      await mediaStep(Promise.all([caller.join(this.conference, { profile: 'default' }), callee.join(this.conference, { profile: 'default' })]), 'joining the call to the conference');
       for (const [side, endpoint] of [['caller', caller], ['callee', callee]] as const) {
         if (!this.active) return;
         this.moved = call;
         const answer = await call[side].modify(endpoint.local.sdp);
-        await this.step(endpoint.modify(answer), `the ${side}'s media`);
+        await mediaStep(endpoint.modify(answer), `the ${side}'s media`);
         if (!this.active) return;
         call.renegotiateThrough(side, endpoint.dialog);
       }
@@ -139,21 +137,20 @@ export class SecurityJoin {
 
   /** An endpoint on the call's media server (FreeSWITCH makes the offer); its end by FreeSWITCH is a failure. */
   private async endpoint(server: CallMediaServer): Promise<Mrf.Endpoint> {
-    const endpoint = await this.step(server.createEndpoint(), 'making an endpoint');
+    const making = server.createEndpoint();
+    let endpoint: Mrf.Endpoint;
+    try {
+      endpoint = await mediaStep(making, 'making an endpoint');
+    } catch (error) {
+      // FreeSWITCH may still hand it over once the join has given up: then it is nobody's.
+      making.then(release, () => undefined);
+      throw error;
+    }
     this.endpoints.push(endpoint);
     if (!this.active) release(endpoint);
     // drachtio-fsmrf emits 'destroy' only when FreeSWITCH ends the channel (or its event socket goes), not on our destroy().
     endpoint.on('destroy', () => this.leave('failed', 'FreeSWITCH failed'));
     return endpoint;
-  }
-
-  /** A FreeSWITCH step, bounded: a FreeSWITCH that stopped answering fails it rather than hanging the join. */
-  private step<T>(promise: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`FreeSWITCH did not complete ${what} within ${MEDIA_STEP_TIMEOUT_MS / 1000} s`)), MEDIA_STEP_TIMEOUT_MS);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   private fail(error: unknown): void {

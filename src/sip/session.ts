@@ -216,13 +216,16 @@ export class CallSession {
 
   /** A final non-2xx response to the caller, ending the call. */
   respond(status: number, headers: Record<string, string> = {}, disposition: Disposition = 'rejected'): void {
-    if (!this.wanted) return;
+    if (this.phase.name !== 'setup') return;
+    const { cancelLeg } = this.phase;
     // Set on the response itself: headers given to send() make drachtio-srf copy the whole response
     // into a new message first.
     for (const name in headers) this.res.set(name, headers[name]!);
     // A far end's failure passed on may be one drachtio-srf cannot send (608).
     this.res.send(sendableStatus(status));
     this.end(disposition);
+    // A leg still ringing (the media server failed meanwhile) must not ring on once the caller is told.
+    cancelLeg?.();
   }
 
   /** Places one outbound leg; resolves with how it ended, never rejects. */
@@ -369,10 +372,8 @@ export class CallSession {
   /** Ends the call from our side: CANCELs or BYEs whatever is up (drain, shutdown). */
   hangUp(): void {
     const phase = this.phase;
-    if (phase.name === 'setup') {
-      phase.cancelLeg?.();
-      this.respond(503, { 'Retry-After': '30' }, 'failed');
-    } else if (phase.name === 'connected') {
+    if (phase.name === 'setup') this.respond(503, { 'Retry-After': '30' }, 'failed');
+    else if (phase.name === 'connected') {
       for (const leg of phase.legs) safely(() => leg.destroy());
       this.end('answered');
     } else if (phase.name === 'handed-over') safely(phase.hangUp);

@@ -232,6 +232,46 @@ describe('media: FreeSWITCH failing mid-call', () => {
     await expectNothingLeft(m);
   });
 
+  it("FreeSWITCH ends the caller's channel while the callee rings: 503 to the caller, and the callee's INVITE is CANCELled at once", async () => {
+    m = await startMediaEdge();
+    const a = m.edge.invite('4101', '3000');
+    const b = await m.edge.nextInvite();
+    b.respond(180);
+    await m.fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
+    m.fs.hangUp(m.fs.endpoints[0]!);
+    expect((await a.finalResponse()).status).toBe(503);
+    // Not left ringing for the 180 s ring timeout after the caller was told the call failed.
+    await b.waitForCancel();
+    await expectNothingLeft(m);
+  });
+
+  it('the event socket goes silent while the callee rings, the callee busy: the caller still gets 486', async () => {
+    m = await startMediaEdge();
+    const a = m.edge.invite('4101', '3000');
+    const b = await m.edge.nextInvite();
+    b.respond(180);
+    await m.fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
+    m.fs.silenceEventSocket();
+    b.respond(486);
+    expect((await a.finalResponse()).status).toBe(486);
+  });
+
+  it('the event socket goes silent while the callee rings, the callee answers: 503 to the caller once the bridge step is given up, BYE to the callee', async () => {
+    m = await startMediaEdge();
+    answerByes(m.edge);
+    const a = m.edge.invite('4101', '3000');
+    const b = await m.edge.nextInvite();
+    b.respond(180);
+    await m.fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
+    m.fs.silenceEventSocket();
+    b.respond(200, { body: CALLEE_SDP });
+    const final = await a.finalResponse({ timeoutMs: 20_000 });
+    expect(final.status).toBe(503);
+    expect(final.get('Reason')).toBe('Q.850;cause=41;text="media-failed"');
+    await until('the callee hung up', () => m.edge.fake.outboundRequests.find((r) => r.method === 'BYE' && r.get('Call-ID') === b.get('Call-ID')));
+    await m.edge.waitForLog('the step given up', (l) => l.where === 'media-bridge' && /did not complete stopping the ringback within 10 s/.test(String(l.err)));
+  }, 30_000);
+
   it('FreeSWITCH hangs up a bridged, recorded call: both parties get a BYE', async () => {
     m = await startMediaEdge();
     const a = m.edge.invite('4101', '3000');

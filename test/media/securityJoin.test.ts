@@ -177,6 +177,21 @@ describe('Security joined to an emergency call (drachtio-srf on the fake drachti
     await hangUp(call, false);
   });
 
+  it("FreeSWITCH hands Security's endpoint over after the join gave up (10 s): the 999 goes on, and that endpoint is released as it comes", async () => {
+    m = await startMediaEdge({ site: withMode('listen') });
+    const { edge, fs } = m;
+    // Security's own endpoint, made first, comes too late: Security is never rung.
+    fs.slowCreate(11_000);
+    const call = await emergencyCall(edge);
+    await trunkAnswers(call);
+    await edge.waitForLog('the join given up', (l) => l.msg === 'Security could not be joined to the emergency call: the call goes on directly', 15_000);
+    await until('the late endpoint released', () => (fs.endpoints.length === 1 && fs.live.length === 0) || undefined);
+    expect(await edge.callsInProgress).toBe(1);
+    call.a.bye();
+    await byeTo(edge, call.trunk, 'the BYE to the trunk');
+    await expectNothingLeft(m);
+  }, 40_000);
+
   it('the caller hangs up while Security still rings: Security’s INVITE is CANCELled and the endpoint released', async () => {
     m = await startMediaEdge({ site: withMode('talk') });
     const { edge, fs } = m;

@@ -324,6 +324,10 @@ export class FreeswitchStandIn implements MediaServerSource {
   private createFailures: number[] = [];
   private creations = 0;
   private keepNextNoticeLeg = false;
+  /** The inbound event socket answers no command (a stalled host, a network dropping packets). */
+  private silent = false;
+  /** The next createEndpoint hands its endpoint over this late (FreeSWITCH under load). */
+  private nextCreateDelayMs = 0;
   private readonly waiters = new Set<() => void>();
   private reachable = true;
   private server = this.session();
@@ -352,7 +356,7 @@ export class FreeswitchStandIn implements MediaServerSource {
             : // A bridge leg (src/media/bridgeLeg.ts) is a 3pcc INVITE to the profile: a channel like an endpoint's, its dialog alone.
               ((await this.createEndpoint()) as unknown as StandInEndpoint).dialog,
       },
-      api: (command: string) => this.api(command),
+      api: (command: string) => (this.silent ? new Promise<string>(() => {}) : this.api(command)),
       sip: { ipv4: { udp: { address: '127.0.0.1:5080' } } },
       connectCaller: () => Promise.reject(new Error('connectCaller is not used by callguard')),
       connected: () => this.reachable && this.server === session,
@@ -401,6 +405,16 @@ export class FreeswitchStandIn implements MediaServerSource {
   /** The next notice leg's channel outlives the BYE of its dialog (FreeSWITCH seen stuck in uuid_bridge), until `uuid_kill`. */
   keepNoticeLegAfterBye(): void {
     this.keepNextNoticeLeg = true;
+  }
+
+  /** From now on the inbound event socket answers no API command: the TCP connection looks open, nothing comes back. */
+  silenceEventSocket(): void {
+    this.silent = true;
+  }
+
+  /** The next createEndpoint hands its endpoint over only after `ms`. */
+  slowCreate(ms: number): void {
+    this.nextCreateDelayMs = ms;
   }
 
   /** The `n`th createEndpoint from now on (1 = the next one) rejects. */
@@ -552,6 +566,8 @@ export class FreeswitchStandIn implements MediaServerSource {
     const endpoint = new StandInEndpoint(this, this.endpoints.length + 1, opts.remoteSdp);
     this.endpoints.push(endpoint);
     this.journal[this.journal.length - 1]!.endpoint = endpoint.index;
-    return new Promise((resolve) => setTimeout(() => resolve(endpoint as unknown as Mrf.Endpoint), 0));
+    const delayMs = this.nextCreateDelayMs;
+    this.nextCreateDelayMs = 0;
+    return new Promise((resolve) => setTimeout(() => resolve(endpoint as unknown as Mrf.Endpoint), delayMs));
   }
 }
