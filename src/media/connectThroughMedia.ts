@@ -67,7 +67,7 @@ export async function connectThroughMedia(
     answerSdp: caller.local.sdp,
     alsoEnd: [caller.dialog, calleeLeg.dialog],
     mediaLegs: { caller: caller.dialog, callee: calleeLeg.dialog },
-    onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other),
+    onRefer: (side, req, res, dialogs) => handleRefer(ctx, side, req, res, dialogs),
   });
   if (bridged) endWithCall(caller, calleeLeg);
   const recording = bridged ? await record?.() : undefined;

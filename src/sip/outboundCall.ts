@@ -39,12 +39,22 @@ export async function connectTo(ctx: CallContext, uri: string, options: DialOpti
     outcome = await ctx.session.dial(target.uri, { ...options, headers: { ...options.headers, ...target.headers } });
   }
   if (outcome.kind !== 'answered') return outcome;
-  const bridged = await ctx.session.bridge(outcome, { onRefer: (side, req, res, other) => handleRefer(ctx, side, req, res, other), reoffer: options.reoffer });
+  const bridged = await ctx.session.bridge(outcome, { onRefer: (side, req, res, dialogs) => handleRefer(ctx, side, req, res, dialogs), reoffer: options.reoffer });
   return bridged ? { kind: 'connected' } : { kind: 'caller-gone' };
 }
 
 /** Tells the caller how the last leg ended, when nothing else will be tried. */
 export function answerFailure(ctx: CallContext, result: ConnectResult): void {
-  if (result.kind === 'failed') ctx.session.respond(result.status >= 300 && result.status < 400 ? 480 : result.status, {}, 'failed');
+  if (result.kind === 'failed') ctx.session.respond(failureForCaller(result.status), result.headers, 'failed');
   else if (result.kind === 'no-answer') ctx.session.respond(480, {}, 'no-answer');
+}
+
+/**
+ * A leg's failure as the caller gets it: a redirect not followed is 480; a challenge (401, 407) is
+ * callguard's to answer, not the caller's, and callguard holds no credentials: 500; any other status
+ * as it came.
+ */
+function failureForCaller(status: number): number {
+  if (status >= 300 && status < 400) return 480;
+  return status === 401 || status === 407 ? 500 : status;
 }

@@ -6,8 +6,8 @@ import { createUac, outgoingInvite } from './outgoingInvite.js';
 import { CallerProgress, NO_PRACK, progressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
 import { sdpOf, sdpOfMessage } from './sdpOffer.js';
-import { callerAnswerHeaders, offerHeaders } from './sessionTimer.js';
-import { sendableStatus } from './sipStatus.js';
+import { longerSessionExpires, offerHeaders, timerAnswerHeaders } from './sessionTimer.js';
+import { neededHeaders, sendableStatus } from './sipStatus.js';
 import { safely } from './teardown.js';
 import { parsedNameAddr } from './uri.js';
 
@@ -25,8 +25,8 @@ export interface AnsweredLeg {
 /** How one outbound leg ended. */
 export type LegOutcome =
   | ({ kind: 'answered' } & AnsweredLeg)
-  /** `contact`: the URI a 3xx redirects to. */
-  | { kind: 'failed'; status: number; contact?: string | undefined }
+  /** `contact`: the URI a 3xx redirects to; `headers`: those its status needs, as the far end sent them. */
+  | { kind: 'failed'; status: number; contact?: string | undefined; headers?: Record<string, string> | undefined }
   /** `rang`: false when the far end never even rang within `progressTimeoutMs` (it may not have had the INVITE at all). */
   | { kind: 'no-answer'; rang: boolean }
   | { kind: 'caller-gone' };
@@ -54,7 +54,7 @@ export interface DialOptions {
 export type Side = 'caller' | 'callee';
 
 export interface BridgeOptions {
-  onRefer?(side: Side, req: Srf.SrfRequest, res: Srf.SrfResponse, other: Dialog): void;
+  onRefer?(side: Side, req: Srf.SrfRequest, res: Srf.SrfResponse, dialogs: { requester: Dialog; other: Dialog }): void;
   /** Answer the caller with this SDP instead of the callee's (the call runs through the media server). */
   answerSdp?: string;
   /** Further dialogs (media server legs) that live and die with the call. */
@@ -228,8 +228,19 @@ export class CallSession {
     cancelLeg?.();
   }
 
-  /** Places one outbound leg; resolves with how it ended, never rejects. */
+  /**
+   * Places one outbound leg; resolves with how it ended, never rejects. A far end whose Min-SE is above
+   * the Session-Expires offered (422) is asked once more with its own (RFC 4028 §7.4).
+   */
   async dial(uri: string, options: DialOptions): Promise<LegOutcome> {
+    const outcome = await this.placeLeg(uri, options);
+    const longer = outcome.kind === 'failed' && outcome.status === 422 && this.sessionExpires ? longerSessionExpires(outcome.headers?.['Min-SE'], this.sessionExpires) : undefined;
+    if (longer === undefined || !this.wanted) return outcome;
+    this.sessionExpires = longer;
+    return this.placeLeg(uri, options);
+  }
+
+  private async placeLeg(uri: string, options: DialOptions): Promise<LegOutcome> {
     if (this.phase.name !== 'setup') return { kind: 'caller-gone' };
     const setup = this.phase;
     const body = options.body ?? this.offer;
@@ -282,7 +293,8 @@ export class CallSession {
       const timedOut = unanswered();
       if (timedOut) return timedOut;
       const failure = error as { status?: number; res?: Srf.SrfResponse };
-      return { kind: 'failed', status: failure.status ?? 500, contact: failure.res && parsedNameAddr(failure.res, 'contact')?.uri };
+      const status = failure.status ?? 500;
+      return { kind: 'failed', status, contact: failure.res && parsedNameAddr(failure.res, 'contact')?.uri, headers: failure.res && neededHeaders(status, failure.res) };
     } finally {
       clearTimeout(answerTimer);
       clearTimeout(progressTimer);
@@ -305,7 +317,7 @@ export class CallSession {
       return false;
     }
     let caller: Dialog;
-    const timerHeaders = this.sessionExpires ? callerAnswerHeaders(this.req, this.sessionExpires) : undefined;
+    const timerHeaders = this.sessionExpires ? timerAnswerHeaders(this.req, this.sessionExpires) : undefined;
     try {
       caller = await this.srf.createUAS(this.req, this.res, { localSdp: options.answerSdp ?? callee.remote.sdp, ...(timerHeaders ? { headers: timerHeaders } : {}) });
     } catch (error) {
@@ -348,8 +360,8 @@ export class CallSession {
     const shaped = (side: Side) => (side === 'caller' && renegotiation.caller === callee ? options.reoffer : undefined);
     for (const [dialog, side, other] of sides) {
       dialog.on('modify', (req, res) => passReInvite(dialog, renegotiation[side], req, res, shaped(side)));
-      dialog.on('update', (req, res) => passUpdate(renegotiation[side], req, res, shaped(side)));
-      dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, other) : res.send(405)));
+      dialog.on('update', (req, res) => passUpdate(renegotiation[side], req, res, shaped(side), this.sessionExpires));
+      dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, { requester: dialog, other }) : res.send(405)));
       if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
     }
     this.connectedCall = { caller, callee, renegotiateThrough: (side, dialog) => (renegotiation[side] = dialog ?? bridged[side]) };

@@ -17,11 +17,12 @@ export function offerHeaders(seconds: number): Record<string, string> {
 }
 
 /**
- * The Session-Expires (and Require) of callguard's 2xx to a caller that supports timers or whose INVITE
- * asks for one (a proxy on the way may add it): never shorter than the caller's Min-SE nor longer than
- * ours; the caller refreshes unless it asked callguard to. Undefined: the caller's leg has no timer.
+ * The Session-Expires (and Require) of callguard's 2xx to a request that supports timers or asks for
+ * one: the caller's INVITE (a proxy on the way may add it), or a session refresh answered here (an
+ * UPDATE without an offer, RFC 4028 §9). Never shorter than the request's Min-SE nor longer than ours;
+ * its sender refreshes unless it asked callguard to. Undefined: no timer on that leg.
  */
-export function callerAnswerHeaders(invite: { get(name: string): string | undefined }, ours: number): Record<string, string> | undefined {
+export function timerAnswerHeaders(invite: { get(name: string): string | undefined }, ours: number): Record<string, string> | undefined {
   const supported = (invite.get('Supported') ?? '').split(',').some((tag) => tag.trim().toLowerCase() === 'timer');
   // `delta-seconds *(;param)`: drachtio-srf has no parser for this header.
   const [delta, ...params] = (invite.get('Session-Expires') ?? '').split(';').map((part) => part.trim().toLowerCase());
@@ -32,4 +33,11 @@ export function callerAnswerHeaders(invite: { get(name: string): string | undefi
   // Only a caller that supports timers can be told to refresh (RFC 4028 section 9), and one that asked us is obeyed.
   const refresher = supported && !params.includes('refresher=uas') ? 'uac' : 'uas';
   return { 'Session-Expires': `${seconds};refresher=${refresher}`, ...(supported ? { Require: 'timer' } : {}) };
+}
+
+/** The Session-Expires to offer again after a 422: the far end's Min-SE, when it is one and above `ours`. */
+export function longerSessionExpires(minSe: string | undefined, ours: number): number | undefined {
+  // `delta-seconds *(;param)`, as Session-Expires.
+  const floor = Number(minSe?.split(';')[0]?.trim());
+  return Number.isInteger(floor) && floor > ours ? floor : undefined;
 }

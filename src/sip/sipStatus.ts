@@ -28,3 +28,25 @@ export function sendingKnownStatuses<Response extends { send: unknown }>(res: Re
   };
   return res;
 }
+
+/**
+ * Headers a failure means nothing without, copied from the far end's answer when its status is passed
+ * on (RFC 3261 §21.4, RFC 4028 §6): what the caller may send instead (405, 415, 420), the interval it
+ * must ask for (422, 423), and when to try again.
+ */
+const NEEDED_HEADERS: Readonly<Record<number, readonly string[]>> = {
+  405: ['Allow'],
+  415: ['Accept', 'Accept-Encoding', 'Accept-Language'],
+  420: ['Unsupported'],
+  422: ['Min-SE'],
+  423: ['Min-Expires'],
+};
+
+export function neededHeaders(status: number, res: { get(name: string): string | undefined }): Record<string, string> | undefined {
+  let headers: Record<string, string> | undefined;
+  for (const name of [...(NEEDED_HEADERS[status] ?? []), 'Retry-After']) {
+    const value = res.get(name);
+    if (value !== undefined) (headers ??= {})[name] = value;
+  }
+  return headers;
+}

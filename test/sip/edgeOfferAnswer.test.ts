@@ -13,6 +13,7 @@ import * as sip from '../support/sipText.js';
 
 const FAR_OFFER = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
 const CALLER_ANSWER = sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 4000 });
+const HOLD = sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 4000, direction: 'sendonly' });
 
 let edge: Edge | undefined;
 afterEach(async () => {
@@ -122,6 +123,29 @@ describe('SIP edge: offer and answer', () => {
     const ack = await edge.nextRequest('ACK');
     expect(ack.get('Call-ID')).toBe(toCallee.get('Call-ID'));
     expect(ack.body).toBe(CALLER_ANSWER);
+  });
+
+  it('a re-INVITE the callee answers 491 (both offering at once): the caller gets 491 back to try again (RFC 3261 14.1), not 488', async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
+    await answerWithOffer(a, await edge.nextInvite());
+    const reInvite = a.sendInDialog('INVITE', { body: HOLD });
+    (await edge.nextRequest('INVITE')).respond(491);
+    expect((await reInvite.finalResponse()).status).toBe(491);
+  });
+
+  it("after the callee refused one re-INVITE (488), the caller's next one still reaches the callee and is answered (drachtio-srf's modify admits the next only after a 200)", async () => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
+    await answerWithOffer(a, await edge.nextInvite());
+    const hold = a.sendInDialog('INVITE', { body: HOLD });
+    (await edge.nextRequest('INVITE')).respond(488);
+    expect((await hold.finalResponse()).status).toBe(488);
+    const resume = a.sendInDialog('INVITE', { body: CALLER_ANSWER });
+    const toCallee = await edge.nextRequest('INVITE');
+    expect(toCallee.body).toBe(CALLER_ANSWER);
+    toCallee.respond(200, { body: FAR_OFFER });
+    expect((await resume.finalResponse()).status).toBe(200);
   });
 
   it('an UPDATE with a new offer on a connected call reaches the callee as a re-INVITE, and its answer comes back; one without an offer (a session refresh) is answered alone', async () => {

@@ -42,14 +42,28 @@ describe('SIP edge: REFER and 3xx', () => {
       await hangUp(edge, call.a);
     });
 
-    it('to an allowed internal number: forwarded to the other party, whose answer comes back', async () => {
+    it("to an allowed internal number: forwarded to the other party, whose answer comes back, and whose NOTIFYs of the new call's progress reach the transferor (RFC 3515 2.4.4)", async () => {
       const call = await edge.connect('4101', '4202');
       const transfer = refer(side, call, '4150');
       const forwarded = await edge.nextRequest('REFER');
-      expect(forwarded.get('Call-ID')).toBe(side === 'caller' ? call.b.get('Call-ID') : call.a.request!.callId);
+      const [transferor, transferee] = side === 'caller' ? [call.a.request!.callId, call.b.get('Call-ID')] : [call.b.get('Call-ID'), call.a.request!.callId];
+      expect(forwarded.get('Call-ID')).toBe(transferee);
       expect(forwarded.get('Refer-To')).toContain('sip:4150@');
       forwarded.respond(202);
       expect((await transfer.finalResponse()).status).toBe(202);
+      const referSeq = transfer.request!.get('CSeq')!.split(' ')[0];
+      for (const [state, frag] of [['active;expires=60', 'SIP/2.0 100 Trying\r\n'], ['terminated;reason=noresource', 'SIP/2.0 200 OK\r\n']]) {
+        const headers = { Event: `refer;id=${forwarded.get('CSeq')!.split(' ')[0]}`, 'Subscription-State': state! };
+        const notify = (side === 'caller' ? call.b : call.a).sendInDialog('NOTIFY', { headers, body: frag, contentType: 'message/sipfrag;version=2.0' });
+        expect((await notify.finalResponse()).status).toBe(200);
+        const relayed = await edge.nextRequest('NOTIFY');
+        expect(relayed.get('Call-ID')).toBe(transferor);
+        expect(relayed.get('Event')).toBe(`refer;id=${referSeq}`);
+        expect(relayed.get('Subscription-State')).toBe(state);
+        expect(relayed.get('Content-Type')).toBe('message/sipfrag;version=2.0');
+        expect(relayed.body).toBe(frag);
+        relayed.respond(200);
+      }
       await hangUp(edge, call.a);
     });
 

@@ -45,6 +45,26 @@ describe('SIP edge: session timers (CALLGUARD_SESSION_EXPIRES=1800)', () => {
     expect((await answerAndHangUp(a, b, 2001)).get('Session-Expires')).toBeUndefined();
   });
 
+  describe.each(['callee', 'caller'] as const)("the %s's session refresh by UPDATE without an offer", (side) => {
+    it('is answered 200 with Session-Expires and Require: timer (RFC 4028 9): a refresher whose 2xx has none stops refreshing (7.2)', async () => {
+      // A caller without an offer: connected once the callee's ACK carries its answer, the call's handlers in place by then.
+      const a = edge.invite('4101', '4202', { sdp: null, autoAck: false, headers: { Supported: 'timer' } });
+      const b = await edge.nextInvite();
+      b.respond(200, { body: sip.sdp({ ip: '192.0.2.20', port: 50000, sessionId: 2010 }), headers: { 'Session-Expires': '1800;refresher=uas', Require: 'timer', Supported: 'timer' } });
+      expect((await a.finalResponse()).get('Session-Expires')).toBe('1800;refresher=uac');
+      a.ack({ body: sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 4010 }) });
+      await edge.nextRequest('ACK');
+      const refresh = (side === 'callee' ? b : a).sendInDialog('UPDATE', { headers: { 'Session-Expires': '1800;refresher=uac', Supported: 'timer' } });
+      const ok = await refresh.finalResponse();
+      expect(ok.status).toBe(200);
+      expect(ok.get('Session-Expires')).toBe('1800;refresher=uac');
+      expect(ok.get('Require')).toBe('timer');
+      expect(ok.body).toBe('');
+      a.bye();
+      await edge.nextRequest('BYE');
+    });
+  });
+
   it('a 999 has no session timer: the emergency service, not a lapsed timer, ends it', async () => {
     const a = edge.invite('4101', '999', { headers: { Supported: 'timer' } });
     const b = await edge.nextInvite();
