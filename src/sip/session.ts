@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import { infoDigits } from './infoDigits.js';
 import { hopsLeft } from './maxForwards.js';
 import { placeOfferless } from './offerlessLeg.js';
+import { passInDialog } from './passInDialog.js';
 import { createUac, outgoingInvite } from './outgoingInvite.js';
 import { CallerProgress, NO_PRACK, progressMode } from './reliableProgress.js';
 import { answerCallerEarlyUpdate, answerEarlyUpdate, passReInvite, passUpdate, type EarlyUpdates } from './renegotiation.js';
@@ -362,7 +363,9 @@ export class CallSession {
       dialog.on('modify', (req, res) => passReInvite(dialog, renegotiation[side], req, res, shaped(side)));
       dialog.on('update', (req, res) => passUpdate(renegotiation[side], req, res, shaped(side), this.sessionExpires));
       dialog.on('refer', (req, res) => (options.onRefer ? options.onRefer(side, req, res, { requester: dialog, other }) : res.send(405)));
-      if (side === 'caller') dialog.on('info', (req, res) => this.receiveInfo(req, res));
+      // The caller's digits go to the media server collecting them, when one is (a PIN, a call through FreeSWITCH).
+      dialog.on('info', (req, res) => (side === 'caller' && this.digitListener ? this.receiveInfo(req, res) : passInDialog(other, req, res)));
+      dialog.on('message', (req, res) => passInDialog(other, req, res));
     }
     this.connectedCall = { caller, callee, renegotiateThrough: (side, dialog) => (renegotiation[side] = dialog ?? bridged[side]) };
     for (const listener of this.connectListeners.splice(0)) safely(() => listener(this.connectedCall!));

@@ -148,6 +148,27 @@ describe('SIP edge: offer and answer', () => {
     expect((await resume.finalResponse()).status).toBe(200);
   });
 
+  it.each(['caller', 'callee'] as const)("the %s's SIP INFO digits and in-dialog MESSAGE on a connected call reach the other side, whose answer comes back (a phone set to INFO DTMF, calling an IVR)", async (side) => {
+    edge = await Edge.start();
+    const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
+    const b = await edge.nextInvite();
+    await answerWithOffer(a, b);
+    const [from, toCallId] = side === 'caller' ? [a, b.get('Call-ID')] : [b, a.request!.callId];
+    const info = from.sendInDialog('INFO', { body: 'Signal=5\r\nDuration=160\r\n', contentType: 'application/dtmf-relay' });
+    const passed = await edge.nextRequest('INFO');
+    expect(passed.get('Call-ID')).toBe(toCallId);
+    expect(passed.get('Content-Type')).toBe('application/dtmf-relay');
+    expect(passed.body).toBe('Signal=5\r\nDuration=160\r\n');
+    passed.respond(200);
+    expect((await info.finalResponse()).status).toBe(200);
+    const message = from.sendInDialog('MESSAGE', { body: 'hello', contentType: 'text/plain' });
+    const relayed = await edge.nextRequest('MESSAGE');
+    expect(relayed.get('Call-ID')).toBe(toCallId);
+    expect(relayed.body).toBe('hello');
+    relayed.respond(415);
+    expect((await message.finalResponse()).status).toBe(415);
+  });
+
   it('an UPDATE with a new offer on a connected call reaches the callee as a re-INVITE, and its answer comes back; one without an offer (a session refresh) is answered alone', async () => {
     edge = await Edge.start();
     const a = edge.invite('4101', '4202', { sdp: null, autoAck: false });
