@@ -131,7 +131,7 @@ export interface SidecarInput {
   /** The other party: the number dialled (outbound, internal) or the caller (inbound). */
   other: string;
   direction: 'outbound' | 'inbound' | 'internal';
-  /** Id of the recording notice the caller heard, if any. */
+  /** Id of the recording notice the caller was played, if any (`extra.noticeFailure` says when it was not heard). */
   notice?: string | undefined;
   at: number | Date;
   callId: string;

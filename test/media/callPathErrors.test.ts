@@ -69,15 +69,21 @@ describe('media: failures on the call path are logged and counted', () => {
     await expectNothingLeft(m);
   });
 
-  it('the recording notice cannot be played: logged and counted as a notice, the callee still called', async () => {
+  it("the recording notice cannot be played: logged and counted as a notice, the callee still called, and the recording's sidecar says the notice was not heard", async () => {
     m.fs.fail((s) => s.op === 'play' && s.arg.includes('/audio/notices/'));
-    const { a, callId } = await recordedCall();
+    const { a, wav, callId } = await recordedCall();
     const error = await errorAt('notice');
     // FreeSWITCH's playback result, in the 200 that ends the notice leg
     expect(error).toMatchObject({ level: 50, callId, err: 'PLAYBACK ERROR', file: expect.stringMatching(/\/audio\/notices\/service-desk\.wav$/) });
     expect(await counted('notice')).toBe(1);
     expect((await a.bye().finalResponse()).status).toBe(200);
     await expectNothingLeft(m);
+    const sidecarFile = wav.replace(/\.wav$/, '.json');
+    const sidecar = await until('the sidecar with the duration', () => {
+      const json = existsSync(sidecarFile) ? (JSON.parse(readFileSync(sidecarFile, 'utf8')) as Record<string, unknown>) : undefined;
+      return typeof json?.durationSeconds === 'number' ? json : undefined;
+    });
+    expect(sidecar).toMatchObject({ notice: 'service-desk', noticeFailure: 'PLAYBACK ERROR', callId });
   });
 
   it('a prompt cannot be played: logged and counted', async () => {

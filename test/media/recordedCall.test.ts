@@ -113,6 +113,7 @@ describe('media: recorded extension', () => {
       return typeof json.durationSeconds === 'number' ? json : undefined;
     });
     expect(sidecar).toMatchObject({ ext: '3000', other: from, direction, notice: 'service-desk', callId });
+    expect(sidecar.noticeFailure).toBeUndefined();
   });
 
   it('the callee hangs up first: the caller gets BYE and every endpoint goes', async () => {

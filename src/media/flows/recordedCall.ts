@@ -13,6 +13,8 @@ export interface RecordingMeta {
   notice: string;
   at: number;
   callId: string;
+  /** On the sidecar when the caller did not hear the notice: why (FreeSWITCH's playback result). */
+  extra?: { noticeFailure: string };
 }
 
 /** Starts a recording's file and sidecar; undefined when it cannot be made (the call goes on, flagged). */
@@ -39,5 +41,7 @@ export async function recordedCall(ctx: CallContext<DecisionOf<'allow'>>, server
   const party = recordedParty(ctx);
   const leg = allowedLeg(plan, decision, setup, callerIdWithheld(session.req, plan, setup.call.to));
   const meta: RecordingMeta = { ...party, notice, at: services.now(), callId: session.callId };
+  // The recording's own record must not claim a notice the caller never heard.
+  if (caller.noticeFailure !== undefined) meta.extra = { noticeFailure: caller.noticeFailure };
   await connectThroughMedia(ctx, server, caller, leg.uri, leg.options, () => begin(ctx, meta));
 }
