@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { CallContext } from '../sip/context.js';
+import { modifySession } from '../sip/renegotiation.js';
 import { securityUri } from '../sip/routing.js';
 import type { ConnectedCall, Side } from '../sip/session.js';
 import type { CallMediaServer } from './mediaPool.js';
@@ -122,7 +123,7 @@ export class SecurityJoin {
       for (const [side, endpoint] of [['caller', caller], ['callee', callee]] as const) {
         if (!this.active) return;
         this.moved = call;
-        const answer = await call[side].modify(endpoint.local.sdp);
+        const answer = await modifySession(call[side], endpoint.local.sdp);
         await mediaStep(endpoint.modify(answer), `the ${side}'s media`);
         if (!this.active) return;
         call.renegotiateThrough(side, endpoint.dialog);
@@ -173,9 +174,8 @@ export class SecurityJoin {
     const callId = this.ctx.session.callId;
     if (call && !this.ctx.session.ended) {
       for (const side of ['caller', 'callee'] as const satisfies readonly Side[]) call.renegotiateThrough(side, undefined);
-      call.caller
-        .modify(call.callee.remote.sdp)
-        .then((answer) => call.callee.modify(answer))
+      modifySession(call.caller, call.callee.remote.sdp)
+        .then((answer) => modifySession(call.callee, answer))
         .then(
           () => logger.info({ callId }, 'emergency call back on direct media'),
           (error: Error) => logger.error({ callId, err: error.message }, 'emergency call media could not be restored directly'),

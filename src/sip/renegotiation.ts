@@ -16,7 +16,7 @@ type Reoffer = ((offer: string) => string) | undefined;
  * Passes a re-INVITE from one side of a bridged call to `through` (the other side, or this side's own
  * media leg): hold, resume and codec changes. One without an offer (a delayed-offer PBX asking for
  * one, as CUCM does after a transfer) is passed on without one too: `through` offers in its 200, and
- * its ACK waits for the requester's ACK, which carries the answer. A refusal is answered as `refused` says.
+ * its ACK waits for the requester's ACK, which carries the answer. A refusal is answered as `refusal` says.
  */
 export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse, reoffer?: Reoffer): void {
   const offer = sdpOfMessage(req);
@@ -34,7 +34,10 @@ export function passReInvite(requester: Srf.Dialog, through: Srf.Dialog, req: Sr
       });
       res.send(200, { body: sdp });
     },
-    (error: unknown) => res.send(refused(through, error, before)),
+    (error: unknown) => {
+      takeBack(through, error, before);
+      res.send(refusal(error));
+    },
   );
 }
 
@@ -55,35 +58,49 @@ export function passUpdate(through: Srf.Dialog, req: Srf.SrfRequest, res: Srf.Sr
 }
 
 function passOffer(through: Srf.Dialog, offer: string, res: Srf.SrfResponse, reoffer: Reoffer): void {
-  const before = through.local.sdp;
-  through.modify(reoffer ? reoffer(offer) : offer).then(
+  modifySession(through, reoffer ? reoffer(offer) : offer).then(
     (sdp) => res.send(200, { body: sdp }),
-    (error: unknown) => res.send(refused(through, error, before)),
+    (error: unknown) => res.send(refusal(error)),
   );
+}
+
+/**
+ * Dialog#modify, after which a refusal leaves the dialog as it was and open to the next re-INVITE:
+ * drachtio-srf 5.0 lets a dialog's next re-INVITE through only after a 200, so after any other final
+ * answer every later one on that dialog (a resume, a session refresh, an emergency centre's hold)
+ * would wait for ever.
+ */
+export async function modifySession(dialog: Srf.Dialog, offer: string): Promise<string> {
+  const before = dialog.local.sdp;
+  try {
+    return await dialog.modify(offer);
+  } catch (error) {
+    takeBack(dialog, error, before);
+    throw error;
+  }
 }
 
 /** drachtio-srf's gate on a dialog's re-INVITEs: one at a time, the next admitted when one completes. */
 type ReinviteGate = { _reinvitesInProgress?: { count: number; admitOne: (() => void)[] } };
 
 /**
- * A passed offer the other side refused, or that could not be sent: the session stays as it was, and
- * the requester's answer. drachtio-srf 5.0's Dialog#modify admits the dialog's next re-INVITE only
- * after a 200: after any other final answer every later re-INVITE on the dialog (a resume, a session
- * refresh) would wait forever, so the gate is opened here as drachtio-srf opens it after a 200. A 491
- * (both sides offering at once) goes back as it came, for the requester to try again (RFC 3261
- * §14.1); any other refusal as 488.
+ * An offer refused, or that could not be sent: the dialog's SDP as it was, and after a final answer
+ * (a SIP error, which has a status; drachtio-srf opens the gate itself after the others) the gate
+ * opened as drachtio-srf opens it after a 200.
  */
-function refused(through: Srf.Dialog, error: unknown, before: string | undefined): 488 | 491 {
-  through.local.sdp = before as string;
-  const status = (error as { status?: unknown } | undefined)?.status;
-  if (typeof status !== 'number') return 488;
-  const gate = (through as unknown as ReinviteGate)._reinvitesInProgress;
-  if (gate && gate.count > 0) {
-    gate.count--;
-    const next = gate.admitOne.shift();
-    if (next) setImmediate(next);
-  }
-  return status === 491 ? 491 : 488;
+function takeBack(dialog: Srf.Dialog, error: unknown, before: string | undefined): void {
+  dialog.local.sdp = before as string;
+  if (typeof (error as { status?: unknown } | undefined)?.status !== 'number') return;
+  const gate = (dialog as unknown as ReinviteGate)._reinvitesInProgress;
+  if (!gate || gate.count <= 0) return;
+  gate.count--;
+  const next = gate.admitOne.shift();
+  if (next) setImmediate(next);
+}
+
+/** The requester's answer to a refused offer: a 491 (both sides offering at once) as it came, to try again (RFC 3261 §14.1); any other as 488. */
+function refusal(error: unknown): 488 | 491 {
+  return (error as { status?: unknown } | undefined)?.status === 491 ? 491 : 488;
 }
 
 /**

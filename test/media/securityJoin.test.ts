@@ -13,6 +13,7 @@ import { expectNothingLeft, startMediaEdge, type MediaEdge } from './mediaEdge.j
 
 const CALLER_SDP = sip.sdp({ ip: '192.0.2.10', port: 40000, sessionId: 1000 });
 const TRUNK_SDP = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000 });
+const TRUNK_HOLD = sip.sdp({ ip: '192.0.2.99', port: 60000, sessionId: 3000, direction: 'sendonly' });
 const SECURITY_SDP = sip.sdp({ ip: '192.0.2.22', port: 52000, sessionId: 2222 });
 /** The sample plan's Security Control desk, through the PBX. */
 const SECURITY = 'sip:2222@pbx.herts.example.ac.uk:5060';
@@ -191,6 +192,24 @@ describe('Security joined to an emergency call (drachtio-srf on the fake drachti
     await byeTo(edge, call.trunk, 'the BYE to the trunk');
     await expectNothingLeft(m);
   }, 40_000);
+
+  it("the caller's phone refuses the re-INVITE into the conference (488): the call goes back on direct media, and the emergency centre's later hold still reaches the caller and is answered", async () => {
+    m = await startMediaEdge({ site: withMode('talk') });
+    const { edge, fs } = m;
+    const call = await answeredByBoth(edge);
+    const toCaller = (r: OutboundRequest) => r.method === 'INVITE' && r.get('call-id') === call.callerCallId;
+    (await sent(edge, 're-INVITE to the caller', toCaller)).respond(488);
+    await edge.waitForLog('join failed', (l) => l.msg === 'Security could not be joined to the emergency call: the call goes on directly');
+    // drachtio-srf lets the caller's dialog's next re-INVITE through only because callguard opens it after the 488.
+    (await sent(edge, 'the caller re-INVITEd back to the trunk', toCaller, 2)).respond(200, { body: CALLER_SDP });
+    (await sent(edge, 'the trunk re-INVITEd back to the caller', (r) => r.method === 'INVITE' && r.get('call-id') === call.trunk.get('call-id'), 2)).respond(200, { body: TRUNK_SDP });
+    await byeTo(edge, call.security, "the BYE to Security's leg");
+    const hold = call.trunk.sendInDialog('INVITE', { body: TRUNK_HOLD });
+    (await sent(edge, "the centre's hold, passed to the caller", toCaller, 3)).respond(200, { body: CALLER_SDP });
+    expect((await hold.finalResponse()).status).toBe(200);
+    await fs.allReleased();
+    await hangUp(call, false);
+  });
 
   it('the caller hangs up while Security still rings: Security’s INVITE is CANCELled and the endpoint released', async () => {
     m = await startMediaEdge({ site: withMode('talk') });

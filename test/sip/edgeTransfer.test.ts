@@ -3,7 +3,7 @@
  * from the callee are decided as a call from that party; refused ones get 403 (REFER) or are not
  * followed (3xx, the caller gets 403); allowed redirects go through our own routes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EMERGENCY_TRUNK, Edge, EXTERNAL, INTERNAL, withoutTransport } from '../support/edgeFixture.js';
 import type { InboundTransaction, OutboundRequest } from '../support/fakeDrachtio.js';
 import * as sip from '../support/sipText.js';
@@ -212,5 +212,84 @@ describe('SIP edge: INVITE with Replaces (RFC 3891)', () => {
     const transferee = await edge.connect('4150', '4202', { headers: { Replaces: elsewhere } });
     expect(transferee.b.get('Replaces')).toBe(elsewhere);
     await hangUp(edge, transferee.a);
+  });
+});
+
+/** The transferee's NOTIFYs of a transfer's progress (RFC 3515): each reaches the transferor once, in its REFER's subscription. */
+describe('SIP edge: NOTIFYs of a transfer', () => {
+  let edge: Edge;
+  const SIPFRAG = 'message/sipfrag;version=2.0';
+  const seqOf = (r: { get(name: string): string | undefined }) => r.get('CSeq')!.split(' ')[0]!;
+
+  // An edge of its own per test: a NOTIFY one test left must not be taken by the next.
+  beforeEach(async () => {
+    edge = await Edge.start();
+  });
+
+  afterEach(async () => {
+    await edge.stop();
+  });
+
+  function refer(call: { a: InboundTransaction }, target: string): InboundTransaction {
+    return call.a.sendInDialog('REFER', { headers: { 'Refer-To': `<sip:${target}@pbx.herts.example.ac.uk>` } });
+  }
+
+  it("a second REFER on the same call: each NOTIFY of the second transfer reaches the transferor once, in the second REFER's subscription (not also in the first's)", async () => {
+    const call = await edge.connect('4101', '4202');
+    // First transfer: accepted, its progress relayed, not yet terminated (the target still rings).
+    const first = refer(call, '4150');
+    const forwarded1 = await edge.nextRequest('REFER');
+    forwarded1.respond(202);
+    expect((await first.finalResponse()).status).toBe(202);
+    const trying = call.b.sendInDialog('NOTIFY', { headers: { Event: `refer;id=${seqOf(forwarded1)}`, 'Subscription-State': 'active;expires=60' }, body: 'SIP/2.0 100 Trying\r\n', contentType: SIPFRAG });
+    expect((await trying.finalResponse()).status).toBe(200);
+    const relayed1 = await edge.nextRequest('NOTIFY');
+    expect(relayed1.get('Event')).toBe(`refer;id=${seqOf(first.request!)}`);
+    relayed1.respond(200);
+
+    // The transferor tries another target: a second REFER on the same dialog.
+    const second = refer(call, '4150');
+    const forwarded2 = await edge.nextRequest('REFER');
+    forwarded2.respond(202);
+    expect((await second.finalResponse()).status).toBe(202);
+    const before = edge.fake.outboundRequests.filter((r) => r.method === 'NOTIFY').length;
+    const done = call.b.sendInDialog('NOTIFY', { headers: { Event: `refer;id=${seqOf(forwarded2)}`, 'Subscription-State': 'terminated;reason=noresource' }, body: 'SIP/2.0 200 OK\r\n', contentType: SIPFRAG });
+    expect((await done.finalResponse()).status).toBe(200);
+    const relayed2 = await edge.nextRequest('NOTIFY');
+    relayed2.respond(200);
+    await hangUp(edge, call.a);
+    // Once, in the second REFER's subscription: not also in the first's, which would tell the transferor
+    // that the first transfer had succeeded and ended while its target still rang.
+    const sent = edge.fake.outboundRequests.filter((r) => r.method === 'NOTIFY').slice(before);
+    expect(sent.map((r) => r.get('Event'))).toEqual([`refer;id=${seqOf(second.request!)}`]);
+  });
+
+  it("the transferee's first NOTIFY following its 202 at once (one read from drachtio-server): relayed to the transferor", async () => {
+    const call = await edge.connect('4101', '4202');
+    const transfer = refer(call, '4150');
+    const forwarded: OutboundRequest = await edge.nextRequest('REFER');
+    // A phone sends its 202 and its first NOTIFY back to back; drachtio-server passes both on together.
+    forwarded.respond(202);
+    const trying = call.b.sendInDialog('NOTIFY', { headers: { Event: `refer;id=${seqOf(forwarded)}`, 'Subscription-State': 'active;expires=60' }, body: 'SIP/2.0 100 Trying\r\n', contentType: SIPFRAG });
+    expect((await transfer.finalResponse()).status).toBe(202);
+    expect((await trying.finalResponse()).status).toBe(200);
+    const relayed = await edge.nextRequest('NOTIFY', 2_000);
+    expect(relayed.body).toBe('SIP/2.0 100 Trying\r\n');
+    relayed.respond(200);
+    await hangUp(edge, call.a);
+  });
+
+  it("the transferee's first NOTIFY overtaking its 202 (RFC 3515/6665: a NOTIFY may arrive before the 2xx; UDP reorders): relayed to the transferor once the REFER is accepted", async () => {
+    const call = await edge.connect('4101', '4202');
+    const transfer = refer(call, '4150');
+    const forwarded = await edge.nextRequest('REFER');
+    const trying = call.b.sendInDialog('NOTIFY', { headers: { Event: `refer;id=${seqOf(forwarded)}`, 'Subscription-State': 'active;expires=60' }, body: 'SIP/2.0 100 Trying\r\n', contentType: SIPFRAG });
+    expect((await trying.finalResponse()).status).toBe(200);
+    forwarded.respond(202);
+    expect((await transfer.finalResponse()).status).toBe(202);
+    const relayed = await edge.nextRequest('NOTIFY', 2_000);
+    expect(relayed.body).toBe('SIP/2.0 100 Trying\r\n');
+    relayed.respond(200);
+    await hangUp(edge, call.a);
   });
 });
