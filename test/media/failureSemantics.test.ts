@@ -232,12 +232,18 @@ describe('media: FreeSWITCH failing mid-call', () => {
     await expectNothingLeft(m);
   });
 
-  it("FreeSWITCH ends the caller's channel while the callee rings: 503 to the caller, and the callee's INVITE is CANCELled at once", async () => {
+  /** 4101 calls the recorded extension 3000: the notice has played, the callee rings, the caller hears ringback. */
+  async function ringingRecordedCall() {
     m = await startMediaEdge();
     const a = m.edge.invite('4101', '3000');
     const b = await m.edge.nextInvite();
     b.respond(180);
     await m.fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
+    return { a, b };
+  }
+
+  it("FreeSWITCH ends the caller's channel while the callee rings: 503 to the caller, and the callee's INVITE is CANCELled at once", async () => {
+    const { a, b } = await ringingRecordedCall();
     m.fs.hangUp(m.fs.endpoints[0]!);
     expect((await a.finalResponse()).status).toBe(503);
     // Not left ringing for the 180 s ring timeout after the caller was told the call failed.
@@ -246,23 +252,15 @@ describe('media: FreeSWITCH failing mid-call', () => {
   });
 
   it('the event socket goes silent while the callee rings, the callee busy: the caller still gets 486', async () => {
-    m = await startMediaEdge();
-    const a = m.edge.invite('4101', '3000');
-    const b = await m.edge.nextInvite();
-    b.respond(180);
-    await m.fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
+    const { a, b } = await ringingRecordedCall();
     m.fs.silenceEventSocket();
     b.respond(486);
     expect((await a.finalResponse()).status).toBe(486);
   });
 
   it('the event socket goes silent while the callee rings, the callee answers: 503 to the caller once the bridge step is given up, BYE to the callee', async () => {
-    m = await startMediaEdge();
+    const { a, b } = await ringingRecordedCall();
     answerByes(m.edge);
-    const a = m.edge.invite('4101', '3000');
-    const b = await m.edge.nextInvite();
-    b.respond(180);
-    await m.fs.waitFor('ringback', (s) => s.op === 'play' && s.arg.includes('loops=-1'));
     m.fs.silenceEventSocket();
     b.respond(200, { body: CALLEE_SDP });
     const final = await a.finalResponse({ timeoutMs: 20_000 });
