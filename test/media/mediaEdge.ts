@@ -82,14 +82,14 @@ export async function expectNothingLeft(m: MediaEdge): Promise<void> {
  * A fresh start for a test that needs 4101's PIN: the Redis store emptied, the PIN set through the same
  * keys the admin CLI writes, and a media edge serving from that Redis.
  */
-export async function pinnedMediaEdge(redisUrl: string, plan: Plan, pin: string): Promise<{ m: MediaEdge; state: StateUnderTest }> {
+export async function pinnedMediaEdge(redisUrl: string, plan: Plan, pin: string, opts: Omit<EdgeOptions, 'media' | 'redisUrl'> = {}): Promise<{ m: MediaEdge; state: StateUnderTest }> {
   const client = createClient({ url: redisUrl });
   await client.connect();
   await client.flushAll();
   await client.close();
   const state = await redisState(plan, redisUrl, 'callguard:');
   await state.state.setPin('4101', pin);
-  return { state, m: await startMediaEdge({ redisUrl }) };
+  return { state, m: await startMediaEdge({ ...opts, redisUrl }) };
 }
 
 /**

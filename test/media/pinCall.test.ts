@@ -105,6 +105,25 @@ describe('media: PIN entry for a locked phone', () => {
     expectNoDigitsLogged();
   });
 
+  it("a recorded phone's call abroad, the right PIN: the notice plays before the trunk is called, and keys cannot cut it short (FreeSWITCH's playback stops at * by default)", async () => {
+    await m.stop();
+    await state.close();
+    const recorded4101 = (yaml: string) => yaml.replace('    ddi: "+441707284101"\n', '    ddi: "+441707284101"\n    recorded: { notice: finance }\n');
+    ({ m, state } = await pinnedMediaEdge(redis.url, plan, RIGHT, { edits: { 'extensions/academic.yaml': recorded4101 } }));
+    const { edge, fs } = m;
+    fs.type(RIGHT);
+    const a = edge.invite('4101', FRANCE);
+    const notice = await fs.waitFor('the notice', (s) => s.op === 'play' && /\/audio\/notices\/finance\./.test(s.arg));
+    const unskippable = fs.journal.findIndex((s) => s.op === 'set' && s.arg === 'playback_terminators' && s.detail === 'none');
+    expect(unskippable).toBeGreaterThanOrEqual(0);
+    expect(unskippable).toBeLessThan(fs.journal.indexOf(notice));
+    const b = await edge.nextInvite();
+    expect(b.uri).toBe(`sip:+33142685300@${EXTERNAL}`);
+    b.respond(486);
+    expect((await a.finalResponse()).status).toBe(486);
+    await expectNothingLeft(m);
+  });
+
   it('a wrong PIN, then the right one: asked again with pin-wrong, then connected', async () => {
     const { edge, fs } = m;
     fs.type(WRONG[0]!, RIGHT);

@@ -51,6 +51,8 @@ export interface EdgeOptions {
   media?: MediaGateway;
   /** Edits the plan copy's site.yaml before the server starts (recording directory, announceRejects...). */
   site?: (siteYaml: string) => string;
+  /** Edits other files of the plan copy, by path under the plan (`extensions/academic.yaml`), before the server starts. */
+  edits?: Record<string, (text: string) => string>;
   /** Replaces the plan copy's limits.yaml (toll-fraud limits). */
   limits?: string;
   /** The server's clock. */
@@ -110,6 +112,7 @@ export class Edge {
     }
     if (opts.site) plan.write('site.yaml', opts.site(readFileSync(join(plan.dir, 'site.yaml'), 'utf8')));
     if (opts.limits !== undefined) plan.write('limits.yaml', opts.limits);
+    for (const [file, edit] of Object.entries(opts.edits ?? {})) plan.write(file, edit(readFileSync(join(plan.dir, file), 'utf8')));
     const logs: LogLine[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     const fake = await FakeDrachtio.start({ secret: 'edge-secret', timeoutMs: WAIT_MS, autoRespond487OnCancel: opts.farEndAnswersCancel ?? true });

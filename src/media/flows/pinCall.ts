@@ -6,6 +6,7 @@ import { endpointMedia } from '../callerMedia.js';
 import { connectThroughMedia } from '../connectThroughMedia.js';
 import { earlyMediaEndpoint, mediaFailed } from '../earlyMedia.js';
 import type { CallMediaServer } from '../mediaPool.js';
+import { mediaStep } from '../mediaStep.js';
 import { pinDialogue } from '../pinDialogue.js';
 import { playBounded, promptFailed, promptFile } from '../prompts.js';
 import type { BeginRecording, RecordingMeta } from './recordedCall.js';
@@ -45,7 +46,11 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   }
   const notice = decision.recording?.notice;
   const noticeAudio = notice === undefined ? undefined : plan.notices.get(notice)?.audio;
-  if (noticeAudio) await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
+  if (noticeAudio) {
+    // Playback's default terminator is *: a caller keying it would cut the notice short, played all the same.
+    await mediaStep(endpoint.set('playback_terminators', 'none'), 'making the notice unskippable').catch(promptFailed(ctx, noticeAudio, 'notice'));
+    await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
+  }
   const leg = allowedLeg(plan, decision, setup, callerIdWithheld(session.req, plan, setup.call.to));
   const meta: RecordingMeta | undefined = notice === undefined ? undefined : { ext, other: setup.call.to, direction: 'outbound', notice, at: services.now(), callId: session.callId };
   await connectThroughMedia(ctx, server, endpointMedia(endpoint), leg.uri, leg.options, meta && (() => begin(ctx, meta)));
