@@ -22,13 +22,13 @@ export function offerHeaders(seconds: number): Record<string, string> {
  * UPDATE without an offer, RFC 4028 §9). Never shorter than the request's Min-SE nor longer than ours;
  * its sender refreshes unless it asked callguard to. Undefined: no timer on that leg.
  */
-export function timerAnswerHeaders(invite: { get(name: string): string | undefined }, ours: number): Record<string, string> | undefined {
-  const supported = (invite.get('Supported') ?? '').split(',').some((tag) => tag.trim().toLowerCase() === 'timer');
+export function timerAnswerHeaders(request: { get(name: string): string | undefined }, ours: number): Record<string, string> | undefined {
+  const supported = (request.get('Supported') ?? '').split(',').some((tag) => tag.trim().toLowerCase() === 'timer');
   // `delta-seconds *(;param)`: drachtio-srf has no parser for this header.
-  const [delta, ...params] = (invite.get('Session-Expires') ?? '').split(';').map((part) => part.trim().toLowerCase());
+  const [delta, ...params] = (request.get('Session-Expires') ?? '').split(';').map((part) => part.trim().toLowerCase());
   const asked = Number(delta) > 0 ? Number(delta) : undefined;
   if (!supported && asked === undefined) return undefined;
-  const floor = Math.max(MIN_SESSION_EXPIRES, Number(invite.get('Min-SE')?.split(';')[0]) || 0);
+  const floor = Math.max(MIN_SESSION_EXPIRES, Number(request.get('Min-SE')?.split(';')[0]) || 0);
   const seconds = Math.max(floor, Math.min(asked ?? ours, ours));
   // Only a caller that supports timers can be told to refresh (RFC 4028 section 9), and one that asked us is obeyed.
   const refresher = supported && !params.includes('refresher=uas') ? 'uac' : 'uas';

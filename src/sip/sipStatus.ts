@@ -17,7 +17,7 @@ type Send = (status: number, ...rest: unknown[]) => unknown;
 
 /**
  * `res` for drachtio-srf's own B2BUA, which passes a far end's provisional statuses to Response#send
- * as they come: each is sent as `sendableStatus` makes it, with its own phrase when it changed.
+ * as they come: each is sent as `sendableStatus` makes it, with the list's phrase when it had to change.
  */
 export function sendingKnownStatuses<Response extends { send: unknown }>(res: Response): Response {
   const send = (res.send as Send).bind(res);
@@ -30,9 +30,8 @@ export function sendingKnownStatuses<Response extends { send: unknown }>(res: Re
 }
 
 /**
- * Headers a failure means nothing without, copied from the far end's answer when its status is passed
- * on (RFC 3261 §21.4, RFC 4028 §6): what the caller may send instead (405, 415, 420), the interval it
- * must ask for (422, 423), and when to try again.
+ * Headers a failure means nothing without (RFC 3261 §21.4, RFC 4028 §6): what the caller may send
+ * instead (405, 415, 420), the interval it must ask for (422, 423); and, for any, when to try again.
  */
 const NEEDED_HEADERS: Readonly<Record<number, readonly string[]>> = {
   405: ['Allow'],
@@ -42,6 +41,7 @@ const NEEDED_HEADERS: Readonly<Record<number, readonly string[]>> = {
   423: ['Min-Expires'],
 };
 
+/** Those of `res`'s headers its status needs, to go with it when it is passed on; undefined when none. */
 export function neededHeaders(status: number, res: { get(name: string): string | undefined }): Record<string, string> | undefined {
   let headers: Record<string, string> | undefined;
   for (const name of [...(NEEDED_HEADERS[status] ?? []), 'Retry-After']) {

@@ -1,3 +1,4 @@
+import { callPathError } from '../../sip/callPathError.js';
 import type { CallContext, DecisionOf } from '../../sip/context.js';
 import { decideFor } from '../../sip/onBehalf.js';
 import { callerIdWithheld } from '../../sip/privacy.js';
@@ -48,7 +49,9 @@ export async function pinCall(ctx: CallContext<DecisionOf<'pin-required'>>, serv
   const noticeAudio = notice === undefined ? undefined : plan.notices.get(notice)?.audio;
   if (noticeAudio) {
     // Playback's default terminator is *: a caller keying it would cut the notice short, played all the same.
-    await mediaStep(endpoint.set('playback_terminators', 'none'), 'making the notice unskippable').catch(promptFailed(ctx, noticeAudio, 'notice'));
+    await mediaStep(endpoint.set('playback_terminators', 'none'), 'making the notice unskippable').catch((error: unknown) =>
+      callPathError(services, 'notice', error, 'recording notice played as it is: a key the caller presses may cut it short', { callId: session.callId, file: noticeAudio }),
+    );
     await playBounded(endpoint, noticeAudio, promptFailed(ctx, noticeAudio, 'notice'));
   }
   const leg = allowedLeg(plan, decision, setup, callerIdWithheld(session.req, plan, setup.call.to));
