@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ErrorReply } from 'redis';
 import type { Grant } from '../policy/grant.js';
 import type { CallbackHold } from '../policy/psapCallback.js';
 import type { Site } from '../policy/plan.js';
@@ -141,9 +142,11 @@ export class RedisBackend implements StateBackend {
       do {
         const page = await this.client.scan(cursor, { MATCH: `${this.phoneKey('')}*`, COUNT: 1000 });
         // Issued together, node-redis pipelines them: one round trip per batch, not per phone.
-        const batch = await Promise.all(page.keys.map((key) => this.client.hGetAll(key)));
+        // A key Redis refuses to read as a hash (a string a script wrote) is one damaged record, not an outage.
+        const batch = await Promise.all(page.keys.map((key) => this.client.hGetAll(key).catch((error: unknown) => (error instanceof ErrorReply ? error : Promise.reject(error)))));
         page.keys.forEach((key, i) => {
-          const record = this.parsePhone(key, batch[i]!);
+          const fields = batch[i]!;
+          const record = fields instanceof ErrorReply ? this.unreadable(key, fields.message) : this.parsePhone(key, fields);
           if (record) phones.set(key.slice(this.phoneKey('').length), record);
         });
         cursor = page.cursor;
@@ -195,9 +198,13 @@ export class RedisBackend implements StateBackend {
       return phoneFromFields(fields);
     } catch (error) {
       if (!(error instanceof CorruptRecord)) throw error;
-      this.logger.warn({ key, problem: error.message }, 'ignoring an unexpected value in the state store; the lock state of this phone is unknown (its PIN is asked for) until the record is rewritten, e.g. by "callguard pin set"');
-      return 'unreadable';
+      return this.unreadable(key, error.message);
     }
+  }
+
+  private unreadable(key: string, problem: string): 'unreadable' {
+    this.logger.warn({ key, problem }, 'ignoring an unexpected value in the state store; the lock state of this phone is unknown (its PIN is asked for) until the record is rewritten, e.g. by "callguard pin set"');
+    return 'unreadable';
   }
 
   private parseGrant(id: string, json: string | undefined): Grant | undefined {

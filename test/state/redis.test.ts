@@ -109,6 +109,20 @@ describe('Redis store across instances', () => {
     await again.state.setPin(ALICE, PIN);
     await expect.poll(() => s.state.replica.phoneState(plan, ALICE, T).lock, soon).toBe('locked');
   });
+
+  it('a phone key of the wrong type (a string a script wrote) makes that phone unknown; the other phones load and changes still work', async () => {
+    const s = await opened();
+    await s.state.setPin(ALICE, PIN);
+    const client = await raw();
+    await client.set(`${s.prefix}phone:2101`, 'oops');
+    // Another instance starting now loads everything: WRONGTYPE on one key is one damaged record, not an outage.
+    const again = await opened(s.prefix);
+    expect(again.state.replica.phoneState(plan, '2101', T).lock).toBe('unknown');
+    expect(again.logs().filter((l) => l.includes('ignoring') && l.includes('phone:2101'))).toHaveLength(1);
+    expect(again.state.status(ALICE, T)).toMatchObject({ hasPin: true, lock: 'locked' });
+    await again.state.lock(ALICE);
+    expect(decide(plan, again.state.replica.phoneState(plan, ALICE, T), { from: ALICE, to: PARIS }, T).action).toBe('pin-required');
+  });
 });
 
 describe('Redis outage', () => {
