@@ -19,8 +19,8 @@ export function registerAudit(program: Command): void {
       const [{ auditLogPath, readAudit }, { parseAdminDate }] = await Promise.all([import('../admin/auditLog.js'), import('../dialplan/dates.js')]);
       let since: number | undefined;
       if (options.since !== undefined) {
-        since = parseAdminDate(options.since, 'from') ?? Date.parse(options.since);
-        if (Number.isNaN(since)) throw new UsageError(`--since "${options.since}" is not a date such as 2026-03-01 or 2026-03-01T09:00Z`);
+        since = parseAdminDate(options.since, 'from');
+        if (since === undefined) throw new UsageError(`--since "${options.since}" is not a date such as 2026-03-01 or 2026-03-01T09:00Z`);
       }
       const records = await readAudit(options.file ?? auditLogPath(), since);
       for (const r of records) {

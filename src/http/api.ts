@@ -392,8 +392,9 @@ export class AdminApi {
     const sinceText = ctx.url.searchParams.get('since');
     let since: number | undefined;
     if (sinceText) {
-      since = parseAdminDate(sinceText, 'from') ?? Date.parse(sinceText);
-      if (Number.isNaN(since)) throw new HttpError(400, 'since= is not a date such as 2026-03-01');
+      // A day that does not exist (2026-02-30) too: Date.parse would read it as another.
+      since = parseAdminDate(sinceText, 'from');
+      if (since === undefined) throw new HttpError(400, 'since= is not a date such as 2026-03-01');
     }
     json(ctx.res, 200, { records: await readAudit(this.deps.audit.path, since) });
   }

@@ -247,12 +247,18 @@ describe('check and audit', () => {
     const r = await api.request('GET', '/api/audit?since=2000-01-01', { token: api.tokens.auditor });
     expect(r.body.records.map((x: { action: string }) => x.action)).toEqual(expect.arrayContaining(['list.add', 'list.change', 'list.remove', 'grant.add', 'pin.reset', 'phone.lock']));
     expect((await api.request('GET', '/api/audit?since=2999-01-01')).body.records).toEqual([]);
+    // A day that does not exist is refused, not read as another (Date.parse makes 2026-02-30 the 2nd of March).
+    const noSuchDay = await api.request('GET', '/api/audit?since=2026-02-30');
+    expect(noSuchDay.status).toBe(400);
+    expect(noSuchDay.body.error).toMatch(/since=/);
+    expect((await api.request('GET', '/api/audit?since=2026-03-01T09:00:00Z')).status).toBe(200);
     const file = join(api.dataDir, 'audit.jsonl');
     const cli = callguard(['audit', '--since', '2000-01-01', '--file', file]);
     expect(cli.status).toBe(0);
     expect(cli.stdout).toMatch(/alice \(admin\) from \S+ {2}list\.add allow-3/);
     expect(callguard(['audit', '--since', '2999-01-01', '--file', file]).stdout).toBe('');
     expect(callguard(['audit', '--since', 'soon', '--file', file]).status).toBe(2);
+    expect(callguard(['audit', '--since', '2026-02-30', '--file', file]).status).toBe(2);
   });
 });
 
