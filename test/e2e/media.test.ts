@@ -10,7 +10,7 @@
  * line when E2E_DRACHTIO_BIN / E2E_DRACHTIO_CONF / E2E_SIPP_BIN / E2E_FREESWITCH_RUN are unset.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -244,6 +244,38 @@ describe.skipIf(!lab)('callguard serve: media through FreeSWITCH (real drachtio-
     expect(invite?.uri, trunk.describe()).toBe(`sip:+33142685300@127.0.0.1:${stack.ports.trunk}`);
     expect(invite?.header('P-Asserted-Identity'), invite?.raw).toMatch(/[:<]\+441707284101[@>;]/);
     expect(phoneStatus(), 'the right PIN unlocks the phone').toMatchObject({ lock: 'unlocked', failures: 0 });
+  }, 180_000);
+
+  it("a locked phone that is also recorded: after the right PIN its notice plays whole before the trunk is called, keys during it notwithstanding", async () => {
+    // 4101 recorded (notice finance) for this test alone, by a hot reload of the stack's plan.
+    const extensions = join(stack.dialplan.dir, 'extensions/academic.yaml');
+    const plain = readFileSync(extensions, 'utf8');
+    const reloaded = async (text: string) => {
+      const from = stack.app.logs().length;
+      writeFileSync(extensions, text);
+      await stack.app.waitForLog('the plan reloaded', (e) => e.msg === 'dialplan reloaded', 30_000, from);
+    };
+    await reloaded(plain.replace('    ddi: "+441707284101"\n', '    ddi: "+441707284101"\n    recorded: { notice: finance }\n'));
+    try {
+      resetPin();
+      const noticeSeconds = await audioSeconds(join(stack.dialplan.dir, 'audio/notices/finance.wav'));
+      const trunk = await peer(stack, 'trunk', 'answer', 1);
+      const entry: RtpSegment[] = [{ kind: 'silence', ms: 1_500 }, { kind: 'digits', digits: PIN }];
+      const entryMs = writeRtpPcap(join(work, 'pin-entry-only.pcap'), entry);
+      const uac = await earlyCall(PARIS, [...entry, { kind: 'silence', ms: 1_000 }, { kind: 'digits', digits: '*#*' }, { kind: 'silence', ms: 30_000 }], { holdMs: 2_000 });
+      expect(await uac.waitExit(120_000), uac.describe()).toBe(0);
+      expect(await finish(trunk, 30_000), trunk.describe()).toBe(0);
+      await noChannelLeft();
+      const early = uac.received((m) => m.status === 183)[0];
+      const [invite] = requests(trunk, 'INVITE');
+      expect(invite, trunk.describe()).toBeDefined();
+      // The notice starts once the last digit is in and checked: the trunk's INVITE comes no sooner.
+      const gapMs = traceTime(invite!) - traceTime(early!);
+      process.stdout.write(`PIN entry ${entryMs} ms, notice finance ${noticeSeconds.toFixed(3)} s, keyed into; 183 -> trunk INVITE ${(gapMs / 1000).toFixed(3)} s\n`);
+      expect(gapMs, `183 at ${early!.at}, trunk INVITE at ${invite!.at}`).toBeGreaterThanOrEqual(entryMs + noticeSeconds * 1000 - 50);
+    } finally {
+      await reloaded(plain);
+    }
   }, 180_000);
 
   it('feature codes: *51 locks the phone and *52 with the PIN unlocks it (answered, prompt, we hang up)', async () => {
