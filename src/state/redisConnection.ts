@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createClient, createSentinel, type RedisClientType, type RedisSentinelType } from 'redis';
+import { ANSWER_WATCH, watchAnswers } from './answerWatch.js';
 import { describeRedisTarget, isSentinelTarget, type RedisAtUrl, type RedisBySentinel, type RedisTarget } from './redisTarget.js';
 
 /** node-redis's client or Sentinel object: the same commands either way. */
@@ -76,6 +77,7 @@ export abstract class RedisConnection extends EventEmitter<{ up: []; down: [Erro
 /** One server, by URL: node-redis reconnects to it. */
 class UrlConnection extends RedisConnection {
   private readonly redis: RedisClientType;
+  private readonly watch: { stop(): void };
 
   constructor(target: RedisAtUrl) {
     super(target);
@@ -83,6 +85,16 @@ class UrlConnection extends RedisConnection {
     this.redis = createClient({ url: target.url, disableOfflineQueue: true, socket: { reconnectStrategy, ...(target.tlsCa ? { ca: target.tlsCa } : {}) } });
     this.redis.on('ready', () => this.cameUp());
     this.redis.on('error', (error: Error) => this.wentDown(error));
+    // A server that stopped answering is dropped and connected again: the commands waiting on it fail, and new ones are refused until it answers.
+    this.watch = watchAnswers({
+      up: () => !this.closed && this.redis.isReady,
+      ping: () => this.redis.ping(),
+      silent: () => {
+        this.redis.destroy();
+        this.wentDown(new Error(`${this.description} stopped answering: no reply to PING within ${ANSWER_WATCH.timeoutMs / 1000} s`));
+        this.connect();
+      },
+    });
   }
 
   get isUp(): boolean {
@@ -99,11 +111,13 @@ class UrlConnection extends RedisConnection {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.watch.stop();
     await closeRedis(this.redis);
   }
 
   async destroy(): Promise<void> {
     this.closed = true;
+    this.watch.stop();
     if (this.redis.isOpen) this.redis.destroy();
   }
 }

@@ -16,6 +16,7 @@ import { AlertDispatcher, type AlertChannel, type LateDelivery } from '../../src
 import { AlertOutbox, type OutboxOptions } from '../../src/audit/alertOutbox.js';
 import type { SecurityAlert } from '../../src/audit/securityAlert.js';
 import { AlertFeed, RedisAlertReader } from '../../src/http/alertFeed.js';
+import { RedisConnection } from '../../src/state/redisConnection.js';
 import { until } from '../support/edgeFixture.js';
 import { RedisServer } from '../support/redisServer.js';
 
@@ -261,6 +262,27 @@ describe('alert outbox', () => {
     expect(unreadable.taken[0]!.late).toBeDefined();
     expect(unwritable.taken[0]!.late).toBeDefined();
   });
+});
+
+describe('a Redis that takes bytes but never answers (hung, or cut off without a reset)', () => {
+  it("an alert's XADD fails in bounded time, and the alert waits in the outbox for the stream channel", async () => {
+    const redis = await RedisServer.start();
+    const connection = RedisConnection.open({ url: redis.url });
+    try {
+      await until('Redis up', () => connection.isUp);
+      const stream = redisStreamChannel(connection);
+      const outbox = await open([stream], { probe: { firstMs: 60_000, maxMs: 60_000 } });
+      const dispatcher = new AlertDispatcher([stream], pino({ level: 'silent' }), { sent: () => {}, failed: () => {} }, outbox);
+      redis.pause();
+      dispatcher.send(alert('hung-xadd'));
+      await until('the alert kept in the outbox', () => outbox.waiting('redis-stream').length === 1, 30_000);
+      expect(outbox.waiting('redis-stream').map((a) => a.callId)).toEqual(['hung-xadd']);
+    } finally {
+      redis.resume();
+      await connection.destroy();
+      await redis.stop();
+    }
+  }, 45_000);
 });
 
 describe('late alerts on every channel', () => {

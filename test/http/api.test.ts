@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/dialplan/load.js';
 import { callguard } from '../support/cli.js';
+import { RedisServer } from '../support/redisServer.js';
 import { ApiServer } from './apiServer.js';
 
 /** A token's secret, after "cg_<id>_" (base64url, so it may hold "_" itself: never split on it). */
@@ -277,4 +278,31 @@ describe('callguard token', () => {
     expect(callguard(['token', 'add', 'x', '--role', 'root', '--file', file]).status).toBe(2);
     expect(callguard(['token', 'remove', 'olivia', '--file', file]).status).toBe(0);
   });
+});
+
+describe('a Redis that takes bytes but never answers (hung, or cut off without a reset)', () => {
+  let redis: RedisServer;
+  let api: ApiServer;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    api = await ApiServer.start({ redisUrl: redis.url });
+  });
+
+  afterAll(async () => {
+    redis?.resume();
+    await api?.stop();
+    await redis?.stop();
+  });
+
+  it('a lock is answered 503 with the reason, not left without an answer', async () => {
+    expect((await api.request('POST', '/api/phones/4101/lock')).status).toBe(200);
+    redis.pause();
+    try {
+      const reply = await api.request('POST', '/api/phones/4101/lock');
+      expect(`${reply.status} ${reply.text}`).toMatch(/^503 .*Redis cannot be reached/);
+    } finally {
+      redis.resume();
+    }
+  }, 40_000);
 });

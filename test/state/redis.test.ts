@@ -153,6 +153,19 @@ describe('Redis outage', () => {
     await expect.poll(() => a.state.replica.phoneState(plan, ALICE, T).lock, soon).toBe('locked');
   });
 
+  it('a Redis that takes bytes but never answers (hung, or cut off without a reset): a change is refused with StateUnavailable, not left waiting', async () => {
+    const s = await opened();
+    await s.state.setPin(ALICE, PIN);
+    redis.pause();
+    try {
+      await expect(s.state.lock(ALICE)).rejects.toBeInstanceOf(StateUnavailable);
+    } finally {
+      redis.resume();
+    }
+    // Answering again: changes go through.
+    await expect.poll(async () => s.state.lock(ALICE).then(() => 'locked', () => 'refused'), { timeout: 20_000, interval: 500 }).toBe('locked');
+  }, 40_000);
+
   it('starts without Redis, asks for the PIN meanwhile, and loads once Redis appears', async () => {
     await redis.kill();
     const { logger, lines } = capturedLogger();

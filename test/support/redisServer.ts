@@ -53,6 +53,15 @@ export class RedisServer {
     await exited;
   }
 
+  /** SIGSTOP: the server keeps accepting connections and bytes and answers nothing (a hung or cut-off master), until `resume()`. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.kill();
     await this.run();
