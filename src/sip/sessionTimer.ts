@@ -28,7 +28,7 @@ export function timerAnswerHeaders(request: { get(name: string): string | undefi
   const [delta, ...params] = (request.get('Session-Expires') ?? '').split(';').map((part) => part.trim().toLowerCase());
   const asked = Number(delta) > 0 ? Number(delta) : undefined;
   if (!supported && asked === undefined) return undefined;
-  const floor = Math.max(MIN_SESSION_EXPIRES, Number(request.get('Min-SE')?.split(';')[0]) || 0);
+  const floor = Math.max(MIN_SESSION_EXPIRES, minSeSeconds(request.get('Min-SE')) || 0);
   const seconds = Math.max(floor, Math.min(asked ?? ours, ours));
   // Only a caller that supports timers can be told to refresh (RFC 4028 section 9), and one that asked us is obeyed.
   const refresher = supported && !params.includes('refresher=uas') ? 'uac' : 'uas';
@@ -37,7 +37,11 @@ export function timerAnswerHeaders(request: { get(name: string): string | undefi
 
 /** The Session-Expires to offer again after a 422: the far end's Min-SE, when it is one and above `ours`. */
 export function longerSessionExpires(minSe: string | undefined, ours: number): number | undefined {
-  // `delta-seconds *(;param)`, as Session-Expires.
-  const floor = Number(minSe?.split(';')[0]?.trim());
+  const floor = minSeSeconds(minSe);
   return Number.isInteger(floor) && floor > ours ? floor : undefined;
+}
+
+/** A Min-SE header's seconds (`delta-seconds *(;param)`: drachtio-srf has no parser for it); NaN when it has none. */
+function minSeSeconds(value: string | undefined): number {
+  return Number(value?.split(';')[0]?.trim());
 }
